@@ -1,0 +1,47 @@
+# The two entry points the README names: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install run test lint check-deploy migrations-check benchmark clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Embedded default: SQLite under var/, tasks in-process, demo agency and users.
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+## Tests against real PostgreSQL and Redis (override TEST_DATABASE_URL / TEST_REDIS_URL).
+test: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+check-deploy: install
+	SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=disclosure.example.gov.cn \
+		DJANGO_SETTINGS_MODULE=config.settings.production \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+benchmark: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) benchmarks/review_pipeline.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,41 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agency, Role, Section, User
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "agency"]
+    list_filter = ["agency"]
+    filter_horizontal = ["heads", "leaders"]
+    search_fields = ["code", "name"]
+
+
+class UserRolesForm(forms.ModelForm):
+    roles = forms.MultipleChoiceField(
+        label=_("角色"), choices=Role.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserRolesForm
+    list_display = ["username", "display_name", "agency", "section", "roles", "is_active"]
+    list_filter = ["agency", "is_active"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("机关与角色"), {"fields": ["display_name", "agency", "section", "roles"]}),
+    )

@@ -1,0 +1,83 @@
+"""Agencies (机关), their sections (科室/股室) and the people who work in them.
+
+A person belongs to one agency. What they may do is given by their roles; a
+section head heads given sections and a leader covers given sections.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DRAFTER = "drafter", _("经办人")
+    SECTION_HEAD = "section_head", _("科室负责人")
+    SECRECY_REVIEWER = "secrecy_reviewer", _("保密审查员")
+    LEADER = "leader", _("分管领导")
+    PUBLISHER = "publisher", _("发布员")
+    AUDITOR = "auditor", _("审计监督")
+    AGENCY_ADMIN = "agency_admin", _("机关管理员")
+
+
+class Agency(models.Model):
+    code = models.SlugField(_("代码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+
+    class Meta:
+        verbose_name = _("机关")
+        verbose_name_plural = _("机关")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Section(models.Model):
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="sections",
+                               verbose_name=_("机关"))
+    code = models.SlugField(_("代码"), max_length=64)
+    name = models.CharField(_("名称"), max_length=200)
+    heads = models.ManyToManyField("User", blank=True, related_name="headed_sections",
+                                   verbose_name=_("科室负责人"))
+    leaders = models.ManyToManyField("User", blank=True, related_name="covered_sections",
+                                     verbose_name=_("分管领导"))
+
+    class Meta:
+        verbose_name = _("科室")
+        verbose_name_plural = _("科室")
+        ordering = ["agency", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "code"], name="section_code_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    agency = models.ForeignKey(Agency, models.PROTECT, null=True, blank=True,
+                               related_name="people", verbose_name=_("机关"))
+    section = models.ForeignKey(Section, models.PROTECT, null=True, blank=True,
+                                related_name="members", verbose_name=_("所在科室"))
+    display_name = models.CharField(_("姓名"), max_length=100, blank=True)
+    roles = models.JSONField(_("角色"), default=list, blank=True,
+                             help_text=_("经办人、科室负责人、保密审查员、分管领导、发布员、审计监督、机关管理员"))
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    def clean(self):
+        super().clean()
+        unknown = set(self.roles or []) - set(Role.values)
+        if unknown:
+            raise ValidationError({"roles": _("未知角色：%s") % ", ".join(sorted(unknown))})
+        if self.section_id and self.agency_id and self.section.agency_id != self.agency_id:
+            raise ValidationError({"section": _("科室必须属于该人员所在机关。")})
+
+    def has_role(self, role: str) -> bool:
+        return self.is_active and role in (self.roles or [])

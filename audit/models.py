@@ -1,0 +1,66 @@
+"""The append-only, hash-chained audit trail (one chain per agency).
+
+Rows are written only by `audit.services.record`, inside the transaction of the
+change they describe. On PostgreSQL a trigger refuses UPDATE and DELETE.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("创建")
+    EDIT = "edit", _("修改")
+    SUBMIT = "submit", _("提交审核")
+    CLAIM = "claim", _("认领")
+    UNCLAIM = "unclaim", _("放弃认领")
+    APPROVE = "approve", _("通过")
+    REJECT = "reject", _("退回")
+    WITHHOLD = "withhold", _("不予公开")
+    WITHDRAW = "withdraw", _("撤回")
+    RELEASE_CREATED = "release_created", _("生成发布任务")
+
+
+class AuditChain(models.Model):
+    """Head of an agency's chain; its row lock serialises appends to the chain."""
+
+    agency = models.OneToOneField("agencies.Agency", models.PROTECT, primary_key=True,
+                                  related_name="audit_chain")
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+
+    class Meta:
+        verbose_name = _("审计链")
+        verbose_name_plural = _("审计链")
+
+
+class AuditEvent(models.Model):
+    agency = models.ForeignKey("agencies.Agency", models.PROTECT, related_name="audit_events")
+    seq = models.PositiveBigIntegerField(_("序号"))
+    publication = models.ForeignKey("publications.Publication", models.PROTECT, null=True,
+                                    blank=True, related_name="audit_events")
+    action = models.CharField(_("动作"), max_length=40, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    actor_username = models.CharField(_("操作人"), max_length=150, blank=True)
+    tier = models.CharField(_("审核环节"), max_length=40, blank=True)
+    round = models.PositiveIntegerField(_("审核轮次"), null=True, blank=True)
+    at = models.DateTimeField(_("时间"))
+    fingerprint = models.CharField(_("内容指纹"), max_length=64, blank=True)
+    comment = models.TextField(_("意见"), blank=True)
+    data = models.JSONField(_("附加信息"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+        ordering = ["agency", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "seq"], name="audit_seq_unique"),
+        ]
+        indexes = [models.Index(fields=["publication", "seq"])]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action}"

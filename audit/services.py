@@ -1,0 +1,50 @@
+"""Writing to the audit trail. Call `record` inside the transaction of the change."""
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils import timezone
+
+from .hashing import hash_of
+from .models import AuditChain, AuditEvent
+
+
+@dataclass
+class Event:
+    action: str
+    publication: object = None
+    actor: object = None
+    tier: str = ""
+    round: int | None = None
+    fingerprint: str = ""
+    comment: str = ""
+    data: dict = field(default_factory=dict)
+
+
+def record(*, agency, events: list[Event]) -> list[AuditEvent]:
+    """Append events to the agency's chain: one head lock, one insert, one update."""
+    assert connection.in_atomic_block, "audit events are written inside the change's transaction"
+    chain = AuditChain.objects.select_for_update().filter(agency=agency).first()
+    if chain is None:
+        AuditChain.objects.get_or_create(agency=agency)
+        chain = AuditChain.objects.select_for_update().get(agency=agency)
+    now = timezone.now()
+    rows = []
+    seq, prev = chain.last_seq, chain.last_hash
+    for event in events:
+        seq += 1
+        row = AuditEvent(
+            agency_id=agency.pk, seq=seq,
+            publication_id=event.publication.pk if event.publication is not None else None,
+            action=event.action,
+            actor_id=event.actor.pk if event.actor is not None else None,
+            actor_username=event.actor.get_username() if event.actor is not None else "",
+            tier=event.tier, round=event.round, at=now, fingerprint=event.fingerprint,
+            comment=event.comment, data=event.data, prev_hash=prev,
+        )
+        row.hash = hash_of(row)
+        prev = row.hash
+        rows.append(row)
+    AuditEvent.objects.bulk_create(rows)
+    AuditChain.objects.filter(pk=chain.pk).update(last_seq=seq, last_hash=prev)
+    return rows

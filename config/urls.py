@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from publications.api import CategoryViewSet, PublicationViewSet
+from releases.api import ChannelViewSet, ReleaseViewSet
+from workflow.api import TaskViewSet
+
+router = DefaultRouter()
+router.register("channels", ChannelViewSet, basename="channel")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("publications", PublicationViewSet, basename="publication")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("releases", ReleaseViewSet, basename="release")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

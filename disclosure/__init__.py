@@ -1,0 +1,1 @@
+"""Active-disclosure statistics and the annual report (built by a later issue)."""

@@ -1,0 +1,1 @@
+"""In-app and e-mail notices, reminders and deadlines (built by a later issue)."""

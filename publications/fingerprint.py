@@ -1,0 +1,63 @@
+"""The content fingerprint: SHA-256 over what a reviewer signs off.
+
+Normalised title and body, attachment hashes and the disclosure metadata. Any
+change to one of them after a review makes the fingerprint differ, so an old
+approval no longer counts.
+"""
+
+import hashlib
+import json
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+
+
+def _text(value: str) -> str:
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", value or "")).strip()
+
+
+def compute_fingerprint(*, title, body, attachment_hashes, section_code, category_code,
+                        article20_item, document_type, document_number, effective_on,
+                        abolished_on, decision_type, decision_count, fee_amount_yuan,
+                        formed_on, channel_codes) -> str:
+    payload = {
+        "title": _text(title),
+        "body": _text(body),
+        "attachments": sorted(attachment_hashes),
+        "section": section_code,
+        "category": category_code,
+        "article20_item": article20_item,
+        "document_type": document_type or "",
+        "document_number": _text(document_number),
+        "effective_on": effective_on.isoformat() if effective_on else None,
+        "abolished_on": abolished_on.isoformat() if abolished_on else None,
+        "decision_type": decision_type or "",
+        "decision_count": decision_count,
+        "fee_amount_yuan": f"{fee_amount_yuan:.2f}" if fee_amount_yuan is not None else None,
+        "formed_on": formed_on.isoformat() if formed_on else None,
+        "channels": sorted(channel_codes),
+    }
+    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def fingerprint_of(publication) -> str:
+    """Recompute from the stored content (reads channels, attachments, section, category)."""
+    return compute_fingerprint(
+        title=publication.title,
+        body=publication.body,
+        attachment_hashes=[a.sha256 for a in publication.attachments.all()],
+        section_code=publication.section.code,
+        category_code=publication.category.code,
+        article20_item=publication.article20_item,
+        document_type=publication.document_type,
+        document_number=publication.document_number,
+        effective_on=publication.effective_on,
+        abolished_on=publication.abolished_on,
+        decision_type=publication.decision_type,
+        decision_count=publication.decision_count,
+        fee_amount_yuan=publication.fee_amount_yuan,
+        formed_on=publication.formed_on,
+        channel_codes=[c.code for c in publication.channels.all()],
+    )

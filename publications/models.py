@@ -1,0 +1,119 @@
+"""The item an agency discloses actively (主动公开): its content, disclosure
+metadata, attachments, target channels and content fingerprint.
+
+The `status` field is the publication's lifecycle; only the review flow
+(workflow.lifecycle) changes it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    """An entry of the agency's active-disclosure catalogue (主动公开目录)."""
+
+    agency = models.ForeignKey("agencies.Agency", models.PROTECT, related_name="categories",
+                               verbose_name=_("机关"))
+    code = models.SlugField(_("代码"), max_length=64)
+    name = models.CharField(_("名称"), max_length=200)
+
+    class Meta:
+        verbose_name = _("公开目录类别")
+        verbose_name_plural = _("公开目录类别")
+        ordering = ["agency", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "code"], name="category_code_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    IN_REVIEW = "in_review", _("审核中")
+    RETURNED = "returned", _("退回修改")
+    WITHHELD = "withheld", _("不予公开")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    APPROVED = "approved", _("已通过")
+
+
+class DocumentType(models.TextChoices):
+    RULE = "rule", _("规章")
+    NORMATIVE_DOCUMENT = "normative_document", _("行政规范性文件")
+
+
+class DecisionType(models.TextChoices):
+    LICENSING = "licensing", _("行政许可")
+    PENALTY = "penalty", _("行政处罚")
+    ENFORCEMENT = "enforcement", _("行政强制")
+
+
+ARTICLE20_ITEMS = [(n, _("第（%d）项") % n) for n in range(1, 16)]
+
+
+class Publication(models.Model):
+    agency = models.ForeignKey("agencies.Agency", models.PROTECT, related_name="publications",
+                               verbose_name=_("机关"))
+    section = models.ForeignKey("agencies.Section", models.PROTECT,
+                                related_name="publications", verbose_name=_("科室"))
+    drafter = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT,
+                                related_name="drafted_publications", verbose_name=_("经办人"))
+    title = models.CharField(_("标题"), max_length=300)
+    body = models.TextField(_("正文"), blank=True, help_text=_("HTML，保存前已清洗"))
+    category = models.ForeignKey(Category, models.PROTECT, related_name="publications",
+                                 verbose_name=_("公开目录类别"))
+    article20_item = models.PositiveSmallIntegerField(
+        _("条例第二十条事项"), choices=ARTICLE20_ITEMS, null=True, blank=True)
+    document_type = models.CharField(_("文件类型"), max_length=32, choices=DocumentType.choices,
+                                     blank=True)
+    document_number = models.CharField(_("文号"), max_length=100, blank=True)
+    effective_on = models.DateField(_("生效日期"), null=True, blank=True)
+    abolished_on = models.DateField(_("废止日期"), null=True, blank=True)
+    decision_type = models.CharField(_("决定类型"), max_length=32, choices=DecisionType.choices,
+                                     blank=True)
+    decision_count = models.PositiveIntegerField(_("决定数量"), default=1)
+    fee_amount_yuan = models.DecimalField(_("收费金额（元）"), max_digits=14, decimal_places=2,
+                                          null=True, blank=True)
+    formed_on = models.DateField(_("信息形成或变更日期"))
+    channels = models.ManyToManyField("releases.Channel", related_name="publications",
+                                      verbose_name=_("发布渠道"))
+    status = models.CharField(_("状态"), max_length=16, choices=PublicationStatus.choices,
+                              default=PublicationStatus.DRAFT, editable=False, db_index=True)
+    round = models.PositiveIntegerField(_("审核轮次"), default=1, editable=False)
+    fingerprint = models.CharField(_("内容指纹"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("主动公开信息")
+        verbose_name_plural = _("主动公开信息")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["agency", "status"])]
+
+    def __str__(self):
+        return self.title
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{instance.publication.agency_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    publication = models.ForeignKey(Publication, models.PROTECT, related_name="attachments",
+                                    verbose_name=_("主动公开信息"))
+    file = models.FileField(_("文件"), upload_to=attachment_path)
+    name = models.CharField(_("文件名"), max_length=255)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content_type = models.CharField(_("类型"), max_length=100, blank=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name

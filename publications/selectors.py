@@ -1,0 +1,32 @@
+"""Reads of publications, scoped to what a person may see."""
+
+from django.db.models import Q
+
+from agencies.models import Role
+
+from .models import Publication
+
+# Roles that read every item of their agency; a drafter alone sees their section's.
+AGENCY_WIDE_ROLES = {Role.SECTION_HEAD, Role.SECRECY_REVIEWER, Role.LEADER, Role.PUBLISHER,
+                     Role.AUDITOR, Role.AGENCY_ADMIN}
+
+
+def visible_publications(user):
+    qs = Publication.objects.all()
+    if user.is_superuser:
+        return qs
+    if not user.is_authenticated or user.agency_id is None:
+        return qs.none()
+    qs = qs.filter(agency_id=user.agency_id)
+    if AGENCY_WIDE_ROLES & set(user.roles or []):
+        return qs
+    return qs.filter(Q(drafter=user) | Q(section_id=user.section_id))
+
+
+def publication_list(*, user, status=None, section=None):
+    qs = visible_publications(user).select_related("section", "category", "drafter")
+    if status:
+        qs = qs.filter(status=status)
+    if section:
+        qs = qs.filter(section__code=section)
+    return qs.prefetch_related("channels", "attachments")

@@ -1,0 +1,90 @@
+"""REST API for review tasks: the caller's queue and the three decisions."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from . import services
+from .models import WithholdBasis
+from .selectors import actionable_tasks
+
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    publication = serializers.IntegerField(source="process.reviewprocess.publication_id")
+    publication_title = serializers.CharField(source="process.reviewprocess.publication.title")
+    section = serializers.CharField(source="process.reviewprocess.publication.section.code")
+    round = serializers.IntegerField(source="process.reviewprocess.round")
+    step = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    owner = serializers.SerializerMethodField()
+    created = serializers.DateTimeField()
+
+    def get_step(self, task) -> str:
+        return task.flow_task.name
+
+    def get_status(self, task) -> str:
+        return str(task.status).lower()
+
+    def get_owner(self, task) -> str | None:
+        return task.owner.get_username() if task.owner_id else None
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class RejectSerializer(serializers.Serializer):
+    comment = serializers.CharField(allow_blank=False)
+
+
+class WithholdSerializer(serializers.Serializer):
+    basis = serializers.ChoiceField(choices=WithholdBasis.choices)
+    comment = serializers.CharField(allow_blank=False)
+
+
+class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = TaskSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return actionable_tasks(user=self.request.user, step=params.get("step"),
+                                section=params.get("section"))
+
+    def _done(self, task):
+        return Response({"id": task.pk, "step": task.flow_task.name,
+                         "status": str(task.status).lower()})
+
+    def _payload(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk=None):
+        return self._done(services.claim_task(user=request.user, task_id=pk))
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def unclaim(self, request, pk=None):
+        return self._done(services.unclaim_task(user=request.user, task_id=pk))
+
+    @extend_schema(request=CommentSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        data = self._payload(CommentSerializer)
+        return self._done(services.approve_task(user=request.user, task_id=pk, **data))
+
+    @extend_schema(request=RejectSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = self._payload(RejectSerializer)
+        return self._done(services.reject_task(user=request.user, task_id=pk, **data))
+
+    @extend_schema(request=WithholdSerializer)
+    @action(detail=True, methods=["post"])
+    def withhold(self, request, pk=None):
+        data = self._payload(WithholdSerializer)
+        return self._done(services.withhold_task(user=request.user, task_id=pk, **data))

@@ -1,0 +1,42 @@
+"""One review round of one publication is one viewflow process."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+
+class RoundOutcome(models.TextChoices):
+    OPEN = "", _("审核中")
+    APPROVED = "approved", _("已通过")
+    RETURNED = "returned", _("退回修改")
+    WITHHELD = "withheld", _("不予公开")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class WithholdBasis(models.TextChoices):
+    """The eight 不予公开 grounds of Art. 14-16, as rows of the annual report's table 三."""
+
+    STATE_SECRET = "state_secret", _("属于国家秘密")
+    PROHIBITED_BY_LAW = "prohibited_by_law", _("其他法律行政法规禁止公开")
+    THREE_SECURITY_ONE_STABILITY = "three_security_one_stability", _("危及“三安全一稳定”")
+    THIRD_PARTY_RIGHTS = "third_party_rights", _("保护第三方合法权益")
+    INTERNAL_AFFAIRS = "internal_affairs", _("属于三类内部事务信息")
+    PROCESS_INFORMATION = "process_information", _("属于四类过程性信息")
+    LAW_ENFORCEMENT_FILE = "law_enforcement_file", _("属于行政执法案卷")
+    ADMINISTRATIVE_QUERY = "administrative_query", _("属于行政查询事项")
+
+
+class ReviewProcess(Process):
+    publication = models.ForeignKey("publications.Publication", models.PROTECT,
+                                    related_name="review_rounds", verbose_name=_("主动公开信息"))
+    round = models.PositiveIntegerField(_("审核轮次"))
+    fingerprint = models.CharField(_("提交时内容指纹"), max_length=64)
+    outcome = models.CharField(_("结果"), max_length=16, choices=RoundOutcome.choices,
+                               blank=True, default=RoundOutcome.OPEN)
+
+    class Meta:
+        verbose_name = _("审核轮次")
+        verbose_name_plural = _("审核轮次")
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "round"], name="one_process_per_round"),
+        ]

@@ -1,0 +1,79 @@
+"""Who may act on which review step: the separation-of-duties rules in one place.
+
+Used by the review services (which answer 403 with the reason) and, through
+`ReviewPermissionBackend`, by viewflow's own `can_assign` checks, so viewflow's
+views cannot bypass the rules either.
+"""
+
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Process
+from viewflow.workflow.status import STATUS
+
+from agencies.models import Role
+
+SECTION_HEAD_REVIEW = "section_head_review"
+SECRECY_REVIEW = "secrecy_review"
+LEADERSHIP_REVIEW = "leadership_review"
+REVIEW_STEPS = (SECTION_HEAD_REVIEW, SECRECY_REVIEW, LEADERSHIP_REVIEW)
+
+STEP_PERMISSION = {step: f"workflow.{step}" for step in REVIEW_STEPS}
+_PERMISSION_STEP = {perm: step for step, perm in STEP_PERMISSION.items()}
+
+
+def step_refusal(user, step: str, publication) -> str | None:
+    """Why `user` may not review `publication` at `step` at all (None: they may)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return _("请先登录。")
+    if user.agency_id != publication.agency_id:
+        return _("您不属于该信息所在的机关。")
+    if user.pk == publication.drafter_id:
+        return _("经办人不能审核自己起草的信息。")
+    if step == SECTION_HEAD_REVIEW:
+        if not user.has_role(Role.SECTION_HEAD):
+            return _("只有科室负责人可以进行科室审核。")
+        if not user.headed_sections.filter(pk=publication.section_id).exists():
+            return _("您不是该信息所属科室的负责人。")
+    elif step == SECRECY_REVIEW:
+        if not user.has_role(Role.SECRECY_REVIEWER):
+            return _("只有保密审查员可以进行保密审查。")
+    elif step == LEADERSHIP_REVIEW:
+        if not user.has_role(Role.LEADER):
+            return _("只有分管领导可以进行领导审签。")
+        if not user.covered_sections.filter(pk=publication.section_id).exists():
+            return _("您未分管该信息所属科室。")
+    else:
+        return _("未知的审核环节。")
+    return None
+
+
+def acted_this_round(user, process_id, *, exclude_task_id=None) -> bool:
+    from viewflow.workflow.models import Task
+
+    done = Task.objects.filter(process_id=process_id, owner_id=user.pk, status=STATUS.DONE)
+    if exclude_task_id is not None:
+        done = done.exclude(pk=exclude_task_id)
+    return done.exists()
+
+
+def refusal(user, step: str, review_process, *, task_id=None) -> str | None:
+    """Why `user` may not act on `step` of this round (None: they may)."""
+    reason = step_refusal(user, step, review_process.publication)
+    if reason:
+        return reason
+    if acted_this_round(user, review_process.pk, exclude_task_id=task_id):
+        return _("同一人在同一轮审核中只能审核一次。")
+    return None
+
+
+class ReviewPermissionBackend:
+    """Object permissions `workflow.<step>` on a review process, for viewflow."""
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def has_perm(self, user, perm, obj=None):
+        step = _PERMISSION_STEP.get(perm)
+        if step is None or obj is None or not isinstance(obj, Process):
+            return False
+        review_process = obj.coerced
+        return refusal(user, step, review_process) is None

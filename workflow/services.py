@@ -1,0 +1,240 @@
+"""Every change of a review: submit, claim, unclaim, approve, reject, withhold, withdraw.
+
+Each function is one transaction that starts by taking the round's process
+lock (viewflow's select_for_update_lock, outermost, so the loser of a race
+waits, then sees the task already done and gets a Conflict), checks the
+separation-of-duties rules, drives the viewflow activation and the
+publication's lifecycle, and writes its audit events before committing.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import PROCESS, STATUS
+
+from audit.models import AuditAction
+from audit.services import Event, record
+from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from publications.models import Publication
+from publications.models import PublicationStatus as S
+from publications.selectors import visible_publications
+from releases.services import create_releases_for_approval
+
+from .flows import ReviewFlow
+from .lifecycle import PublicationLifecycle
+from .models import ReviewProcess, RoundOutcome, WithholdBasis
+from .permissions import LEADERSHIP_REVIEW, SECRECY_REVIEW, refusal
+
+OPEN_TASK_STATES = (STATUS.NEW, STATUS.ASSIGNED)
+
+
+class Decision:
+    APPROVE = "approve"
+    REJECT = "reject"
+    WITHHOLD = "withhold"
+
+
+def _publication_for_drafter(user, publication_id, *, lock: bool) -> Publication:
+    qs = visible_publications(user).select_related("agency", "section", "category")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    publication = qs.filter(pk=publication_id).first()
+    if publication is None:
+        raise NotFound(_("未找到该信息。"))
+    if publication.drafter_id != user.pk:
+        raise NotPermitted(_("只有起草该信息的经办人可以提交或撤回。"))
+    return publication
+
+
+def submit_publication(*, user, publication_id: int) -> ReviewProcess:
+    """Start a review round (a new one after a return: every tier reviews again)."""
+    with transaction.atomic():
+        publication = _publication_for_drafter(user, publication_id, lock=True)
+        lifecycle = PublicationLifecycle(publication)
+        if not lifecycle.submit.can_proceed():
+            raise Conflict(_("当前状态为“%s”，不能提交审核。") % publication.get_status_display())
+        if not publication.channels.exists():
+            raise InvalidInput(_("至少选择一个发布渠道后才能提交。"))
+        if publication.status == S.RETURNED:
+            publication.round += 1
+        lifecycle.submit()
+        publication.save(update_fields=["status", "round", "updated_at"])
+        process = ReviewFlow.start.run(publication=publication,
+                                       fingerprint=publication.fingerprint)
+        record(agency=publication.agency, events=[Event(
+            AuditAction.SUBMIT, publication=publication, actor=user, round=publication.round,
+            fingerprint=publication.fingerprint)])
+    return process
+
+
+def withdraw_publication(*, user, publication_id: int) -> Publication:
+    """The drafter takes the item back before final approval; an open round is cancelled."""
+    publication = _publication_for_drafter(user, publication_id, lock=False)
+    open_round = ReviewProcess.objects.filter(publication=publication,
+                                              status=PROCESS.NEW).first()
+    if open_round is None:
+        with transaction.atomic():
+            return _withdraw(user, publication_id, None)
+    with ReviewFlow.lock(open_round.pk):
+        return _withdraw(user, publication_id, open_round)
+
+
+def _withdraw(user, publication_id, open_round):
+    publication = _publication_for_drafter(user, publication_id, lock=True)
+    lifecycle = PublicationLifecycle(publication)
+    if not lifecycle.withdraw.can_proceed():
+        raise Conflict(_("当前状态为“%s”，不能撤回。") % publication.get_status_display())
+    if open_round is not None:
+        open_round.refresh_from_db()
+        if open_round.status != PROCESS.NEW:
+            raise Conflict(_("审核状态已变化，请刷新后重试。"))
+        for task in Task.objects.filter(process_id=open_round.pk, status__in=OPEN_TASK_STATES):
+            task.flow_task.activation_class(task).cancel()
+        _close_round(open_round, RoundOutcome.WITHDRAWN, status=PROCESS.CANCELED)
+    lifecycle.withdraw()
+    publication.save(update_fields=["status", "updated_at"])
+    record(agency=publication.agency, events=[Event(
+        AuditAction.WITHDRAW, publication=publication, actor=user, round=publication.round,
+        fingerprint=publication.fingerprint)])
+    return publication
+
+
+def _close_round(review_process, outcome, *, status=PROCESS.DONE):
+    review_process.outcome = outcome
+    review_process.status = status
+    review_process.finished = timezone.now()
+    review_process.save(update_fields=["outcome", "status", "finished"])
+
+
+def _task_process_id(task_id) -> int:
+    process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
+    if process_id is None:
+        raise NotFound(_("未找到该审核任务。"))
+    return process_id
+
+
+def _load_task(user, task_id):
+    """The task with its round and publication, under the round's lock."""
+    task = (Task.objects
+            .select_related("owner", "process__reviewprocess__publication__agency")
+            .get(pk=task_id))
+    review_process = task.process.reviewprocess
+    publication = review_process.publication
+    if not user.is_superuser and user.agency_id != publication.agency_id:
+        raise NotFound(_("未找到该审核任务。"))
+    return task, review_process, publication
+
+
+def _check_may_act(user, task, review_process):
+    if task.status not in OPEN_TASK_STATES:
+        raise Conflict(_("已由他人处理：该审核任务已完成。"))
+    if task.status == STATUS.ASSIGNED and task.owner_id != user.pk:
+        raise Conflict(_("已由他人处理：该审核任务已被 %s 认领。") % task.owner)
+    reason = refusal(user, task.flow_task.name, review_process, task_id=task.pk)
+    if reason:
+        raise NotPermitted(reason)
+
+
+def claim_task(*, user, task_id: int):
+    with ReviewFlow.lock(_task_process_id(task_id)):
+        task, review_process, publication = _load_task(user, task_id)
+        _check_may_act(user, task, review_process)
+        if task.status == STATUS.ASSIGNED:
+            return task
+        task.flow_task.activation_class(task).assign(user)
+        record(agency=publication.agency, events=[_task_event(
+            AuditAction.CLAIM, task, review_process, publication, user)])
+    return task
+
+
+def unclaim_task(*, user, task_id: int):
+    with ReviewFlow.lock(_task_process_id(task_id)):
+        task, review_process, publication = _load_task(user, task_id)
+        if task.status != STATUS.ASSIGNED or task.owner_id != user.pk:
+            raise Conflict(_("只能放弃自己已认领且未完成的任务。"))
+        task.flow_task.activation_class(task).unassign()
+        record(agency=publication.agency, events=[_task_event(
+            AuditAction.UNCLAIM, task, review_process, publication, user)])
+    return task
+
+
+def _task_event(action, task, review_process, publication, user, **kwargs):
+    return Event(action, publication=publication, actor=user, tier=task.flow_task.name,
+                 round=review_process.round, fingerprint=publication.fingerprint, **kwargs)
+
+
+def approve_task(*, user, task_id: int, comment: str = ""):
+    return _decide(user, task_id, Decision.APPROVE, comment=comment)
+
+
+def reject_task(*, user, task_id: int, comment: str):
+    if not (comment or "").strip():
+        raise InvalidInput(_("退回时必须填写意见。"), fields={"comment": [_("请填写退回意见。")]})
+    return _decide(user, task_id, Decision.REJECT, comment=comment)
+
+
+def withhold_task(*, user, task_id: int, basis: str, comment: str = ""):
+    if basis not in WithholdBasis.values:
+        raise InvalidInput(_("请选择不予公开的法定依据。"), fields={"basis": [
+            _("须为以下之一：%s") % ", ".join(WithholdBasis.values)]})
+    if not (comment or "").strip():
+        raise InvalidInput(_("不予公开时必须填写意见。"),
+                           fields={"comment": [_("请说明不予公开的理由。")]})
+    return _decide(user, task_id, Decision.WITHHOLD, comment=comment, basis=basis)
+
+
+def _decide(user, task_id, decision, *, comment="", basis=None):
+    with ReviewFlow.lock(_task_process_id(task_id)):
+        task, review_process, publication = _load_task(user, task_id)
+        _check_may_act(user, task, review_process)
+        step = task.flow_task.name
+        if decision == Decision.WITHHOLD and step != SECRECY_REVIEW:
+            raise Conflict(_("只有保密审查环节可以决定不予公开。"))
+        if publication.status != S.IN_REVIEW or review_process.status != PROCESS.NEW:
+            raise Conflict(_("该信息已不在审核中。"))
+        if publication.fingerprint != review_process.fingerprint:
+            raise Conflict(_("信息内容在提交后被改动，本轮审核作废，请经办人撤回后重新提交。"))
+
+        events = []
+        activation = task.flow_task.activation_class(task)
+        if task.status == STATUS.NEW:
+            activation.assign(user)
+            events.append(_task_event(AuditAction.CLAIM, task, review_process, publication, user))
+        activation.start(None)
+        task.data = {"decision": decision, "comment": comment,
+                     "fingerprint": review_process.fingerprint}
+        if basis:
+            task.data["basis"] = basis
+        lifecycle = PublicationLifecycle(publication)
+
+        if decision == Decision.APPROVE:
+            if step == LEADERSHIP_REVIEW:
+                review_process.outcome = RoundOutcome.APPROVED  # saved as the flow ends
+            activation.execute()  # completes the task and opens the next tier (or the end)
+            events.append(_task_event(AuditAction.APPROVE, task, review_process, publication,
+                                      user, comment=comment))
+            if step == LEADERSHIP_REVIEW:
+                lifecycle.approve()
+                publication.save(update_fields=["status", "updated_at"])
+                releases = create_releases_for_approval(publication=publication,
+                                                        review_process=review_process)
+                events += [Event(AuditAction.RELEASE_CREATED, publication=publication,
+                                 round=review_process.round, fingerprint=release.fingerprint,
+                                 data={"channel": release.channel.code, "release": release.pk})
+                           for release in releases]
+        else:
+            activation.complete()
+            if decision == Decision.REJECT:
+                lifecycle.return_to_drafter()
+                outcome, action = RoundOutcome.RETURNED, AuditAction.REJECT
+            else:
+                lifecycle.withhold()
+                outcome, action = RoundOutcome.WITHHELD, AuditAction.WITHHOLD
+            publication.save(update_fields=["status", "updated_at"])
+            _close_round(review_process, outcome)
+            events.append(_task_event(action, task, review_process, publication, user,
+                                      comment=comment,
+                                      data={"basis": basis} if basis else {}))
+        record(agency=publication.agency, events=events)
+    return task
