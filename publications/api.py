@@ -26,7 +26,7 @@ class CategoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = CategorySerializer
 
     def get_queryset(self):
-        return Category.objects.filter(agency_id=self.request.user.agency_id).order_by("code")
+        return Category.objects.filter(agency_id=getattr(self.request.user, "agency_id", None)).order_by("code")
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

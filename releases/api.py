@@ -15,7 +15,7 @@ class ChannelViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ChannelSerializer
 
     def get_queryset(self):
-        return Channel.objects.filter(agency_id=self.request.user.agency_id, is_active=True)
+        return Channel.objects.filter(agency_id=getattr(self.request.user, "agency_id", None), is_active=True)
 
 
 class ReleaseSerializer(serializers.ModelSerializer):
