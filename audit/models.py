@@ -20,6 +20,7 @@ class AuditAction(models.TextChoices):
     WITHHOLD = "withhold", _("不予公开")
     WITHDRAW = "withdraw", _("撤回")
     RELEASE_CREATED = "release_created", _("生成发布任务")
+    CONTENT_CHANGED = "content_changed", _("审核中内容被改动，本轮作废")
 
 
 class AuditChain(models.Model):

@@ -32,3 +32,7 @@ class Conflict(ServiceError):
     """Wrong state, or someone else acted first (409)."""
 
     status_code = 409
+
+
+class StaleContent(Conflict):
+    """The content differs from what this round's reviewers saw (409)."""

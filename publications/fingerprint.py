@@ -42,8 +42,10 @@ def compute_fingerprint(*, title, body, attachment_hashes, section_code, categor
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def fingerprint_of(publication) -> str:
-    """Recompute from the stored content (reads channels, attachments, section, category)."""
+def fingerprint_of(publication, *, channels=None) -> str:
+    """Recompute from the stored content (reads channels unless given, and attachments)."""
+    if channels is None:
+        channels = publication.channels.all()
     return compute_fingerprint(
         title=publication.title,
         body=publication.body,
@@ -59,5 +61,5 @@ def fingerprint_of(publication) -> str:
         decision_count=publication.decision_count,
         fee_amount_yuan=publication.fee_amount_yuan,
         formed_on=publication.formed_on,
-        channel_codes=[c.code for c in publication.channels.all()],
+        channel_codes=[c.code for c in channels],
     )

@@ -133,7 +133,7 @@ def create_publication(*, user, data: dict) -> Publication:
         publication = Publication(agency_id=user.agency_id, drafter=user, **values)
         publication.fingerprint = _fingerprint({**values, "channels": channels}, [])
         publication.save()
-        publication.channels.set(channels)
+        publication.channels.add(*channels)
         record(agency=user.agency, events=[Event(
             AuditAction.CREATE, publication=publication, actor=user, round=publication.round,
             fingerprint=publication.fingerprint)])

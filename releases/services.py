@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from config.errors import Conflict
+from config.errors import Conflict, StaleContent
 from publications.fingerprint import fingerprint_of
 
 from .models import Release
@@ -25,9 +25,10 @@ def create_releases_for_approval(*, publication, review_process) -> list[Release
     """
     from workflow.permissions import REVIEW_STEPS
 
-    current = fingerprint_of(publication)
+    channels = list(publication.channels.all())
+    current = fingerprint_of(publication, channels=channels)
     if current != review_process.fingerprint or current != publication.fingerprint:
-        raise Conflict(_("内容指纹与审核时不一致，拒绝发布。"))
+        raise StaleContent(_("内容指纹与审核时不一致，拒绝发布。"))
     approvals = _approvals(review_process)
     approvers = set()
     for step in REVIEW_STEPS:
@@ -38,7 +39,6 @@ def create_releases_for_approval(*, publication, review_process) -> list[Release
         approvers.add(owner_id)
     if len(approvers) != len(REVIEW_STEPS):
         raise Conflict(_("三审须由不同人员完成，拒绝发布。"))
-    channels = list(publication.channels.all())
     releases = Release.objects.bulk_create([
         Release(publication=publication, channel=channel, round=review_process.round,
                 fingerprint=current)

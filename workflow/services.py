@@ -15,7 +15,8 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from audit.models import AuditAction
 from audit.services import Event, record
-from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from config.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
+from publications.fingerprint import fingerprint_of
 from publications.models import Publication
 from publications.models import PublicationStatus as S
 from publications.selectors import visible_publications
@@ -54,8 +55,6 @@ def submit_publication(*, user, publication_id: int) -> ReviewProcess:
         lifecycle = PublicationLifecycle(publication)
         if not lifecycle.submit.can_proceed():
             raise Conflict(_("当前状态为“%s”，不能提交审核。") % publication.get_status_display())
-        if not publication.channels.exists():
-            raise InvalidInput(_("至少选择一个发布渠道后才能提交。"))
         if publication.status == S.RETURNED:
             publication.round += 1
         lifecycle.submit()
@@ -89,8 +88,7 @@ def _withdraw(user, publication_id, open_round):
         open_round.refresh_from_db()
         if open_round.status != PROCESS.NEW:
             raise Conflict(_("审核状态已变化，请刷新后重试。"))
-        for task in Task.objects.filter(process_id=open_round.pk, status__in=OPEN_TASK_STATES):
-            task.flow_task.activation_class(task).cancel()
+        _cancel_open_tasks(open_round.pk)
         _close_round(open_round, RoundOutcome.WITHDRAWN, status=PROCESS.CANCELED)
     lifecycle.withdraw()
     publication.save(update_fields=["status", "updated_at"])
@@ -98,6 +96,14 @@ def _withdraw(user, publication_id, open_round):
         AuditAction.WITHDRAW, publication=publication, actor=user, round=publication.round,
         fingerprint=publication.fingerprint)])
     return publication
+
+
+def _cancel_open_tasks(process_id) -> list:
+    tasks = list(Task.objects.filter(process_id=process_id, status__in=OPEN_TASK_STATES)
+                 .select_related("process__reviewprocess"))
+    for task in tasks:
+        task.flow_task.activation_class(task).cancel()
+    return tasks
 
 
 def _close_round(review_process, outcome, *, status=PROCESS.DONE):
@@ -117,7 +123,9 @@ def _task_process_id(task_id) -> int:
 def _load_task(user, task_id):
     """The task with its round and publication, under the round's lock."""
     task = (Task.objects
-            .select_related("owner", "process__reviewprocess__publication__agency")
+            .select_related("owner", "process__reviewprocess__publication__agency",
+                            "process__reviewprocess__publication__section",
+                            "process__reviewprocess__publication__category")
             .get(pk=task_id))
     review_process = task.process.reviewprocess
     publication = review_process.publication
@@ -185,7 +193,16 @@ def withhold_task(*, user, task_id: int, basis: str, comment: str = ""):
 
 
 def _decide(user, task_id, decision, *, comment="", basis=None):
-    with ReviewFlow.lock(_task_process_id(task_id)):
+    process_id = _task_process_id(task_id)
+    try:
+        return _decide_locked(user, task_id, process_id, decision, comment=comment, basis=basis)
+    except StaleContent:
+        _return_stale_round(process_id)
+        raise StaleContent(_("信息内容在提交审核后被改动，本轮审核作废，已退回经办人重新提交。"))
+
+
+def _decide_locked(user, task_id, process_id, decision, *, comment, basis):
+    with ReviewFlow.lock(process_id):
         task, review_process, publication = _load_task(user, task_id)
         _check_may_act(user, task, review_process)
         step = task.flow_task.name
@@ -194,7 +211,7 @@ def _decide(user, task_id, decision, *, comment="", basis=None):
         if publication.status != S.IN_REVIEW or review_process.status != PROCESS.NEW:
             raise Conflict(_("该信息已不在审核中。"))
         if publication.fingerprint != review_process.fingerprint:
-            raise Conflict(_("信息内容在提交后被改动，本轮审核作废，请经办人撤回后重新提交。"))
+            raise StaleContent(_("信息内容在提交后被改动。"))
 
         events = []
         activation = task.flow_task.activation_class(task)
@@ -238,3 +255,29 @@ def _decide(user, task_id, decision, *, comment="", basis=None):
                                       data={"basis": basis} if basis else {}))
         record(agency=publication.agency, events=events)
     return task
+
+
+def _return_stale_round(process_id):
+    """Content changed under a running round: end it and give the item back to the drafter.
+
+    Runs after the refused decision rolled back. The drafter resubmits, and every
+    tier reviews the content as it now is.
+    """
+    with ReviewFlow.lock(process_id):
+        review_process = ReviewProcess.objects.select_related(
+            "publication__agency", "publication__section", "publication__category",
+        ).get(pk=process_id)
+        publication = review_process.publication
+        if review_process.status != PROCESS.NEW or publication.status != S.IN_REVIEW:
+            return
+        open_tasks = _cancel_open_tasks(process_id)
+        _close_round(review_process, RoundOutcome.RETURNED, status=PROCESS.CANCELED)
+        PublicationLifecycle(publication).return_to_drafter()
+        publication.fingerprint = fingerprint_of(publication)
+        publication.save(update_fields=["status", "fingerprint", "updated_at"])
+        record(agency=publication.agency, events=[Event(
+            AuditAction.CONTENT_CHANGED, publication=publication,
+            tier=open_tasks[0].flow_task.name if open_tasks else "",
+            round=review_process.round, fingerprint=publication.fingerprint,
+            comment=_("信息内容在提交审核后被改动，本轮审核作废，退回经办人重新提交。"),
+            data={"reviewed_fingerprint": review_process.fingerprint})])

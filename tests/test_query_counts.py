@@ -1,0 +1,112 @@
+"""Pinned SQL statement counts of the queue and of every transition.
+
+A change here means a hot path got cheaper or dearer: update the pin only on purpose.
+Inside a test transaction the services' BEGIN/COMMIT appear as SAVEPOINT/RELEASE.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from publications.services import create_publication, update_publication
+from workflow import services as review
+
+from .factories import api, create_item, item_data, submitted_item, task_for
+
+pytestmark = pytest.mark.django_db
+
+
+def queue_queries(user):
+    with CaptureQueriesContext(connection) as ctx:
+        response = api(user).get("/api/v1/tasks/")
+    assert response.status_code == 200
+    return len(ctx), response.json()["count"]
+
+
+def test_task_queue_query_count_is_the_same_for_5_and_500_open_tasks(org):
+    for _ in range(5):
+        submitted_item(org)
+    small, count = queue_queries(org["head_office"])
+    assert count == 5
+    for _ in range(495):
+        submitted_item(org)
+    large, count = queue_queries(org["head_office"])
+    assert count == 500
+    assert small == large
+    for username in ("secrecy", "leader"):
+        assert queue_queries(org[username])[0] <= small
+
+
+def count(fn):
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx)
+
+
+@pytest.fixture
+def warm(org):
+    """Run one full round first so per-process caches (content types) are filled."""
+    publication = submitted_item(org)
+    for username in ("head_office", "secrecy", "leader"):
+        review.approve_task(user=org[username], task_id=task_for(org[username], publication).pk)
+    return org
+
+
+PINNED = {
+    "create": 10, "edit": 10, "submit": 17, "claim": 11, "approve_claimed_head": 13,
+    "approve_secrecy": 13, "approve_leader_two_channels": 25, "reject": 15, "withhold": 14,
+    "withdraw_in_review": 15,
+}
+
+
+def test_transition_query_counts_are_pinned(warm):
+    org = warm
+    drafter = org["drafter_office"]
+    measured = {}
+    holder = {}
+    measured["create"] = count(lambda: holder.setdefault(
+        "p", create_publication(user=drafter, data=item_data())))
+    publication = holder["p"]
+    measured["edit"] = count(lambda: update_publication(
+        user=drafter, publication_id=publication.pk, data={"body": "<p>新</p>"}))
+    measured["submit"] = count(lambda: review.submit_publication(
+        user=drafter, publication_id=publication.pk))
+    task = task_for(org["head_office"], publication)
+    measured["claim"] = count(lambda: review.claim_task(user=org["head_office"],
+                                                        task_id=task.pk))
+    measured["approve_claimed_head"] = count(lambda: review.approve_task(user=org["head_office"],
+                                                                 task_id=task.pk))
+    task = task_for(org["secrecy"], publication)
+    measured["approve_secrecy"] = count(lambda: review.approve_task(user=org["secrecy"],
+                                                                    task_id=task.pk))
+    task = task_for(org["leader"], publication)
+    measured["approve_leader_two_channels"] = count(lambda: review.approve_task(
+        user=org["leader"], task_id=task.pk))
+
+    rejected = submitted_item(org)
+    task = task_for(org["head_office"], rejected)
+    measured["reject"] = count(lambda: review.reject_task(user=org["head_office"],
+                                                          task_id=task.pk, comment="改"))
+    withheld = submitted_item(org)
+    review.approve_task(user=org["head_office"], task_id=task_for(org["head_office"],
+                                                                  withheld).pk)
+    task = task_for(org["secrecy"], withheld)
+    measured["withhold"] = count(lambda: review.withhold_task(
+        user=org["secrecy"], task_id=task.pk, basis="state_secret", comment="涉密"))
+    withdrawn = submitted_item(org)
+    measured["withdraw_in_review"] = count(lambda: review.withdraw_publication(
+        user=drafter, publication_id=withdrawn.pk))
+    assert measured == PINNED
+
+
+def test_a_fully_approved_item_costs_at_most_80_statements(warm):
+    org = warm
+    publication_holder = {}
+    total = count(lambda: publication_holder.setdefault("p", create_item(org)))
+    publication = publication_holder["p"]
+    total += count(lambda: review.submit_publication(user=org["drafter_office"],
+                                                     publication_id=publication.pk))
+    for username in ("head_office", "secrecy", "leader"):
+        task = task_for(org[username], publication)
+        total += count(lambda u=username, t=task: review.approve_task(user=org[u], task_id=t.pk))
+    assert total <= 80
