@@ -3,17 +3,19 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_scope import AgencyScopedAdmin
 from .models import Agency, Role, Section, User
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AgencyScopedAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
+    agency_path = "pk"
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(AgencyScopedAdmin):
     list_display = ["code", "name", "agency"]
     list_filter = ["agency"]
     filter_horizontal = ["heads", "leaders"]
@@ -32,7 +34,7 @@ class UserRolesForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AgencyScopedAdmin, BaseUserAdmin):
     form = UserRolesForm
     list_display = ["username", "display_name", "agency", "section", "roles", "is_active"]
     list_filter = ["agency", "is_active"]

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from agencies.admin_scope import AgencyScopedAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(AgencyScopedAdmin):
     """The trail, read-only (the database refuses changes on PostgreSQL anyway)."""
 
     list_display = ["agency", "seq", "action", "actor_username", "tier", "round", "publication",

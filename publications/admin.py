@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from agencies.admin_scope import AgencyScopedAdmin
+
 from .models import Attachment, Category, Publication
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AgencyScopedAdmin):
     list_display = ["code", "name", "agency"]
     list_filter = ["agency"]
     search_fields = ["code", "name"]
@@ -22,7 +24,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(AgencyScopedAdmin):
     """Read-only: content changes only through the drafter's services, so reviews stay valid."""
 
     list_display = ["id", "title", "section", "status", "round", "drafter", "updated_at"]

@@ -1,18 +1,22 @@
 from django.contrib import admin
 
+from agencies.admin_scope import AgencyScopedAdmin
+
 from .models import Channel, Release
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(AgencyScopedAdmin):
     list_display = ["code", "name", "kind", "agency", "is_active"]
     list_filter = ["agency", "kind", "is_active"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(AgencyScopedAdmin):
     """Read-only: releases are created at final approval and moved by delivery."""
+
+    agency_path = "channel__agency"
 
     list_display = ["id", "publication", "channel", "status", "round", "published_at"]
     list_filter = ["status", "channel__agency", "channel"]
