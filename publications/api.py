@@ -68,7 +68,8 @@ class PublicationInputSerializer(serializers.Serializer):
     abolished_on = serializers.DateField(allow_null=True, required=False)
     decision_type = serializers.ChoiceField(choices=DecisionType.choices, allow_blank=True,
                                             required=False)
-    decision_count = serializers.IntegerField(min_value=1, required=False)
+    decision_count = serializers.IntegerField(min_value=1, max_value=2_147_483_647,
+                                              required=False)
     fee_amount_yuan = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0,
                                                allow_null=True, required=False)
     formed_on = serializers.DateField()

@@ -1,7 +1,9 @@
 import os
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
 
 from .factories import make_org
 
@@ -17,6 +19,28 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def committed_db(transactional_db):
+    """Real commits (for tests across connections), and a clean database afterwards.
+
+    The audit table refuses TRUNCATE, which is how the test database is emptied after such
+    a test; the table owner lifts that guard for the clean-up and puts it back after.
+    """
+    yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_truncate")
+
+
+@receiver(post_migrate)
+def _restore_truncate_guard(sender, using="default", **kwargs):
+    """The database flush after a `committed_db` test ends with post_migrate: re-arm the guard."""
+    conn = connections[using]
+    if conn.vendor == "postgresql" and sender.label == "audit":
+        with conn.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_truncate")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from viewflow.workflow.models import Task
 
 from .factories import api, make_org, submitted_item, task_for
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.usefixtures("committed_db"), pytest.mark.postgres]
 
 REPEATS = 20
 

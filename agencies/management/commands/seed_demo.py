@@ -54,27 +54,36 @@ class Command(BaseCommand):
 
     def handle(self, *args, password=None, **options):
         with transaction.atomic():
-            agency, sections, created_logins = self._organisation(password)
-        if not Publication.objects.filter(agency=agency).exists():
-            self._items(agency)
-            self.stdout.write("Demo items created.")
-        else:
-            self.stdout.write("Demo agency already seeded; nothing changed.")
+            agency, sections, created = self._organisation(password)
+            if not Publication.objects.filter(agency=agency).exists():
+                self._items(agency)
+                self.stdout.write("Demo items created.")
+            else:
+                self.stdout.write("Demo agency already seeded; nothing changed.")
+        self._print_logins(agency, created)
+
+    def _print_logins(self, agency, created: dict):
+        """Print only logins that work now; keep generated ones in var/ for `make run`."""
         logins_file = settings.VAR_DIR / "demo-logins.txt"
-        if created_logins and not password:
-            with logins_file.open("a") as out:
-                out.writelines(f"{u}\t{p}\n" for u, p in created_logins)
-            logins_file.chmod(0o600)
-        self.stdout.write("Demo logins (username / password):")
-        if password:
-            for username, *_ in PEOPLE:
-                self.stdout.write(f"  {username:<22} {password}")
-        elif logins_file.exists():
+        known = {}
+        if logins_file.exists():
             for line in logins_file.read_text().splitlines():
-                username, pw = line.split("\t")
-                self.stdout.write(f"  {username:<22} {pw}")
-        else:
-            self.stdout.write("  (users existed before; passwords unchanged)")
+                username, _, pw = line.partition("\t")
+                known[username] = pw
+        known.update(created)
+        people = {u.username: u for u in User.objects.filter(agency=agency)}
+        working = {name: pw for name, pw in known.items()
+                   if name in people and people[name].check_password(pw)}
+        logins_file.write_text("".join(f"{u}\t{p}\n" for u, p in working.items()))
+        logins_file.chmod(0o600)
+        self.stdout.write("Demo logins (username / password):")
+        for username, *_ in PEOPLE:
+            if username in working:
+                self.stdout.write(f"  {username:<22} {working[username]}")
+            elif username in people:
+                self.stdout.write(f"  {username:<22} (existing user, password unchanged)")
+            else:
+                self.stderr.write(f"  {username:<22} exists in another agency; not a demo login")
 
     def _organisation(self, password):
         agency, _ = Agency.objects.get_or_create(code=AGENCY[0], defaults={"name": AGENCY[1]})
@@ -87,7 +96,7 @@ class Command(BaseCommand):
         for code, name, kind in CHANNELS:
             Channel.objects.get_or_create(agency=agency, code=code,
                                           defaults={"name": name, "kind": kind})
-        created = []
+        created = {}
         for username, display, roles, home, headed, covered in PEOPLE:
             user = User.objects.filter(username=username).first()
             if user is not None:
@@ -103,7 +112,7 @@ class Command(BaseCommand):
                 sections[code].heads.add(user)
             for code in covered:
                 sections[code].leaders.add(user)
-            created.append((username, pw))
+            created[username] = pw
         return agency, sections, created
 
     def _items(self, agency):

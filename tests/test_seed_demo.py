@@ -1,0 +1,153 @@
+"""`seed_demo` builds the demo agency once, and a second run changes nothing."""
+
+import io
+import re
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.test import Client
+
+from agencies.models import Agency, User
+from audit.models import AuditEvent
+from publications.models import Category, Publication
+from releases.models import Channel
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "x-demo-pass-1"
+AGENCY = "wenxian_housing"
+USERNAMES = ["drafter_office", "head_office", "drafter_construction", "head_construction",
+             "secrecy", "leader", "publisher", "auditor", "admin"]
+CATEGORIES = {"work_updates", "policy_documents", "licensing", "penalties"}
+CHANNELS = {"website", "wechat", "wenxian_fabu", "yunshang_wenxian", "jiaozuo_daily",
+            "henan_daily", "china_construction"}
+STATUSES = {"draft", "in_review", "returned", "withheld", "withdrawn", "approved"}
+
+
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path):
+    """The command writes generated logins under VAR_DIR: keep them out of the real var/."""
+    settings.VAR_DIR = tmp_path
+    # nine PBKDF2 hashes per seed and one per login would make this file slow
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return tmp_path
+
+
+def seed(*args) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def row_counts() -> dict:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def password_hashes() -> dict:
+    return dict(User.objects.filter(username__in=USERNAMES).values_list("username", "password"))
+
+
+def printed_logins(output: str) -> list[tuple[str, str]]:
+    """The (username, password) lines under "Demo logins"."""
+    _, _, listing = output.partition("Demo logins")
+    return re.findall(r"^\s+(\S+)\s+(\S+)\s*$", listing, flags=re.MULTILINE)
+
+
+def can_log_in(username, password) -> bool:
+    return Client().login(username=username, password=password)
+
+
+def test_seed_creates_the_demo_agency_with_sections_people_categories_and_channels():
+    seed("--password", PASSWORD)
+    agency = Agency.objects.get(code=AGENCY)
+    assert agency.name == "温县住房和城乡建设局"
+    assert set(agency.sections.values_list("code", flat=True)) == {"office", "construction"}
+    assert set(User.objects.filter(agency=agency).values_list("username", flat=True)) == set(
+        USERNAMES)
+    assert set(Category.objects.filter(agency=agency).values_list("code", flat=True)) == (
+        CATEGORIES)
+    assert set(Channel.objects.filter(agency=agency, is_active=True)
+               .values_list("code", flat=True)) == CHANNELS
+    office = agency.sections.get(code="office")
+    construction = agency.sections.get(code="construction")
+    assert list(office.heads.values_list("username", flat=True)) == ["head_office"]
+    assert list(construction.heads.values_list("username", flat=True)) == ["head_construction"]
+    assert set(office.leaders.values_list("username", flat=True)) == {"leader"}
+    assert set(construction.leaders.values_list("username", flat=True)) == {"leader"}
+    assert User.objects.get(username="drafter_construction").section == construction
+
+
+def test_seed_creates_items_in_every_status():
+    seed("--password", PASSWORD)
+    statuses = set(Publication.objects.filter(agency__code=AGENCY)
+                   .values_list("status", flat=True))
+    assert statuses == STATUSES
+    returned = Publication.objects.get(agency__code=AGENCY, status="returned")
+    assert returned.round == 1
+    events = AuditEvent.objects.filter(agency__code=AGENCY)
+    assert events.filter(action="reject", publication=returned).exists()
+    assert events.filter(action="withhold").count() == 1
+    assert events.filter(action="release_created").exists()
+
+
+def test_second_run_changes_nothing():
+    seed("--password", PASSWORD)
+    counts, hashes = row_counts(), password_hashes()
+    assert counts["audit.AuditEvent"] > 0
+    output = seed("--password", PASSWORD)
+    assert "nothing changed" in output
+    assert row_counts() == counts
+    assert password_hashes() == hashes
+
+
+def test_demo_users_log_in_with_the_given_password():
+    output = seed("--password", PASSWORD)
+    assert sorted(printed_logins(output)) == sorted((u, PASSWORD) for u in USERNAMES)
+    for username in USERNAMES:
+        assert can_log_in(username, PASSWORD), username
+    assert not can_log_in("drafter_office", "wrong-password")
+
+
+def test_without_password_each_user_gets_a_generated_one_printed_once_and_kept(var_dir):
+    output = seed()
+    logins = dict(printed_logins(output))
+    assert sorted(logins) == sorted(USERNAMES)
+    assert len(set(logins.values())) == len(USERNAMES), "each user gets their own password"
+    for username, password in logins.items():
+        assert len(password) >= 10
+        assert can_log_in(username, password), username
+
+    logins_file = var_dir / "demo-logins.txt"
+    assert logins_file.stat().st_mode & 0o777 == 0o600
+    assert dict(line.split("\t") for line in logins_file.read_text().splitlines()) == logins
+
+    hashes = password_hashes()
+    again = seed()
+    assert password_hashes() == hashes
+    assert dict(printed_logins(again)) == logins
+
+
+def test_rerun_with_another_password_does_not_print_logins_that_do_not_work():
+    seed("--password", PASSWORD)
+    output = seed("--password", "another-pass-2")
+    for username, password in printed_logins(output):
+        assert can_log_in(username, password), (username, password)
+
+
+def test_logins_left_over_from_an_earlier_database_are_not_printed_as_current(var_dir):
+    (var_dir / "demo-logins.txt").write_text("drafter_office\tstale-password-0\n")
+    output = seed()
+    logins = printed_logins(output)
+    assert sorted(u for u, _ in logins) == sorted(USERNAMES)
+    for username, password in logins:
+        assert can_log_in(username, password), (username, password)
+
+
+def test_audit_trail_verifies_after_seeding_twice():
+    seed("--password", PASSWORD)
+    seed("--password", PASSWORD)
+    out = io.StringIO()
+    call_command("verify_audit_trail", "--agency", AGENCY, stdout=out)
+    events = AuditEvent.objects.filter(agency__code=AGENCY).count()
+    assert out.getvalue().strip() == f"{AGENCY}: OK, {events} events"
