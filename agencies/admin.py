@@ -30,7 +30,7 @@ class UserRolesForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = "__all__"
+        fields = ["roles"]  # the admin adds the fieldsets' fields
 
 
 @admin.register(User)

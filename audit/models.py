@@ -35,6 +35,9 @@ class AuditChain(models.Model):
         verbose_name = _("审计链")
         verbose_name_plural = _("审计链")
 
+    def __str__(self):
+        return f"{self.agency_id}: #{self.last_seq}"
+
 
 class AuditEvent(models.Model):
     agency = models.ForeignKey("agencies.Agency", models.PROTECT, related_name="audit_events")

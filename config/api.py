@@ -20,6 +20,6 @@ def exception_handler(exc, context):
                         status=status.HTTP_409_CONFLICT)
     if isinstance(exc, UnsupportedMediaType):
         # The contract answers every malformed request with 400 and a message.
-        return Response({"detail": _("不支持的请求格式：请以 JSON（附件上传用 multipart/form-data）提交。")},
-                        status=status.HTTP_400_BAD_REQUEST)
+        message = _("不支持的请求格式：请以 JSON（附件上传用 multipart/form-data）提交。")
+        return Response({"detail": message}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

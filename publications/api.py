@@ -11,8 +11,15 @@ from audit.api import TrailEventSerializer
 from audit.selectors import publication_trail
 
 from . import services
-from .models import ARTICLE20_ITEMS, Attachment, Category, DecisionType, DocumentType, Publication
-from .models import PublicationStatus
+from .models import (
+    ARTICLE20_ITEMS,
+    Attachment,
+    Category,
+    DecisionType,
+    DocumentType,
+    Publication,
+    PublicationStatus,
+)
 from .selectors import publication_list, visible_publications
 
 
@@ -26,7 +33,8 @@ class CategoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = CategorySerializer
 
     def get_queryset(self):
-        return Category.objects.filter(agency_id=getattr(self.request.user, "agency_id", None)).order_by("code")
+        agency_id = getattr(self.request.user, "agency_id", None)  # None while building the schema
+        return Category.objects.filter(agency_id=agency_id).order_by("code")
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

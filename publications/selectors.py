@@ -11,6 +11,17 @@ AGENCY_WIDE_ROLES = {Role.SECTION_HEAD, Role.SECRECY_REVIEWER, Role.LEADER, Role
                      Role.AUDITOR, Role.AGENCY_ADMIN}
 
 
+def can_see(user, publication) -> bool:
+    """The object-level form of `visible_publications` (no query)."""
+    if user.is_superuser:
+        return True
+    if not user.is_authenticated or user.agency_id != publication.agency_id:
+        return False
+    if AGENCY_WIDE_ROLES & set(user.roles or []):
+        return True
+    return publication.drafter_id == user.pk or publication.section_id == user.section_id
+
+
 def visible_publications(user):
     qs = Publication.objects.all()
     if user.is_superuser:

@@ -15,7 +15,8 @@ class ChannelViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ChannelSerializer
 
     def get_queryset(self):
-        return Channel.objects.filter(agency_id=getattr(self.request.user, "agency_id", None), is_active=True)
+        agency_id = getattr(self.request.user, "agency_id", None)  # None while building the schema
+        return Channel.objects.filter(agency_id=agency_id, is_active=True)
 
 
 class ReleaseSerializer(serializers.ModelSerializer):

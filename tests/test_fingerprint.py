@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from viewflow.workflow.models import Task
 
 from audit.models import AuditEvent
 from config.errors import Conflict
@@ -68,7 +69,7 @@ def test_round_one_approvals_do_not_count_after_a_change(org):
     # the leader cannot jump in: round 2 starts at the section head again
     assert [t.flow_task.name for t in
             [task_for(org["head_office"], publication)]] == ["section_head_review"]
-    with pytest.raises(Exception):
+    with pytest.raises(Task.DoesNotExist):
         task_for(org["leader"], publication)
     approve_through(org, publication, "head_office", "secrecy", "leader")
     release_prints = set(Release.objects.filter(publication=publication)

@@ -4,9 +4,9 @@ import threading
 
 import pytest
 from django.db import connection
+from viewflow.workflow.models import Task
 
 from audit.models import AuditEvent
-from viewflow.workflow.models import Task
 
 from .factories import api, make_org, submitted_item, task_for
 
@@ -43,9 +43,10 @@ def test_two_heads_deciding_one_task_at_once_yields_one_decision_and_one_409(sec
         publication = submitted_item(org)
         task = task_for(first, publication)
         responses = race(
-            lambda: api(first).post(f"/api/v1/tasks/{task.pk}/approve/", {"comment": "同意"},
+            lambda task=task: api(first).post(f"/api/v1/tasks/{task.pk}/approve/",
+                                              {"comment": "同意"},
                                     format="json"),
-            lambda: api(second).post(f"/api/v1/tasks/{task.pk}/{second_action}/",
+            lambda task=task: api(second).post(f"/api/v1/tasks/{task.pk}/{second_action}/",
                                      {"comment": "不同意"}, format="json"),
         )
         codes = sorted(r.status_code for r in responses)
@@ -69,8 +70,8 @@ def test_two_heads_claiming_one_task_at_once_yields_one_owner():
         publication = submitted_item(org)
         task = task_for(first, publication)
         responses = race(
-            lambda: api(first).post(f"/api/v1/tasks/{task.pk}/claim/"),
-            lambda: api(second).post(f"/api/v1/tasks/{task.pk}/claim/"),
+            lambda task=task: api(first).post(f"/api/v1/tasks/{task.pk}/claim/"),
+            lambda task=task: api(second).post(f"/api/v1/tasks/{task.pk}/claim/"),
         )
         assert sorted(r.status_code for r in responses) == [200, 409]
         assert AuditEvent.objects.filter(publication=publication, action="claim").count() == 1
@@ -85,9 +86,9 @@ def test_withdraw_racing_the_last_approval_never_releases_a_withdrawn_item():
                 f"/api/v1/tasks/{task_for(org[username], publication).pk}/approve/")
         task = task_for(org["leader"], publication)
         responses = race(
-            lambda: api(org["leader"]).post(f"/api/v1/tasks/{task.pk}/approve/"),
-            lambda: api(org["drafter_office"]).post(
-                f"/api/v1/publications/{publication.pk}/withdraw/"),
+            lambda task=task: api(org["leader"]).post(f"/api/v1/tasks/{task.pk}/approve/"),
+            lambda pid=publication.pk: api(org["drafter_office"]).post(
+                f"/api/v1/publications/{pid}/withdraw/"),
         )
         assert sorted(r.status_code for r in responses) == [200, 409]
         publication.refresh_from_db()

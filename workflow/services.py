@@ -19,13 +19,13 @@ from config.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleC
 from publications.fingerprint import fingerprint_of
 from publications.models import Publication
 from publications.models import PublicationStatus as S
-from publications.selectors import visible_publications
+from publications.selectors import can_see, visible_publications
 from releases.services import create_releases_for_approval
 
 from .flows import ReviewFlow
 from .lifecycle import PublicationLifecycle
 from .models import ReviewProcess, RoundOutcome, WithholdBasis
-from .permissions import LEADERSHIP_REVIEW, SECRECY_REVIEW, refusal
+from .permissions import LEADERSHIP_REVIEW, SECRECY_REVIEW, refusal, step_refusal
 
 OPEN_TASK_STATES = (STATUS.NEW, STATUS.ASSIGNED)
 
@@ -129,19 +129,20 @@ def _load_task(user, task_id):
             .get(pk=task_id))
     review_process = task.process.reviewprocess
     publication = review_process.publication
-    if not user.is_superuser and user.agency_id != publication.agency_id:
+    if not can_see(user, publication):
         raise NotFound(_("未找到该审核任务。"))
     return task, review_process, publication
 
 
 def _check_may_act(user, task, review_process):
+    """Who asks comes first (403), then whether the task is still theirs to take (409)."""
+    reason = refusal(user, task.flow_task.name, review_process, task_id=task.pk)
+    if reason:
+        raise NotPermitted(reason)
     if task.status not in OPEN_TASK_STATES:
         raise Conflict(_("已由他人处理：该审核任务已完成。"))
     if task.status == STATUS.ASSIGNED and task.owner_id != user.pk:
         raise Conflict(_("已由他人处理：该审核任务已被 %s 认领。") % task.owner)
-    reason = refusal(user, task.flow_task.name, review_process, task_id=task.pk)
-    if reason:
-        raise NotPermitted(reason)
 
 
 def claim_task(*, user, task_id: int):
@@ -159,6 +160,9 @@ def claim_task(*, user, task_id: int):
 def unclaim_task(*, user, task_id: int):
     with ReviewFlow.lock(_task_process_id(task_id)):
         task, review_process, publication = _load_task(user, task_id)
+        reason = step_refusal(user, task.flow_task.name, publication)
+        if reason:
+            raise NotPermitted(reason)
         if task.status != STATUS.ASSIGNED or task.owner_id != user.pk:
             raise Conflict(_("只能放弃自己已认领且未完成的任务。"))
         task.flow_task.activation_class(task).unassign()
@@ -198,7 +202,8 @@ def _decide(user, task_id, decision, *, comment="", basis=None):
         return _decide_locked(user, task_id, process_id, decision, comment=comment, basis=basis)
     except StaleContent:
         _return_stale_round(process_id)
-        raise StaleContent(_("信息内容在提交审核后被改动，本轮审核作废，已退回经办人重新提交。"))
+        raise StaleContent(
+            _("信息内容在提交审核后被改动，本轮审核作废，已退回经办人重新提交。")) from None
 
 
 def _decide_locked(user, task_id, process_id, decision, *, comment, basis):

@@ -152,7 +152,8 @@ class Command(BaseCommand):
                 "head_construction",
                 last=lambda user, task: review.reject_task(
                     user=user, task_id=task.pk, comment="请删除当事人身份证号码后重新提交。"))
-        advance(item(office, "office", "住建局内部会议纪要（征求意见稿）"), "head_office", "secrecy",
+        advance(item(office, "office", "住建局内部会议纪要（征求意见稿）"),
+                "head_office", "secrecy",
                 last=lambda user, task: review.withhold_task(
                     user=user, task_id=task.pk, basis="process_information",
                     comment="属于过程性信息，不予公开。"))
