@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
@@ -16,6 +17,9 @@ router.register("tasks", TaskViewSet, basename="task")
 router.register("releases", ReleaseViewSet, basename="release")
 
 urlpatterns = [
+    # Until the web UI lands, the browsable API is the front door (it has a login link).
+    path("", RedirectView.as_view(url="/api/v1/", permanent=False)),
+    path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/", include(router.urls)),

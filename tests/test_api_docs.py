@@ -2,7 +2,7 @@
 
 import pytest
 
-from .factories import api
+from .factories import PASSWORD, api
 
 pytestmark = pytest.mark.django_db
 
@@ -29,3 +29,13 @@ def test_docs_page_loads_its_assets_locally(client, org):
 
 def test_schema_and_docs_need_a_login():
     assert api().get("/api/schema/").status_code == 401
+
+
+def test_front_door_leads_to_a_login_and_back_to_the_api(client, org):
+    assert client.get("/").headers["Location"] == "/api/v1/"
+    login = client.get("/api-auth/login/")
+    assert login.status_code == 200
+    response = client.post("/api-auth/login/", {"username": org["auditor"].username,
+                                                "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/api/v1/"
+    assert client.get("/api/v1/publications/", HTTP_ACCEPT="application/json").status_code == 200
