@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from agencies.models import Role
+from agencies.models import Role, Section
 from audit.models import AuditAction
 from audit.services import Event, record
 from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
@@ -33,24 +33,29 @@ def sanitise_html(body: str) -> str:
     return nh3.clean(body or "")
 
 
+def _one(queryset):
+    """The row matching a unique lookup, or None (no ordering, so no join for it)."""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def _resolve(user, data: dict, errors: dict) -> dict:
     """Turn codes into objects of the user's agency; collect field errors."""
     resolved = {}
     agency_id = user.agency_id
     if "section" in data:
-        section = user.agency.sections.filter(code=data["section"]).first()
+        section = _one(Section.objects.filter(agency_id=agency_id, code=data["section"]))
         if section is None:
             errors["section"] = [_("未知科室：%s") % data["section"]]
         resolved["section"] = section
     if "category" in data:
-        category = Category.objects.filter(agency_id=agency_id, code=data["category"]).first()
+        category = _one(Category.objects.filter(agency_id=agency_id, code=data["category"]))
         if category is None:
             errors["category"] = [_("未知公开目录类别：%s") % data["category"]]
         resolved["category"] = category
     if "channels" in data:
         codes = list(dict.fromkeys(data["channels"] or []))
         channels = list(Channel.objects.filter(agency_id=agency_id, code__in=codes,
-                                               is_active=True))
+                                               is_active=True).order_by())
         unknown = sorted(set(codes) - {c.code for c in channels})
         if not codes:
             errors["channels"] = [_("至少选择一个发布渠道。")]

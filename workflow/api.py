@@ -6,9 +6,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from viewflow.workflow.models import Task
 
+from config.pagination import IdPageWithCount
+
 from . import services
 from .models import WithholdBasis
-from .selectors import actionable_tasks
+from .selectors import actionable_tasks, tasks_in_order
 
 
 class TaskSerializer(serializers.Serializer):
@@ -47,6 +49,7 @@ class WithholdSerializer(serializers.Serializer):
 
 class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
+    pagination_class = IdPageWithCount
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation, no real user
@@ -54,6 +57,11 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         params = self.request.query_params
         return actionable_tasks(user=self.request.user, step=params.get("step"),
                                 section=params.get("section"))
+
+    def list(self, request, *args, **kwargs):
+        task_ids = self.paginate_queryset(self.get_queryset())
+        tasks = tasks_in_order(task_ids)
+        return self.get_paginated_response(self.get_serializer(tasks, many=True).data)
 
     def _done(self, task):
         return Response({"id": task.pk, "step": task.flow_task.name,

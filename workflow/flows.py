@@ -70,6 +70,9 @@ class ReviewFlow(flow.Flow):
 
     def start_round(self, activation, *, publication, fingerprint):
         activation.process.publication = publication
+        activation.process.agency_id = publication.agency_id
+        activation.process.section_id = publication.section_id
+        activation.process.drafter_id = publication.drafter_id
         activation.process.round = publication.round
         activation.process.fingerprint = fingerprint
         return activation.process

@@ -1,5 +1,6 @@
 """One review round of one publication is one viewflow process."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
@@ -27,8 +28,18 @@ class WithholdBasis(models.TextChoices):
 
 
 class ReviewProcess(Process):
+    """A round. Agency, section and drafter are copied from the item when the round starts
+    (they cannot change while it is in review), so queues filter open rounds without
+    joining through every item ever published."""
+
     publication = models.ForeignKey("publications.Publication", models.PROTECT,
                                     related_name="review_rounds", verbose_name=_("主动公开信息"))
+    agency = models.ForeignKey("agencies.Agency", models.PROTECT, related_name="+",
+                               verbose_name=_("机关"))
+    section = models.ForeignKey("agencies.Section", models.PROTECT, related_name="+",
+                                verbose_name=_("科室"))
+    drafter = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                verbose_name=_("经办人"))
     round = models.PositiveIntegerField(_("审核轮次"))
     fingerprint = models.CharField(_("提交时内容指纹"), max_length=64)
     outcome = models.CharField(_("结果"), max_length=16, choices=RoundOutcome.choices,
@@ -39,4 +50,8 @@ class ReviewProcess(Process):
         verbose_name_plural = _("审核轮次")
         constraints = [
             models.UniqueConstraint(fields=["publication", "round"], name="one_process_per_round"),
+        ]
+        indexes = [
+            models.Index(fields=["agency", "section"], condition=models.Q(outcome=""),
+                         name="open_rounds_by_section"),
         ]
