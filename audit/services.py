@@ -21,20 +21,20 @@ class Event:
     data: dict = field(default_factory=dict)
 
 
-def record(*, agency, events: list[Event]) -> list[AuditEvent]:
+def record(*, agency_id: int, events: list[Event]) -> list[AuditEvent]:
     """Append events to the agency's chain: one head lock, one insert, one update."""
     assert connection.in_atomic_block, "audit events are written inside the change's transaction"
-    chain = AuditChain.objects.select_for_update().filter(agency=agency).first()
+    chain = AuditChain.objects.select_for_update().filter(agency_id=agency_id).first()
     if chain is None:
-        AuditChain.objects.get_or_create(agency=agency)
-        chain = AuditChain.objects.select_for_update().get(agency=agency)
+        AuditChain.objects.get_or_create(agency_id=agency_id)
+        chain = AuditChain.objects.select_for_update().get(agency_id=agency_id)
     now = timezone.now()
     rows = []
     seq, prev = chain.last_seq, chain.last_hash
     for event in events:
         seq += 1
         row = AuditEvent(
-            agency_id=agency.pk, seq=seq,
+            agency_id=agency_id, seq=seq,
             publication_id=event.publication.pk if event.publication is not None else None,
             action=event.action,
             actor_id=event.actor.pk if event.actor is not None else None,

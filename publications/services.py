@@ -139,7 +139,7 @@ def create_publication(*, user, data: dict) -> Publication:
         publication.fingerprint = _fingerprint({**values, "channels": channels}, [])
         publication.save()
         publication.channels.add(*channels)
-        record(agency=user.agency, events=[Event(
+        record(agency_id=user.agency_id, events=[Event(
             AuditAction.CREATE, publication=publication, actor=user, round=publication.round,
             fingerprint=publication.fingerprint)])
     return publication
@@ -185,7 +185,7 @@ def update_publication(*, user, publication_id: int, data: dict) -> Publication:
         publication.save()
         if "channels" in changed:
             publication.channels.set(merged["channels"])
-        record(agency=publication.agency, events=[Event(
+        record(agency_id=publication.agency_id, events=[Event(
             AuditAction.EDIT, publication=publication, actor=user, round=publication.round,
             fingerprint=publication.fingerprint, data={"fields": changed})])
     return publication
@@ -230,6 +230,6 @@ def remove_attachment(*, user, publication_id: int, attachment_id: int) -> None:
 def _refingerprint(publication, user, data: dict) -> None:
     publication.fingerprint = fingerprint_of(publication)
     publication.save(update_fields=["fingerprint", "updated_at"])
-    record(agency=publication.agency, events=[Event(
+    record(agency_id=publication.agency_id, events=[Event(
         AuditAction.EDIT, publication=publication, actor=user, round=publication.round,
         fingerprint=publication.fingerprint, data=data)])

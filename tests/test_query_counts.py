@@ -53,7 +53,7 @@ def warm(org):
 
 
 PINNED = {
-    "create": 10, "edit": 10, "submit": 17, "claim": 11, "approve_claimed_head": 13,
+    "create": 10, "edit": 9, "submit": 17, "claim": 11, "approve_claimed_head": 13,
     "approve_secrecy": 13, "approve_leader_two_channels": 25, "reject": 15, "withhold": 14,
     "withdraw_in_review": 15,
 }

@@ -37,7 +37,7 @@ class Decision:
 
 
 def _publication_for_drafter(user, publication_id, *, lock: bool) -> Publication:
-    qs = visible_publications(user).select_related("agency", "section", "category")
+    qs = visible_publications(user).select_related("section", "category")
     if lock:
         qs = qs.select_for_update(of=("self",))
     publication = qs.filter(pk=publication_id).first()
@@ -61,7 +61,7 @@ def submit_publication(*, user, publication_id: int) -> ReviewProcess:
         publication.save(update_fields=["status", "round", "updated_at"])
         process = ReviewFlow.start.run(publication=publication,
                                        fingerprint=publication.fingerprint)
-        record(agency=publication.agency, events=[Event(
+        record(agency_id=publication.agency_id, events=[Event(
             AuditAction.SUBMIT, publication=publication, actor=user, round=publication.round,
             fingerprint=publication.fingerprint)])
     return process
@@ -92,7 +92,7 @@ def _withdraw(user, publication_id, open_round):
         _close_round(open_round, RoundOutcome.WITHDRAWN, status=PROCESS.CANCELED)
     lifecycle.withdraw()
     publication.save(update_fields=["status", "updated_at"])
-    record(agency=publication.agency, events=[Event(
+    record(agency_id=publication.agency_id, events=[Event(
         AuditAction.WITHDRAW, publication=publication, actor=user, round=publication.round,
         fingerprint=publication.fingerprint)])
     return publication
@@ -123,7 +123,7 @@ def _task_process_id(task_id) -> int:
 def _load_task(user, task_id):
     """The task with its round and publication, under the round's lock."""
     task = (Task.objects
-            .select_related("owner", "process__reviewprocess__publication__agency",
+            .select_related("owner",
                             "process__reviewprocess__publication__section",
                             "process__reviewprocess__publication__category")
             .get(pk=task_id))
@@ -152,7 +152,7 @@ def claim_task(*, user, task_id: int):
         if task.status == STATUS.ASSIGNED:
             return task
         task.flow_task.activation_class(task).assign(user)
-        record(agency=publication.agency, events=[_task_event(
+        record(agency_id=publication.agency_id, events=[_task_event(
             AuditAction.CLAIM, task, review_process, publication, user)])
     return task
 
@@ -166,7 +166,7 @@ def unclaim_task(*, user, task_id: int):
         if task.status != STATUS.ASSIGNED or task.owner_id != user.pk:
             raise Conflict(_("只能放弃自己已认领且未完成的任务。"))
         task.flow_task.activation_class(task).unassign()
-        record(agency=publication.agency, events=[_task_event(
+        record(agency_id=publication.agency_id, events=[_task_event(
             AuditAction.UNCLAIM, task, review_process, publication, user)])
     return task
 
@@ -258,7 +258,7 @@ def _decide_locked(user, task_id, process_id, decision, *, comment, basis):
             events.append(_task_event(action, task, review_process, publication, user,
                                       comment=comment,
                                       data={"basis": basis} if basis else {}))
-        record(agency=publication.agency, events=events)
+        record(agency_id=publication.agency_id, events=events)
     return task
 
 
@@ -270,7 +270,7 @@ def _return_stale_round(process_id):
     """
     with ReviewFlow.lock(process_id):
         review_process = ReviewProcess.objects.select_related(
-            "publication__agency", "publication__section", "publication__category",
+            "publication__section", "publication__category",
         ).get(pk=process_id)
         publication = review_process.publication
         if review_process.status != PROCESS.NEW or publication.status != S.IN_REVIEW:
@@ -280,7 +280,7 @@ def _return_stale_round(process_id):
         PublicationLifecycle(publication).return_to_drafter()
         publication.fingerprint = fingerprint_of(publication)
         publication.save(update_fields=["status", "fingerprint", "updated_at"])
-        record(agency=publication.agency, events=[Event(
+        record(agency_id=publication.agency_id, events=[Event(
             AuditAction.CONTENT_CHANGED, publication=publication,
             tier=open_tasks[0].flow_task.name if open_tasks else "",
             round=review_process.round, fingerprint=publication.fingerprint,
