@@ -21,6 +21,9 @@ class AuditAction(models.TextChoices):
     WITHDRAW = "withdraw", _("撤回")
     RELEASE_CREATED = "release_created", _("生成发布任务")
     CONTENT_CHANGED = "content_changed", _("审核中内容被改动，本轮作废")
+    SCAN = "scan", _("保密与隐私预检")
+    FINDING_DISMISSED = "finding_dismissed", _("排除预检发现")
+    MASKS_APPLIED = "masks_applied", _("一键脱敏")
 
 
 class AuditChain(models.Model):

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from publications.api import CategoryViewSet, PublicationViewSet
 from releases.api import ChannelViewSet, ReleaseViewSet
+from scanning.api import ScanViewSet
 from workflow.api import TaskViewSet
 
 router = DefaultRouter()
@@ -22,6 +23,14 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/publications/<int:pk>/scan/", ScanViewSet.as_view({"post": "scan"}),
+         name="publication-scan"),
+    path("api/v1/publications/<int:pk>/findings/", ScanViewSet.as_view({"get": "findings"}),
+         name="publication-findings"),
+    path("api/v1/publications/<int:pk>/findings/<int:finding_id>/dismiss/",
+         ScanViewSet.as_view({"post": "dismiss"}), name="finding-dismiss"),
+    path("api/v1/publications/<int:pk>/apply-masks/",
+         ScanViewSet.as_view({"post": "apply_masks"}), name="publication-apply-masks"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -126,6 +126,16 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def _output(self, pk):
         return PublicationSerializer(self.get_queryset().get(pk=pk)).data
 
+    def retrieve(self, request, *args, **kwargs):
+        """The item, with the pre-scan of its current content (`scan`, null if not scanned)."""
+        from scanning.api import report_data
+        from scanning.services import current_report
+
+        publication = self.get_object()
+        data = dict(PublicationSerializer(publication).data)
+        data["scan"] = report_data(current_report(publication))
+        return Response(data)
+
     @extend_schema(request=None, responses=PublicationSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):

@@ -159,7 +159,8 @@ def _editable(user, publication_id) -> Publication:
     return publication
 
 
-def update_publication(*, user, publication_id: int, data: dict) -> Publication:
+def update_publication(*, user, publication_id: int, data: dict,
+                       action: str = AuditAction.EDIT, extra: dict | None = None) -> Publication:
     errors: dict = {}
     values = _resolve(user, data, errors)
     with transaction.atomic():
@@ -186,8 +187,8 @@ def update_publication(*, user, publication_id: int, data: dict) -> Publication:
         if "channels" in changed:
             publication.channels.set(merged["channels"])
         record(agency_id=publication.agency_id, events=[Event(
-            AuditAction.EDIT, publication=publication, actor=user, round=publication.round,
-            fingerprint=publication.fingerprint, data={"fields": changed})])
+            action, publication=publication, actor=user, round=publication.round,
+            fingerprint=publication.fingerprint, data={"fields": changed, **(extra or {})})])
     return publication
 
 

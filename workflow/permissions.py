@@ -55,12 +55,19 @@ def acted_this_round(user, process_id, *, exclude_task_id=None) -> bool:
     return done.exists()
 
 
+REVIEWER_ROLES = (Role.SECTION_HEAD, Role.SECRECY_REVIEWER, Role.LEADER)
+
+
 def refusal(user, step: str, review_process, *, task_id=None) -> str | None:
     """Why `user` may not act on `step` of this round (None: they may)."""
     reason = step_refusal(user, step, review_process.publication)
     if reason:
         return reason
-    if acted_this_round(user, review_process.pk, exclude_task_id=task_id):
+    # With one reviewer role a person reviews one step of a round, which has one live task:
+    # having acted in this round would mean having acted on this very task. Only people
+    # holding several reviewer roles could act twice, so only they need the query.
+    several_roles = sum(user.has_role(role) for role in REVIEWER_ROLES) > 1
+    if several_roles and acted_this_round(user, review_process.pk, exclude_task_id=task_id):
         return _("同一人在同一轮审核中只能审核一次。")
     return None
 

@@ -12,9 +12,7 @@ from agencies.models import Role
 
 from .flows import ReviewFlow
 from .models import ReviewProcess, RoundOutcome
-from .permissions import LEADERSHIP_REVIEW, SECRECY_REVIEW, SECTION_HEAD_REVIEW
-
-REVIEWER_ROLES = (Role.SECTION_HEAD, Role.SECRECY_REVIEWER, Role.LEADER)
+from .permissions import LEADERSHIP_REVIEW, REVIEWER_ROLES, SECRECY_REVIEW, SECTION_HEAD_REVIEW
 
 
 def _open_rounds(user, *, sections=None, section_code=None):

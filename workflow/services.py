@@ -21,11 +21,19 @@ from publications.models import Publication
 from publications.models import PublicationStatus as S
 from publications.selectors import can_see, visible_publications
 from releases.services import create_releases_for_approval
+from scanning.services import finding_data, open_blockers, scan_if_missing
+from scanning.tasks import scan_on_entering_secrecy_review
 
 from .flows import ReviewFlow
 from .lifecycle import PublicationLifecycle
 from .models import ReviewProcess, RoundOutcome, WithholdBasis
-from .permissions import LEADERSHIP_REVIEW, SECRECY_REVIEW, refusal, step_refusal
+from .permissions import (
+    LEADERSHIP_REVIEW,
+    SECRECY_REVIEW,
+    SECTION_HEAD_REVIEW,
+    refusal,
+    step_refusal,
+)
 
 OPEN_TASK_STATES = (STATUS.NEW, STATUS.ASSIGNED)
 
@@ -196,10 +204,23 @@ def withhold_task(*, user, task_id: int, basis: str, comment: str = ""):
     return _decide(user, task_id, Decision.WITHHOLD, comment=comment, basis=basis)
 
 
+class _NotScannedYet(Exception):
+    def __init__(self, publication_id):
+        self.publication_id = publication_id
+
+
 def _decide(user, task_id, decision, *, comment="", basis=None):
     process_id = _task_process_id(task_id)
     try:
-        return _decide_locked(user, task_id, process_id, decision, comment=comment, basis=basis)
+        try:
+            return _decide_locked(user, task_id, process_id, decision, comment=comment,
+                                  basis=basis)
+        except _NotScannedYet as missing:
+            # The automatic scan has not run (or not finished): run it, committed, so the
+            # reviewer's 409 names findings that exist, then decide again.
+            scan_if_missing(missing.publication_id)
+            return _decide_locked(user, task_id, process_id, decision, comment=comment,
+                                  basis=basis)
     except StaleContent:
         _return_stale_round(process_id)
         raise StaleContent(
@@ -217,6 +238,16 @@ def _decide_locked(user, task_id, process_id, decision, *, comment, basis):
             raise Conflict(_("该信息已不在审核中。"))
         if publication.fingerprint != review_process.fingerprint:
             raise StaleContent(_("信息内容在提交后被改动。"))
+
+        if step == SECRECY_REVIEW and decision == Decision.APPROVE:
+            blockers = open_blockers(publication)
+            if blockers is None:
+                raise _NotScannedYet(publication.pk)
+            if blockers:
+                raise Conflict(
+                    _("预检发现 %d 处须处理的问题（密级标识、身份证号、银行卡号或高敏感词），"
+                      "请逐条排除并说明理由后再通过。") % len(blockers),
+                    fields={"findings": [finding_data(f) for f in blockers]})
 
         events = []
         activation = task.flow_task.activation_class(task)
@@ -236,6 +267,9 @@ def _decide_locked(user, task_id, process_id, decision, *, comment, basis):
             activation.execute()  # completes the task and opens the next tier (or the end)
             events.append(_task_event(AuditAction.APPROVE, task, review_process, publication,
                                       user, comment=comment))
+            if step == SECTION_HEAD_REVIEW:
+                transaction.on_commit(
+                    lambda: scan_on_entering_secrecy_review.delay(publication.pk))
             if step == LEADERSHIP_REVIEW:
                 lifecycle.approve()
                 publication.save(update_fields=["status", "updated_at"])

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "releases",
     "notifications",
     "disclosure",
+    "scanning",
 ]
 
 MIDDLEWARE = [
@@ -193,4 +194,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # httpx logs request URLs at INFO, and WeChat puts the access token in the URL
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

@@ -14,6 +14,7 @@ from agencies.models import Agency, Role, Section, User
 from publications.models import Category, Publication
 from publications.services import create_publication
 from releases.models import Channel, ChannelKind
+from scanning.models import PublicNumber, SensitiveWordList
 from workflow import services as review
 from workflow.selectors import actionable_tasks
 
@@ -30,6 +31,11 @@ CHANNELS = [
     ("henan_daily", "河南日报", ChannelKind.MANUAL),
     ("china_construction", "中华建设杂志", ChannelKind.MANUAL),
 ]
+WORD_LISTS = [
+    ("涉密与内部事项", "blocking", "内部讨论稿\n征求意见稿（内部）\n未经批准不得公开\n领导批示件"),
+    ("需斟酌用语", "warning", "群体性事件\n上访人员\n强制拆除"),
+]
+OFFICE_PHONE = "0391-6172345"
 # username, display name, roles, home section, headed sections, covered sections
 PEOPLE = [
     ("drafter_office", "王敏（办公室经办人）", [Role.DRAFTER], "office", [], []),
@@ -96,6 +102,11 @@ class Command(BaseCommand):
         for code, name, kind in CHANNELS:
             Channel.objects.get_or_create(agency=agency, code=code,
                                           defaults={"name": name, "kind": kind})
+        for name, severity, words in WORD_LISTS:
+            SensitiveWordList.objects.get_or_create(
+                agency=agency, name=name, defaults={"severity": severity, "words": words})
+        PublicNumber.objects.get_or_create(agency=agency, number=OFFICE_PHONE,
+                                           defaults={"label": "办公室对外电话"})
         created = {}
         for username, display, roles, home, headed, covered in PEOPLE:
             user = User.objects.filter(username=username).first()

@@ -1,0 +1,222 @@
+"""Running the pre-scan on an item and acting on its findings; each change audited.
+
+`scanning.engine` does the finding; this module feeds it the item's current
+content with the agency's word lists and public numbers, stores the result per
+content fingerprint, and keeps reviewers' dismissals.
+"""
+
+import hashlib
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.models import AuditAction
+from audit.services import Event, record
+from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from publications.models import Publication
+from publications.selectors import visible_publications
+
+from .engine import Scanner, WordList
+from .models import (
+    PERSONAL_DATA_KINDS,
+    Finding,
+    PublicNumber,
+    ScanReport,
+    SensitiveWordList,
+    Severity,
+)
+
+_scanners: dict = {}
+
+
+def scanner_for(agency_id) -> Scanner:
+    """The agency's scanner, rebuilt only when its word lists or public numbers change."""
+    lists = [(wl.name, wl.severity, wl.word_tuple())
+             for wl in SensitiveWordList.objects.filter(agency_id=agency_id, is_active=True)
+             .order_by("pk")]
+    numbers = sorted(PublicNumber.objects.filter(agency_id=agency_id)
+                     .values_list("number", flat=True))
+    signature = hashlib.sha256(repr((lists, numbers)).encode()).hexdigest()
+    cached = _scanners.get(agency_id)
+    if cached is None or cached[0] != signature:
+        scanner = Scanner(word_lists=[WordList(name, sev, words) for name, sev, words in lists],
+                          public_numbers=numbers)
+        _scanners[agency_id] = cached = (signature, scanner)
+    return cached[1]
+
+
+def _attachments(publication):
+    files = []
+    for attachment in publication.attachments.all():
+        with attachment.file.open("rb") as handle:
+            files.append((attachment.name, handle.read()))
+    return files
+
+
+def _summary(report) -> dict:
+    findings = list(report.findings.all())
+    kinds: dict = {}
+    for finding in findings:
+        kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
+    return {"findings": len(findings),
+            "blocking": sum(f.severity == Severity.BLOCKING for f in findings),
+            "kinds": kinds, "unscanned": len(report.unscanned)}
+
+
+def _run(publication, *, actor) -> ScanReport:
+    """Scan the current content; keep dismissals of findings that are found again."""
+    result = scanner_for(publication.agency_id).scan(
+        title=publication.title, body_html=publication.body,
+        attachments=_attachments(publication))
+    report, _created = ScanReport.objects.get_or_create(
+        publication=publication, fingerprint=publication.fingerprint)
+    earlier = {(f.kind, f.field, f.start, f.end, f.text): f for f in report.findings.all()}
+    report.findings.all().delete()
+    report.unscanned = result.unscanned
+    report.save(update_fields=["unscanned"])
+    rows = []
+    for found in result.findings:
+        row = Finding(report=report, kind=found.kind, field=found.field[:300],
+                      start=found.start, end=found.end, text=found.text[:500],
+                      severity=found.severity, masked=(found.masked or "")[:500],
+                      detail=found.detail[:200])
+        before = earlier.get((row.kind, row.field, row.start, row.end, row.text))
+        if before is not None and before.dismissed_at is not None:
+            row.dismissed_by_id = before.dismissed_by_id
+            row.dismissed_at = before.dismissed_at
+            row.justification = before.justification
+        rows.append(row)
+    Finding.objects.bulk_create(rows)
+    record(agency_id=publication.agency_id, events=[Event(
+        AuditAction.SCAN, publication=publication, actor=actor, round=publication.round,
+        fingerprint=publication.fingerprint, data=_summary(report))])
+    return report
+
+
+def _visible(user, publication_id, *, lock=False) -> Publication:
+    qs = visible_publications(user)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    publication = qs.filter(pk=publication_id).first()
+    if publication is None:
+        raise NotFound(_("未找到该信息。"))
+    return publication
+
+
+def scan_publication(*, user, publication_id: int) -> ScanReport:
+    """Anyone who may see the item may scan it (the drafter before submitting, reviewers)."""
+    with transaction.atomic():
+        publication = _visible(user, publication_id, lock=True)
+        return _run(publication, actor=user)
+
+
+def scan_if_missing(publication_id: int) -> None:
+    """The automatic scan when an item enters the confidentiality review (after commit)."""
+    with transaction.atomic():
+        publication = (Publication.objects.select_for_update(of=("self",))
+                       .filter(pk=publication_id).first())
+        if publication is None:
+            return
+        if not ScanReport.objects.filter(publication=publication,
+                                         fingerprint=publication.fingerprint).exists():
+            _run(publication, actor=None)
+
+
+def open_blockers(publication) -> list[Finding] | None:
+    """Undismissed blocking findings for the item's current content; None if never scanned.
+
+    One query when a report exists and nothing blocks (the confidentiality approval's path).
+    """
+    report = (ScanReport.objects.filter(publication=publication,
+                                        fingerprint=publication.fingerprint)
+              .annotate(blockers=Count("findings", filter=Q(
+                  findings__severity=Severity.BLOCKING, findings__dismissed_at__isnull=True)))
+              .first())
+    if report is None:
+        return None
+    if not report.blockers:
+        return []
+    return [f for f in report.findings.all() if f.is_open_blocker]
+
+
+def finding_data(finding) -> dict:
+    return {"id": finding.pk, "kind": finding.kind, "field": finding.field,
+            "start": finding.start, "end": finding.end, "text": finding.text,
+            "severity": finding.severity, "masked": finding.masked or None,
+            "dismissed": finding.dismissed_at is not None}
+
+
+def current_report(publication) -> ScanReport | None:
+    return (ScanReport.objects.filter(publication=publication,
+                                      fingerprint=publication.fingerprint)
+            .prefetch_related("findings").first())
+
+
+def dismiss_finding(*, user, publication_id: int, finding_id: int, justification: str):
+    """A confidentiality reviewer clears a finding, giving the reason."""
+    from workflow.permissions import SECRECY_REVIEW, step_refusal
+
+    if not (justification or "").strip():
+        raise InvalidInput(_("排除预检发现时必须说明理由。"),
+                           fields={"justification": [_("请填写排除理由。")]})
+    with transaction.atomic():
+        publication = _visible(user, publication_id, lock=True)
+        reason = step_refusal(user, SECRECY_REVIEW, publication)
+        if reason:
+            raise NotPermitted(_("只有保密审查员可以排除预检发现。") + reason)
+        finding = (Finding.objects.select_for_update()
+                   .filter(pk=finding_id, report__publication=publication).first())
+        if finding is None:
+            raise NotFound(_("未找到该预检发现。"))
+        if finding.report.fingerprint != publication.fingerprint:
+            raise Conflict(_("该发现属于旧版本内容，请重新检查。"))
+        if finding.dismissed_at is not None:
+            raise Conflict(_("该发现已被排除。"))
+        finding.dismissed_by = user
+        finding.dismissed_at = timezone.now()
+        finding.justification = justification.strip()
+        finding.save(update_fields=["dismissed_by", "dismissed_at", "justification"])
+        record(agency_id=publication.agency_id, events=[Event(
+            AuditAction.FINDING_DISMISSED, publication=publication, actor=user,
+            round=publication.round, fingerprint=publication.fingerprint,
+            comment=finding.justification, data=_finding_for_trail(finding))])
+    return finding
+
+
+def _finding_for_trail(finding) -> dict:
+    """What the trail keeps of a finding: never the personal data itself."""
+    shown = finding.masked or (finding.text if finding.kind not in PERSONAL_DATA_KINDS else "")
+    return {"finding": finding.pk, "kind": finding.kind, "field": finding.field,
+            "start": finding.start, "end": finding.end, "shown_as": shown,
+            "severity": finding.severity}
+
+
+def apply_masks(*, user, publication_id: int) -> ScanReport:
+    """The drafter masks every personal-data finding in title and body in one step.
+
+    Attachments cannot be rewritten here; their findings stay for the drafter to fix.
+    """
+    from publications.services import update_publication
+
+    from .masking import apply_masks as masked_text
+
+    with transaction.atomic():
+        publication = _visible(user, publication_id, lock=True)
+        if publication.drafter_id != user.pk:
+            raise NotPermitted(_("只有起草该信息的经办人可以脱敏。"))
+        report = _run(publication, actor=user)
+        findings = [f for f in report.findings.all()
+                    if f.kind in PERSONAL_DATA_KINDS and f.masked
+                    and f.field in ("title", "body")]
+        if not findings:
+            raise Conflict(_("标题和正文中没有需要脱敏的个人信息。"))
+        by_field = {field: [f for f in findings if f.field == field] for field in ("title", "body")}
+        title = masked_text(publication.title, by_field["title"])
+        body = masked_text(publication.body, by_field["body"])
+        publication = update_publication(
+            user=user, publication_id=publication.pk, data={"title": title, "body": body},
+            action=AuditAction.MASKS_APPLIED,
+            extra={"masked": len(findings), "kinds": sorted({f.kind for f in findings})})
+        return _run(publication, actor=user)
