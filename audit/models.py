@@ -24,6 +24,13 @@ class AuditAction(models.TextChoices):
     SCAN = "scan", _("保密与隐私预检")
     FINDING_DISMISSED = "finding_dismissed", _("排除预检发现")
     MASKS_APPLIED = "masks_applied", _("一键脱敏")
+    RELEASE_PUBLISHED = "release_published", _("渠道发布成功")
+    RELEASE_FAILED = "release_failed", _("渠道发布失败")
+    RELEASE_AWAITING_CONFIRMATION = "release_awaiting_confirmation", _("待人工确认刊发")
+    RELEASE_CONFIRMED = "release_confirmed", _("确认刊发")
+    RELEASE_RETRY = "release_retry", _("重新发布")
+    RELEASE_RETRACTED = "release_retracted", _("渠道撤稿")
+    RETRACT = "retract", _("撤稿")
 
 
 class AuditChain(models.Model):

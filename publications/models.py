@@ -37,6 +37,7 @@ class PublicationStatus(models.TextChoices):
     WITHHELD = "withheld", _("不予公开")
     WITHDRAWN = "withdrawn", _("已撤回")
     APPROVED = "approved", _("已通过")
+    RETRACTED = "retracted", _("已撤稿")
 
 
 class DocumentType(models.TextChoices):

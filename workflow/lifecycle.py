@@ -42,3 +42,7 @@ class PublicationLifecycle:
     @status.transition(source=S.IN_REVIEW, target=S.APPROVED)
     def approve(self):
         """All tiers approved the same content in the same round."""
+
+    @status.transition(source=S.APPROVED, target=S.RETRACTED)
+    def retract(self):
+        """撤稿: a leader withdrew a released item from every channel."""
