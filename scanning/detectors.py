@@ -21,9 +21,10 @@ Numbers (one regex pass: a cheap search for digit runs, then one anchored match 
     date-time serials like 2024030112304512 are common in documents).
   * Not personal data: money (``12345.67元``, ``￥…``, ``…万元``), decimals and percentages,
     the sequence number of a document number (``温建〔2024〕3号``, ``第…号``), date parts
-    (``…年/月/日``), numbers inside URLs (except valid IDs), and phone numbers on the
-    agency's own allow-list. Dates such as 2024-03-01 or 20240301 never have the shape of
-    any detector above; they are listed here because reviewers ask.
+    (``…年/月/日``), numbers inside URLs (except valid IDs), and phone numbers (or a
+    published account number) on the agency's own allow-list. Dates such as 2024-03-01
+    or 20240301 never have the shape of any detector above; they are listed here
+    because reviewers ask.
 
 E-mail: ASCII local part and domain around an ``@`` (found with ``str.find``, not a regex
 scan of the whole text).
@@ -41,6 +42,8 @@ Secrecy markings (Aho-Corasick, in the same automaton pass as the word lists)
     工作, 军事, 技术, 经营, 个人, 保守, 泄露 …) or when listing the levels (、和与及或).
     Otherwise, in running prose, 绝密 and 机密 are still suspicious and reported as a
     *warning*; 秘密 in prose is too common to report.
+
+Markings are also found letter-spaced (``秘 密★``, ``内　部　资　料``), as headers are typeset.
 
 Sensitive words: every occurrence of every word of every list (overlaps included), with
 the list's severity and name. Matching is exact (no case folding).
@@ -176,6 +179,9 @@ _DIGITS_ONLY = re.compile(r"[^0-9]")
 class PublicNumbers:
     """The agency's own published numbers (and e-mail addresses): never personal data.
 
+    Phone numbers mostly, but an account the agency publishes for payments is honoured
+    too (as a bank-card number); ID numbers never are.
+
     Entries are compared by digits only, so ``0391-6172345``, ``(0391)6172345`` and
     ``0391 617 2345`` are the same entry; an entry without area code matches the local
     part of a landline; +86/0086 in front of a mobile is ignored.
@@ -262,7 +268,7 @@ def _classify_digits(digits: str, public: PublicNumbers) -> tuple[str, str, str]
             return ID_NUMBER, BLOCKING, "18-digit ID, check digit valid"
         if status == "shape":
             return None
-        return _card(digits)
+        return _card(digits, public)
     if n == 15:
         if id15_valid(digits):
             return ID_NUMBER, BLOCKING, "15-digit legacy ID"
@@ -279,12 +285,13 @@ def _classify_digits(digits: str, public: PublicNumbers) -> tuple[str, str, str]
             return LANDLINE, WARNING, ""
         return None
     if 16 <= n <= 19:
-        return _card(digits)
+        return _card(digits, public)
     return None
 
 
-def _card(digits: str) -> tuple[str, str, str] | None:
-    if digits[0] != "0" and luhn_ok(digits) and not _starts_with_date(digits):
+def _card(digits: str, public: PublicNumbers) -> tuple[str, str, str] | None:
+    if (digits[0] != "0" and luhn_ok(digits) and not _starts_with_date(digits)
+            and digits not in public):
         return BANK_CARD, BLOCKING, f"{len(digits)}-digit card number, Luhn valid"
     return None
 
@@ -410,13 +417,14 @@ class PhraseMatcher:
 
     def __init__(self, word_lists: Sequence = ()):
         entries: dict[str, list[tuple[str, str, str]]] = {}
-        for word in LEVELS:
-            entries.setdefault(word, []).append(("level", word, ""))
-        for word in FIXED_MARKINGS:
-            entries.setdefault(word, []).append(("fixed", word, ""))
+        for category, words in (("level", LEVELS), ("fixed", FIXED_MARKINGS)):
+            for word in words:
+                # headers are often letter-spaced: 秘 密, 内　部　资　料
+                for written in (word, " ".join(word), "\u3000".join(word)):
+                    entries.setdefault(written, []).append((category, word, ""))
         for word_list in word_lists:
             for word in word_list.words:
-                word = word.strip()
+                word = normalize(word.strip())
                 if word:
                     entries.setdefault(word, []).append(
                         ("word", word_list.name, word_list.severity))

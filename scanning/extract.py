@@ -6,10 +6,13 @@ type, corrupt file, encrypted PDF, a PDF without a text layer) raises
 that could not be read (PDF pages without text, e.g. a scanned annex) are listed in
 `Extracted.gaps` next to the text of the rest.
 
-Supported: .docx (python-docx: body paragraphs and tables in order, nested tables,
-headers and footers), .xlsx/.xlsm (openpyxl: every sheet, hidden ones too, sheet names
-and cell values; cells separated by tabs, rows by newlines), .pdf (pypdf, one page per
-line block), .txt/.csv (UTF-8 with or without BOM, UTF-16 with BOM, else GB 18030).
+Supported:
+* .docx (python-docx): body paragraphs and tables in order, nested tables, text boxes,
+  headers and footers; not footnotes or comments;
+* .xlsx/.xlsm (openpyxl): every sheet, hidden ones too, sheet names and cell values;
+  cells separated by tabs, rows by newlines;
+* .pdf (pypdf): the text layer, page by page;
+* .txt/.csv: UTF-8 with or without BOM, UTF-16 with BOM, else GB 18030.
 Images embedded in documents are not looked at.
 """
 
@@ -71,11 +74,13 @@ def _docx(data: bytes) -> Extracted:
         document = docx.Document(io.BytesIO(data))
         lines: list[str] = []
         _docx_blocks(document, lines)
+        _docx_text_boxes(document.element.body, lines)
         for section in document.sections:
             for part in (section.header, section.first_page_header, section.even_page_header,
                          section.footer, section.first_page_footer, section.even_page_footer):
                 if not part.is_linked_to_previous:
                     _docx_blocks(part, lines)
+                    _docx_text_boxes(part._element, lines)
     except UnreadableAttachment:
         raise
     except Exception as exc:  # python-docx/lxml raise many types on damaged packages
@@ -102,6 +107,19 @@ def _docx_blocks(container, lines: list[str]) -> None:
                 lines.append("\t".join(cells))
         else:
             lines.append(block.text)
+
+
+def _docx_text_boxes(element, lines: list[str]) -> None:
+    """Text boxes (a 红头 title, a stamp-like marking) are not in python-docx's text."""
+    from docx.oxml.ns import qn
+
+    seen = set()
+    for box in element.iter(qn("w:txbxContent")):
+        text = "\n".join("".join(t.text or "" for t in p.iter(qn("w:t")))
+                         for p in box.iter(qn("w:p")))
+        if text.strip() and text not in seen:  # Word stores a box twice (DrawingML + VML)
+            seen.add(text)
+            lines.append(text)
 
 
 # --- .xlsx -----------------------------------------------------------------------------
