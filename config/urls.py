@@ -6,7 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from publications.api import CategoryViewSet, PublicationViewSet
-from releases.api import ChannelViewSet, ReleaseViewSet
+from releases.api import ChannelViewSet, ReleaseActionsViewSet, ReleaseViewSet, RetractViewSet
 from scanning.api import ScanViewSet
 from workflow.api import TaskViewSet
 
@@ -31,6 +31,12 @@ urlpatterns = [
          ScanViewSet.as_view({"post": "dismiss"}), name="finding-dismiss"),
     path("api/v1/publications/<int:pk>/apply-masks/",
          ScanViewSet.as_view({"post": "apply_masks"}), name="publication-apply-masks"),
+    path("api/v1/releases/<int:pk>/confirm/", ReleaseActionsViewSet.as_view({"post": "confirm"}),
+         name="release-confirm"),
+    path("api/v1/releases/<int:pk>/retry/", ReleaseActionsViewSet.as_view({"post": "retry"}),
+         name="release-retry"),
+    path("api/v1/publications/<int:pk>/retract/", RetractViewSet.as_view({"post": "retract"}),
+         name="publication-retract"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,7 +1,12 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
 
 from publications.selectors import visible_publications
 
+from . import services
 from .models import Channel, Release, ReleaseStatus
 
 
@@ -25,7 +30,8 @@ class ReleaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Release
         fields = ["id", "publication", "channel", "status", "round", "fingerprint",
-                  "external_url", "published_at", "error", "created_at"]
+                  "external_url", "published_at", "published_on", "reference", "attempts",
+                  "error", "created_at", "retracted_at"]
 
 
 class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -46,3 +52,46 @@ class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if params.get("channel"):
             qs = qs.filter(channel__code=params["channel"])
         return qs
+
+
+class ConfirmSerializer(serializers.Serializer):
+    published_on = serializers.DateField()
+    reference = serializers.CharField(max_length=500)
+    scan = serializers.FileField(required=False)
+
+
+class ReleaseActionsViewSet(viewsets.ViewSet):
+    """Publisher actions on one release (routes in config/urls.py)."""
+
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(request=ConfirmSerializer, responses=ReleaseSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        data = ConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        release = services.confirm_release(user=request.user, release_id=int(pk),
+                                           **data.validated_data)
+        return Response(ReleaseSerializer(release).data)
+
+    @extend_schema(request=None, responses=ReleaseSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        release = services.retry_release(user=request.user, release_id=int(pk))
+        return Response(ReleaseSerializer(release).data)
+
+
+class RetractSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class RetractViewSet(viewsets.ViewSet):
+    @extend_schema(request=RetractSerializer)
+    def retract(self, request, pk=None):
+        data = RetractSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        publication = services.retract_publication(user=request.user, publication_id=int(pk),
+                                                   reason=data.validated_data["reason"])
+        releases = Release.objects.filter(publication=publication).select_related("channel")
+        return Response({"id": publication.pk, "status": publication.status,
+                         "releases": ReleaseSerializer(releases, many=True).data})

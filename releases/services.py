@@ -1,13 +1,22 @@
-"""Creating releases. `create_releases_for_approval` is the only writer of Release rows."""
+"""Release actions: creation at final approval (the only writer of new Release rows),
+confirmation of manual media, retry of failed releases, and retraction (撤稿)."""
 
+from django.db import transaction
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from config.errors import Conflict, StaleContent
+from agencies.models import Role
+from audit.models import AuditAction
+from audit.services import Event, record
+from config.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
 from publications.fingerprint import fingerprint_of
+from publications.models import PublicationStatus
 
-from .models import Release
+from .models import ChannelKind, Release, ReleaseStatus
 
 
 def _approvals(review_process) -> dict:
@@ -44,4 +53,134 @@ def create_releases_for_approval(*, publication, review_process) -> list[Release
                 fingerprint=current)
         for channel in channels
     ])
+    from .delivery import dispatch_on_commit
+
+    dispatch_on_commit([release.pk for release in releases])
     return releases
+
+
+def _release_for(user, release_id, *, lock=True) -> Release:
+    from publications.selectors import visible_publications
+
+    qs = Release.objects.filter(publication__in=visible_publications(user)).select_related(
+        "channel", "publication")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    release = qs.filter(pk=release_id).first()
+    if release is None:
+        raise NotFound(_("未找到该发布记录。"))
+    return release
+
+
+def _require_publisher(user) -> None:
+    if not user.has_role(Role.PUBLISHER):
+        raise NotPermitted(_("只有发布员可以执行此操作。"))
+
+
+def confirm_release(*, user, release_id: int, published_on, reference: str, scan=None) -> Release:
+    """A publisher records that a newspaper, magazine or notice board carried the item."""
+    if not (reference or "").strip():
+        raise InvalidInput(_("请填写版面或链接。"), fields={"reference": [_("请填写版面或链接。")]})
+    if published_on > timezone.localdate():
+        raise InvalidInput(_("刊发日期不能晚于今天。"),
+                           fields={"published_on": [_("刊发日期不能晚于今天。")]})
+    with transaction.atomic():
+        release = _release_for(user, release_id)
+        _require_publisher(user)
+        if release.channel.kind != ChannelKind.MANUAL:
+            raise Conflict(_("只有人工发布渠道（报刊、公告栏等）需要确认刊发。"))
+        if release.status != ReleaseStatus.AWAITING_CONFIRMATION:
+            raise Conflict(_("当前状态为“%s”，不能确认刊发。") % release.get_status_display())
+        if published_on < release.created_at.date():
+            raise InvalidInput(_("刊发日期不能早于审核通过的日期。"),
+                               fields={"published_on": [_("刊发日期不能早于审核通过的日期。")]})
+        release.status = ReleaseStatus.PUBLISHED
+        release.published_on = published_on
+        release.published_at = timezone.now()
+        release.reference = reference.strip()
+        release.external_url = reference.strip() if reference.strip().startswith("http") else ""
+        release.confirmed_by = user
+        if scan is not None:
+            release.confirmation_scan.save(scan.name, scan, save=False)
+        release.save()
+        record(agency_id=release.channel.agency_id, events=[Event(
+            AuditAction.RELEASE_CONFIRMED, publication=release.publication, actor=user,
+            round=release.round, fingerprint=release.fingerprint,
+            data={"release": release.pk, "channel": release.channel.code,
+                  "published_on": published_on.isoformat(), "reference": release.reference})])
+    return release
+
+
+def retry_release(*, user, release_id: int) -> Release:
+    """A publisher sends a failed release again (after fixing what the error said)."""
+    from .delivery import dispatch_on_commit
+
+    with transaction.atomic():
+        release = _release_for(user, release_id)
+        _require_publisher(user)
+        if release.status != ReleaseStatus.FAILED:
+            raise Conflict(_("只有发布失败的记录可以重新发布。"))
+        if release.publication.status != PublicationStatus.APPROVED:
+            raise Conflict(_("该信息已撤稿，不能重新发布。"))
+        release.status = ReleaseStatus.PENDING
+        release.attempts = 0
+        release.next_attempt_at = None
+        release.lease_expires_at = None
+        release.save()
+        # The failed call stays as history under another key; the retry starts afresh.
+        release.calls.filter(action="deliver", outcome="failed").update(
+            idempotency_key=Concat(F("idempotency_key"), Value("-superseded-"),
+                                   Cast(F("pk"), CharField())))
+        record(agency_id=release.channel.agency_id, events=[Event(
+            AuditAction.RELEASE_RETRY, publication=release.publication, actor=user,
+            round=release.round, fingerprint=release.fingerprint,
+            data={"release": release.pk, "channel": release.channel.code})])
+        dispatch_on_commit([release.pk])
+    return release
+
+
+def retract_publication(*, user, publication_id: int, reason: str):
+    """撤稿: a leader covering the item's section takes it back from every channel."""
+    from publications.selectors import visible_publications
+    from workflow.lifecycle import PublicationLifecycle
+
+    from .delivery import dispatch_on_commit
+
+    if not (reason or "").strip():
+        raise InvalidInput(_("撤稿必须说明理由。"), fields={"reason": [_("请填写撤稿理由。")]})
+    with transaction.atomic():
+        publication = (visible_publications(user).select_for_update(of=("self",))
+                       .filter(pk=publication_id).first())
+        if publication is None:
+            raise NotFound(_("未找到该信息。"))
+        if not (user.has_role(Role.LEADER)
+                and user.covered_sections.filter(pk=publication.section_id).exists()):
+            raise NotPermitted(_("只有分管该科室的领导可以撤稿。"))
+        lifecycle = PublicationLifecycle(publication)
+        if not lifecycle.retract.can_proceed():
+            raise Conflict(_("只有已通过发布的信息可以撤稿。"))
+        lifecycle.retract()
+        publication.save(update_fields=["status", "updated_at"])
+        releases = list(Release.objects.select_for_update(of=("self",))
+                        .filter(publication=publication).select_related("channel"))
+        now = timezone.now()
+        events = [Event(AuditAction.RETRACT, publication=publication, actor=user,
+                        round=publication.round, fingerprint=publication.fingerprint,
+                        comment=reason.strip())]
+        to_channels = []
+        for release in releases:
+            if release.status == ReleaseStatus.PUBLISHED:
+                to_channels.append(release.pk)
+            elif release.status != ReleaseStatus.SENDING:
+                # never went out: nothing to take back from the channel
+                release.status = ReleaseStatus.RETRACTED
+                release.retracted_at = now
+                release.save(update_fields=["status", "retracted_at", "updated_at"])
+                events.append(Event(AuditAction.RELEASE_RETRACTED, publication=publication,
+                                    round=release.round, fingerprint=release.fingerprint,
+                                    data={"release": release.pk,
+                                          "channel": release.channel.code,
+                                          "note": "未发出，直接撤回"}))
+        record(agency_id=publication.agency_id, events=events)
+        dispatch_on_commit(to_channels, action="retract")
+    return publication

@@ -179,6 +179,21 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+# Longer than any retry delay or countdown: Redis redelivers unacknowledged messages
+# after this, which would otherwise duplicate scheduled retries.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-release-outbox": {"task": "releases.tasks.sweep_outbox", "schedule": 60.0},
+}
+
+# Release delivery (releases.delivery)
+RELEASE_LEASE_SECONDS = int(os.environ.get("RELEASE_LEASE_SECONDS", "300"))
+RELEASE_MAX_ATTEMPTS = int(os.environ.get("RELEASE_MAX_ATTEMPTS", "8"))
+RELEASE_RETRY_BASE_SECONDS = float(os.environ.get("RELEASE_RETRY_BASE_SECONDS", "5"))
+RELEASE_RETRY_MAX_SECONDS = float(os.environ.get("RELEASE_RETRY_MAX_SECONDS", "1800"))
+RELEASE_POLL_SECONDS = float(os.environ.get("RELEASE_POLL_SECONDS", "30"))
+PUBLIC_SITE_BASE_URL = os.environ.get("PUBLIC_SITE_BASE_URL", "")
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -1,0 +1,223 @@
+"""Channel adapters: one small interface, one class per channel kind.
+
+An adapter talks to its channel and says what happened; it never writes to the
+database. `releases.delivery` owns state, idempotency records and the audit trail.
+`save_state` persists what the adapter got back (ids) before it goes on, so a
+redelivered task resumes instead of publishing again.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+
+from .channels.webhooks import EVENT_RELEASED, EVENT_RETRACTED, WebhookSender
+from .models import ChannelKind
+
+PUBLISHED = "published"
+AWAITING_CONFIRMATION = "awaiting_confirmation"
+IN_PROGRESS = "in_progress"   # accepted by the channel, not yet live: ask again later
+RETRY = "retry"               # a transient failure: try again later
+FAILED = "failed"             # a permanent failure: a person must look at it
+RETRACTED = "retracted"
+
+
+@dataclass
+class Outcome:
+    state: str
+    external_url: str = ""
+    external_id: str = ""
+    error: str = ""
+    retry_after: float | None = None
+    details: dict = field(default_factory=dict)
+
+
+SaveState = Callable[[dict], None]
+
+
+class ChannelAdapter:
+    def deliver(self, release, *, key: str, state: dict, save_state: SaveState) -> Outcome:
+        raise NotImplementedError
+
+    def retract(self, release, *, key: str, state: dict, save_state: SaveState) -> Outcome:
+        raise NotImplementedError
+
+    def check_status(self, release, *, state: dict) -> Outcome:
+        """Where a delivery that answered IN_PROGRESS stands now."""
+        return Outcome(PUBLISHED, external_url=release.external_url)
+
+
+def public_url(release) -> str:
+    path = f"/gk/{release.channel.agency.code}/items/{release.publication_id}/"
+    base = getattr(settings, "PUBLIC_SITE_BASE_URL", "")
+    return f"{base}{path}"
+
+
+class SiteAdapter(ChannelAdapter):
+    """The agency's disclosure column, served by this system: live once marked published."""
+
+    def deliver(self, release, *, key, state, save_state):
+        return Outcome(PUBLISHED, external_url=public_url(release))
+
+    def retract(self, release, *, key, state, save_state):
+        return Outcome(RETRACTED)
+
+
+class ManualAdapter(ChannelAdapter):
+    """Newspapers, magazines, notice boards: a publisher confirms date and page."""
+
+    def deliver(self, release, *, key, state, save_state):
+        return Outcome(AWAITING_CONFIRMATION)
+
+    def retract(self, release, *, key, state, save_state):
+        # Print cannot be recalled by the system; the trail records that the publisher
+        # must arrange the correction with the medium.
+        return Outcome(RETRACTED, details={"note": "需由发布员联系媒体刊登更正或撤稿声明"})
+
+
+def publication_payload(release) -> dict:
+    publication = release.publication
+    return {
+        "id": publication.pk,
+        "agency": release.channel.agency.code,
+        "title": publication.title,
+        "body_html": publication.body,
+        "category": publication.category.code,
+        "article20_item": publication.article20_item,
+        "document_number": publication.document_number,
+        "formed_on": publication.formed_on.isoformat() if publication.formed_on else None,
+        "url": public_url(release),
+        "fingerprint": release.fingerprint,
+    }
+
+
+class WebhookAdapter(ChannelAdapter):
+    """County media apps, provincial platforms: Standard Webhooks, signed per channel."""
+
+    def _send(self, release, key, event_type, payload) -> Outcome:
+        config = release.channel.config or {}
+        url, secret = config.get("url"), config.get("secret")
+        if not url or not secret:
+            return Outcome(FAILED, error="渠道未配置 url 或 secret")
+        with WebhookSender(timeout=config.get("timeout", 10)) as sender:
+            result = sender.send(url, secret, key, event_type, payload)
+        if result.ok:
+            return Outcome(PUBLISHED if event_type == EVENT_RELEASED else RETRACTED,
+                           details={"status_code": result.status_code})
+        return Outcome(RETRY if result.retryable else FAILED, error=result.error,
+                       retry_after=result.retry_after,
+                       details={"status_code": result.status_code})
+
+    def deliver(self, release, *, key, state, save_state):
+        return self._send(release, key, EVENT_RELEASED, publication_payload(release))
+
+    def retract(self, release, *, key, state, save_state):
+        return self._send(release, key, EVENT_RETRACTED,
+                          {"id": release.publication_id,
+                           "agency": release.channel.agency.code})
+
+
+class DjangoCacheTokenStore:
+    """WeChat tokens in the shared cache (Redis in production), so workers share one."""
+
+    def get(self, key):
+        return cache.get(key)
+
+    def set(self, key, value, ttl_seconds):
+        cache.set(key, value, ttl_seconds)
+
+    def delete(self, key):
+        cache.delete(key)
+
+
+class WeChatAdapter(ChannelAdapter):
+    """WeChat official account: draft → freepublish → poll; retraction by freepublish/delete."""
+
+    def _client(self, release):
+        from .channels.wechat import WeChatClient
+
+        config = release.channel.config or {}
+        return WeChatClient(appid=config["appid"], secret=config["secret"],
+                            base_url=config.get("base_url", "https://api.weixin.qq.com"),
+                            token_store=DjangoCacheTokenStore())
+
+    def deliver(self, release, *, key, state, save_state):
+        from .channels.wechat import WeChatError
+
+        config = release.channel.config or {}
+        if not config.get("appid") or not config.get("secret"):
+            return Outcome(FAILED, error="渠道未配置 appid 或 secret")
+        try:
+            with self._client(release) as client:
+                if "publish_id" not in state:
+                    if "draft_media_id" not in state:
+                        thumb = config.get("thumb_media_id") or state.get("thumb_media_id")
+                        if not thumb:
+                            thumb = client.add_cover_material("cover.png", _default_cover())
+                            save_state({**state, "thumb_media_id": thumb})
+                            state = {**state, "thumb_media_id": thumb}
+                        publication = release.publication
+                        media_id = client.add_draft([{
+                            "title": publication.title[:64], "content": publication.body,
+                            "thumb_media_id": thumb, "content_source_url": public_url(release),
+                        }])
+                        state = {**state, "draft_media_id": media_id}
+                        save_state(state)
+                    publish_id = client.submit_publish(state["draft_media_id"])
+                    state = {**state, "publish_id": publish_id}
+                    save_state(state)
+                return self._status(client, state)
+        except WeChatError as error:
+            return Outcome(RETRY if error.retryable else FAILED, error=str(error),
+                           details={"errcode": error.errcode})
+
+    def _status(self, client, state) -> Outcome:
+        status = client.get_publish_status(state["publish_id"])
+        if status.state == "success":
+            return Outcome(PUBLISHED, external_url=status.article_url or "",
+                           external_id=status.article_id or "")
+        if status.state == "publishing":
+            return Outcome(IN_PROGRESS, external_id=state["publish_id"])
+        return Outcome(FAILED, error=status.reason, details={"reason_code": status.reason_code})
+
+    def check_status(self, release, *, state):
+        from .channels.wechat import WeChatError
+
+        try:
+            with self._client(release) as client:
+                return self._status(client, state)
+        except WeChatError as error:
+            return Outcome(RETRY if error.retryable else FAILED, error=str(error))
+
+    def retract(self, release, *, key, state, save_state):
+        from .channels.wechat import WeChatError
+
+        if not release.external_id:
+            return Outcome(RETRACTED, details={"note": "未在微信发布成功，无需删除"})
+        try:
+            with self._client(release) as client:
+                client.delete_publish(release.external_id)
+        except WeChatError as error:
+            if error.errcode == 53600:  # already deleted
+                return Outcome(RETRACTED)
+            return Outcome(RETRY if error.retryable else FAILED, error=str(error))
+        return Outcome(RETRACTED)
+
+
+def _default_cover() -> bytes:
+    from pathlib import Path
+
+    return (Path(__file__).parent / "static" / "releases" / "wechat-cover.png").read_bytes()
+
+
+ADAPTERS = {
+    ChannelKind.SITE: SiteAdapter(),
+    ChannelKind.MANUAL: ManualAdapter(),
+    ChannelKind.WEBHOOK: WebhookAdapter(),
+    ChannelKind.WECHAT: WeChatAdapter(),
+}
+
+
+def adapter_for(channel) -> ChannelAdapter:
+    return ADAPTERS[channel.kind]
