@@ -85,8 +85,14 @@ class RetractSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class RetractResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    releases = ReleaseSerializer(many=True)
+
+
 class RetractViewSet(viewsets.ViewSet):
-    @extend_schema(request=RetractSerializer)
+    @extend_schema(request=RetractSerializer, responses=RetractResultSerializer)
     def retract(self, request, pk=None):
         data = RetractSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -60,11 +60,17 @@ def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
 
 
 def dispatch_on_commit(release_ids, *, action="deliver") -> None:
+    """Queue one task per release once the transaction commits.
+
+    If the broker is down the rows stay pending and the sweeper sends them later; the
+    request that approved them must not fail for it (hence robust).
+    """
     from .tasks import deliver_release, retract_release
 
     task = deliver_release if action == "deliver" else retract_release
     ids = list(release_ids)
-    transaction.on_commit(lambda: [task.delay(pk) for pk in ids])
+    if ids:
+        transaction.on_commit(lambda: [task.delay(pk) for pk in ids], robust=True)
 
 
 def _claim(release_id, *, statuses, retracting=False):

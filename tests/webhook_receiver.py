@@ -22,8 +22,9 @@ def signature_ok(secret, headers, body) -> bool:
 
 
 class Receiver:
-    def __init__(self, secret=SECRET):
+    def __init__(self, secret=SECRET, delay=0.0):
         self.secret = secret
+        self.delay = delay              # seconds each answer takes
         self.script: list[int] = []     # status codes to answer, then 200
         self.received: list[dict] = []  # every request that arrived
         self.lock = threading.Lock()
@@ -32,6 +33,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                time.sleep(receiver.delay)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver.lock:
                     status = receiver.script.pop(0) if receiver.script else 200

@@ -268,8 +268,9 @@ def _decide_locked(user, task_id, process_id, decision, *, comment, basis):
             events.append(_task_event(AuditAction.APPROVE, task, review_process, publication,
                                       user, comment=comment))
             if step == SECTION_HEAD_REVIEW:
+                # robust: with the broker down the secrecy approval scans synchronously instead
                 transaction.on_commit(
-                    lambda: scan_on_entering_secrecy_review.delay(publication.pk))
+                    lambda: scan_on_entering_secrecy_review.delay(publication.pk), robust=True)
             if step == LEADERSHIP_REVIEW:
                 lifecycle.approve()
                 publication.save(update_fields=["status", "updated_at"])

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "notifications",
     "disclosure",
     "scanning",
+    "publicsite",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +182,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
+# With the broker down, give up publishing quickly: the outbox row stays pending and the
+# sweeper dispatches it later, so a user's request must not hang on Redis.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
+                                    "interval_step": 0.5, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Longer than any retry delay or countdown: Redis redelivers unacknowledged messages
 # after this, which would otherwise duplicate scheduled retries.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
