@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.sitemaps",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -64,7 +63,6 @@ INSTALLED_APPS = [
     "notifications",
     "disclosure",
     "scanning",
-    "publicsite",
 ]
 
 MIDDLEWARE = [
