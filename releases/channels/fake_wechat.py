@@ -263,7 +263,9 @@ class FakeWeChatServer:
             current = f"fake_{secrets.token_urlsafe(32)}"
             self.tokens[current] = {"expires_at": now + self.token_ttl, "state": "valid"}
         self.stable_token_calls.append({"force_refresh": force, "token": current})
-        expires_in = max(math.ceil(self.tokens[current]["expires_at"] - now), 1)
+        # (now + ttl) - now is not exactly ttl in floating point: never round past it
+        remaining = self.tokens[current]["expires_at"] - now
+        expires_in = min(self.token_ttl, max(math.ceil(remaining - 1e-6), 1))
         return {"access_token": current, "expires_in": expires_in}
 
     def _media_uploadimg(self, query, content_type, body) -> dict:
