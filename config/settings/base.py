@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "notifications",
     "disclosure",
     "scanning",
+    "publicsite",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,194 @@
+"""Pages of the public disclosure column, open to everyone without login.
+
+Each view gets the agency from `public_page`, reads only through
+`publicsite.selectors`, and renders a fixed number of queries whatever the
+number of items. Templates render public fields only: nothing internal
+(drafters, sections, review comments, fingerprints) reaches a page, which
+tests/test_public_site.py checks.
+"""
+
+import os
+from functools import wraps
+
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.sitemaps import views as sitemap_views
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from publications.models import ARTICLE20_ITEMS, Category
+from publications.services import sanitise_html
+
+from . import selectors
+from .article20 import TOPICS
+from .feeds import PublicItemsFeed
+from .sitemaps import PublicItemSitemap
+
+PAGE_SIZE = 20
+LATEST_ON_INDEX = 10
+CACHE_SECONDS = 300
+ARTICLE20_LABELS = dict(ARTICLE20_ITEMS)
+
+# Columns a list needs; the body (up to 200,000 characters) stays in the database.
+LIST_FIELDS = ("id", "title", "document_number", "formed_on", "article20_item",
+               "category__code", "category__name")
+
+
+class PageNotFound(Exception):
+    """Raised by a view to answer with the column's own 404 page."""
+
+
+def not_found(request, agency=None):
+    return render(request, "publicsite/not_found.html", {"agency": agency}, status=404)
+
+
+def public_page(view):
+    """Resolve the agency, answer unknown ones with 404, and let caches keep good answers.
+
+    Only 200 and 410 answers are cacheable: an item not yet released must not stay
+    a cached 404 once it is published.
+    """
+
+    @login_not_required
+    @require_safe
+    @wraps(view)
+    def wrapper(request, agency_code, **kwargs):
+        agency = selectors.site_agency(agency_code)
+        if agency is None:
+            return not_found(request)
+        try:
+            response = view(request, agency, **kwargs)
+        except PageNotFound:
+            return not_found(request, agency)
+        if response.status_code in (200, 410):
+            patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+        return response
+
+    return wrapper
+
+
+def _listing(queryset):
+    return queryset.select_related("category").only(*LIST_FIELDS)
+
+
+def _paginate(request, queryset):
+    return Paginator(_listing(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _article20_entries(counts):
+    return [{"n": n, "label": ARTICLE20_LABELS[n], "topic": TOPICS[n], "count": counts.get(n, 0)}
+            for n in sorted(ARTICLE20_LABELS)]
+
+
+@public_page
+def index(request, agency):
+    latest = list(_listing(selectors.public_items(agency))[:LATEST_ON_INDEX])
+    return render(request, "publicsite/index.html", {
+        "agency": agency,
+        "latest": latest,
+        "categories": list(selectors.category_counts(agency)),
+        "article20": _article20_entries(selectors.article20_counts(agency)),
+    })
+
+
+@public_page
+def category(request, agency, code):
+    found = Category.objects.filter(agency=agency, code=code).first()
+    if found is None:
+        raise PageNotFound
+    return render(request, "publicsite/list.html", {
+        "agency": agency,
+        "heading": found.name,
+        "caption": _("公开目录类别"),
+        "page": _paginate(request, selectors.public_items(agency).filter(category=found)),
+    })
+
+
+@public_page
+def article20_item(request, agency, n):
+    if n not in ARTICLE20_LABELS:
+        raise PageNotFound
+    return render(request, "publicsite/list.html", {
+        "agency": agency,
+        "heading": _("条例第二十条%s") % ARTICLE20_LABELS[n],
+        "caption": TOPICS[n],
+        "page": _paginate(request, selectors.public_items(agency).filter(article20_item=n)),
+    })
+
+
+@public_page
+def search(request, agency):
+    q = request.GET.get("q", "")
+    terms = selectors.search_terms(q)
+    page = _paginate(request, selectors.search_public_items(agency, terms)) if terms else None
+    return render(request, "publicsite/search.html", {
+        "agency": agency,
+        "q": " ".join(terms),
+        "terms": terms,
+        "page": page,
+        "max_chars": selectors.SEARCH_MAX_CHARS,
+    })
+
+
+def _validity(item):
+    """现行有效 / 已废止 / 尚未生效, for documents that have effect dates."""
+    today = timezone.localdate()
+    if item.abolished_on and item.abolished_on <= today:
+        return _("已废止")
+    if item.effective_on and item.effective_on > today:
+        return _("尚未生效")
+    if item.document_type or item.effective_on:
+        return _("现行有效")
+    return ""
+
+
+@public_page
+def item(request, agency, item_id):
+    found = (selectors.public_items(agency).select_related("category")
+             .prefetch_related("attachments").filter(pk=item_id).first())
+    if found is None:
+        if selectors.retracted_items(agency).filter(pk=item_id).exists():
+            return render(request, "publicsite/gone.html", {"agency": agency}, status=410)
+        raise PageNotFound
+    return render(request, "publicsite/item.html", {
+        "agency": agency,
+        "item": found,
+        # Sanitised on save already; cleaned again so a row written around the
+        # service can never put markup of its own on the public site.
+        "body_html": mark_safe(sanitise_html(found.body)),
+        "article20_label": ARTICLE20_LABELS.get(found.article20_item),
+        "article20_topic": TOPICS.get(found.article20_item),
+        "document_type": found.get_document_type_display() if found.document_type else "",
+        "validity": _validity(found),
+        "attachments": list(found.attachments.all()),
+    })
+
+
+@public_page
+def attachment(request, agency, item_id, attachment_id):
+    file = selectors.public_attachment(agency, item_id=item_id, attachment_id=attachment_id)
+    if file is None:
+        raise PageNotFound
+    try:
+        handle = file.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise PageNotFound from None
+    # The type is guessed from the name we give, never taken from the upload's claim;
+    # always a download, so nothing uploaded is rendered in the column's origin.
+    name = os.path.basename(file.name) or f"attachment-{file.pk}"
+    return FileResponse(handle, as_attachment=True, filename=name)
+
+
+@public_page
+def feed(request, agency):
+    return PublicItemsFeed()(request, agency=agency)
+
+
+@public_page
+def sitemap(request, agency):
+    return sitemap_views.sitemap(request, sitemaps={"items": PublicItemSitemap(agency)})
