@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from disclosure.api import StatisticsView
+from disclosure.views import dashboard as disclosure_dashboard
 from publications.api import CategoryViewSet, PublicationViewSet
 from releases.api import ChannelViewSet, ReleaseActionsViewSet, ReleaseViewSet, RetractViewSet
 from scanning.api import ScanViewSet
@@ -37,6 +39,8 @@ urlpatterns = [
          name="release-retry"),
     path("api/v1/publications/<int:pk>/retract/", RetractViewSet.as_view({"post": "retract"}),
          name="publication-retract"),
+    path("api/v1/statistics/", StatisticsView.as_view(), name="statistics"),
+    path("disclosure/dashboard/", disclosure_dashboard, name="disclosure-dashboard"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

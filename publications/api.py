@@ -49,11 +49,12 @@ class PublicationSerializer(serializers.ModelSerializer):
     channels = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     drafter = serializers.SlugRelatedField(slug_field="username", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    abolishes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = Publication
         fields = ["id", "title", "body", "section", "category", "article20_item",
-                  "document_type", "document_number", "effective_on", "abolished_on",
+                  "document_type", "document_number", "effective_on", "abolished_on", "abolishes",
                   "decision_type", "decision_count", "fee_amount_yuan", "formed_on",
                   "channels", "status", "round", "fingerprint", "drafter", "attachments",
                   "created_at", "updated_at"]
@@ -83,6 +84,8 @@ class PublicationInputSerializer(serializers.Serializer):
     formed_on = serializers.DateField()
     channels = serializers.ListField(child=serializers.SlugField(max_length=64),
                                      allow_empty=False)
+    abolishes = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                      max_length=1000, help_text="本信息废止的已发布文件的 id")
 
 
 class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -98,7 +101,7 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             raise serializers.ValidationError(
                 {"status": [f"须为以下之一：{', '.join(PublicationStatus.values)}"]})
         return publication_list(user=self.request.user, status=status_filter,
-                                section=params.get("section"))
+                                section=params.get("section")).prefetch_related("abolishes")
 
     def _input(self, partial: bool) -> dict:
         serializer = PublicationInputSerializer(data=self.request.data, partial=partial)

@@ -20,7 +20,7 @@ def _text(value: str) -> str:
 def compute_fingerprint(*, title, body, attachment_hashes, section_code, category_code,
                         article20_item, document_type, document_number, effective_on,
                         abolished_on, decision_type, decision_count, fee_amount_yuan,
-                        formed_on, channel_codes) -> str:
+                        formed_on, channel_codes, abolishes=()) -> str:
     payload = {
         "title": _text(title),
         "body": _text(body),
@@ -38,6 +38,8 @@ def compute_fingerprint(*, title, body, attachment_hashes, section_code, categor
         "formed_on": formed_on.isoformat() if formed_on else None,
         "channels": sorted(channel_codes),
     }
+    if abolishes:  # only when set, so fingerprints of items without it never changed
+        payload["abolishes"] = sorted(int(pk) for pk in abolishes)
     canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -62,4 +64,5 @@ def fingerprint_of(publication, *, channels=None) -> str:
         fee_amount_yuan=publication.fee_amount_yuan,
         formed_on=publication.formed_on,
         channel_codes=[c.code for c in channels],
+        abolishes=list(publication.abolishes.values_list("pk", flat=True)),
     )

@@ -80,6 +80,10 @@ class Publication(models.Model):
     formed_on = models.DateField(_("信息形成或变更日期"))
     channels = models.ManyToManyField("releases.Channel", related_name="publications",
                                       verbose_name=_("发布渠道"))
+    abolishes = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="abolished_by",
+        verbose_name=_("废止文件"),
+        help_text=_("本信息废止的已发布规章或行政规范性文件；在本信息发布之年计为废止"))
     status = models.CharField(_("状态"), max_length=16, choices=PublicationStatus.choices,
                               default=PublicationStatus.DRAFT, editable=False, db_index=True)
     round = models.PositiveIntegerField(_("审核轮次"), default=1, editable=False)

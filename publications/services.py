@@ -68,6 +68,18 @@ def _resolve(user, data: dict, errors: dict) -> dict:
                               % {"max": settings.PUBLICATION_BODY_MAX_CHARS,
                                  "n": len(data["body"])}]
         resolved["body"] = sanitise_html(data["body"])
+    if "abolishes" in data:
+        ids = sorted(set(data["abolishes"] or []))
+        # Only released documents of this agency can be abolished: statistics (table 二)
+        # count them as abolished in the year this item is released.
+        found = set(Publication.objects.filter(
+            agency_id=agency_id, pk__in=ids, status=S.APPROVED,
+            document_type__in=DocumentType.values).order_by().values_list("pk", flat=True))
+        missing = [str(pk) for pk in ids if pk not in found]
+        if missing:
+            errors["abolishes"] = [_("只能废止本机关已发布的规章或行政规范性文件：%s")
+                                   % ", ".join(missing)]
+        resolved["abolishes"] = ids
     if "title" in data:
         title = (data["title"] or "").strip()
         if not title:
@@ -110,6 +122,7 @@ def _fingerprint(values: dict, attachment_hashes) -> str:
         decision_count=values.get("decision_count", 1),
         fee_amount_yuan=values.get("fee_amount_yuan"), formed_on=values.get("formed_on"),
         channel_codes=[c.code for c in values["channels"]],
+        abolishes=values.get("abolishes", ()),
     )
 
 
@@ -134,11 +147,15 @@ def create_publication(*, user, data: dict) -> Publication:
         raise InvalidInput(_("输入有误，请按提示修改。"), fields=errors)
     _require_drafter(user, values["section"])
     channels = values.pop("channels")
+    abolishes = values.pop("abolishes", [])
     with transaction.atomic():
         publication = Publication(agency_id=user.agency_id, drafter=user, **values)
-        publication.fingerprint = _fingerprint({**values, "channels": channels}, [])
+        publication.fingerprint = _fingerprint(
+            {**values, "channels": channels, "abolishes": abolishes}, [])
         publication.save()
         publication.channels.add(*channels)
+        if abolishes:
+            publication.abolishes.add(*abolishes)
         record(agency_id=user.agency_id, events=[Event(
             AuditAction.CREATE, publication=publication, actor=user, round=publication.round,
             fingerprint=publication.fingerprint)])
@@ -169,6 +186,7 @@ def update_publication(*, user, publication_id: int, data: dict,
         current["section"] = publication.section
         current["category"] = publication.category
         current["channels"] = sorted(publication.channels.all(), key=lambda c: c.code)
+        current["abolishes"] = sorted(publication.abolishes.values_list("pk", flat=True))
         merged = {**current, **values}
         _check_consistency(merged, errors)
         if errors:
@@ -179,13 +197,15 @@ def update_publication(*, user, publication_id: int, data: dict,
         if not changed:
             return publication
         for name in changed:
-            if name != "channels":
+            if name not in ("channels", "abolishes"):
                 setattr(publication, name, merged[name])
         hashes = list(publication.attachments.values_list("sha256", flat=True))
         publication.fingerprint = _fingerprint(merged, hashes)
         publication.save()
         if "channels" in changed:
             publication.channels.set(merged["channels"])
+        if "abolishes" in changed:
+            publication.abolishes.set(merged["abolishes"])
         record(agency_id=publication.agency_id, events=[Event(
             action, publication=publication, actor=user, round=publication.round,
             fingerprint=publication.fingerprint, data={"fields": changed, **(extra or {})})])

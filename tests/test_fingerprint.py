@@ -111,3 +111,21 @@ def test_final_approval_refuses_release_of_stale_content(org):
     assert not Release.objects.filter(publication=publication).exists()
     assert not AuditEvent.objects.filter(publication=publication, action="approve",
                                          tier="leadership_review").exists()
+
+
+def test_abolished_documents_are_part_of_the_fingerprint(org):
+    document = submitted_item(org, document_type="normative_document",
+                              document_number="温建〔2023〕1号")
+    approve_through(org, document, "head_office", "secrecy", "leader")
+    publication = create_item(org)
+    before = publication.fingerprint
+    updated = update_publication(user=org["drafter_office"], publication_id=publication.pk,
+                                 data={"abolishes": [document.pk]})
+    assert updated.fingerprint != before
+    retitled = update_publication(user=org["drafter_office"], publication_id=publication.pk,
+                                  data={"title": "关于废止有关文件的决定"})
+    assert retitled.fingerprint != updated.fingerprint
+    assert list(retitled.abolishes.values_list("pk", flat=True)) == [document.pk]
+    from publications.fingerprint import fingerprint_of
+
+    assert fingerprint_of(retitled) == retitled.fingerprint

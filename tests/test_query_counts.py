@@ -61,8 +61,8 @@ def warm(org):
 
 
 PINNED = {
-    "create": 10, "edit": 9, "submit": 17, "claim": 10, "approve_claimed_head": 12,
-    "approve_secrecy": 13, "approve_leader_two_channels": 24, "reject": 14, "withhold": 13,
+    "create": 10, "edit": 10, "submit": 17, "claim": 10, "approve_claimed_head": 12,
+    "approve_secrecy": 13, "approve_leader_two_channels": 25, "reject": 14, "withhold": 13,
     "withdraw_in_review": 15,
 }
 

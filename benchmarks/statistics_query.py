@@ -1,0 +1,399 @@
+#!/usr/bin/env python
+"""Benchmark of the active-disclosure statistics for one agency-year on PostgreSQL.
+
+A standalone script, not a test. Like review_pipeline.py it works in its own
+database on the server of $DATABASE_URL (dropped and re-created at every start,
+then migrated). It builds, at SQL level (INSERT … SELECT generate_series), the
+released items of --agencies agencies spread over --years years, with releases on
+one to three channels, documents, abolitions, retracted items and items that must
+not count (drafts, failed and pending releases), runs ANALYZE, then times
+`disclosure.selectors.agency_year_statistics` for a few agencies in the last year:
+median and p95 of --runs runs each, against the target of 100 ms.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_statistics \\
+        .venv/bin/python benchmarks/statistics_query.py            # 1,000,000 items
+    ... benchmarks/statistics_query.py --quick                       # 100,000 items
+
+See benchmarks/README.md.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from review_pipeline import (  # noqa: E402
+    POSTGRES_SCHEMES,
+    bench_database_url,
+    parts_host,
+    pct,
+    recreate_database,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+TARGET_MS = 100.0
+# as created by disclosure/migrations/0003_statistics_indexes.py (for --compare-index)
+STATISTICS_INDEXES = {
+    "disclosure_release_published": "CREATE INDEX disclosure_release_published ON "
+    "releases_release (channel_id, published_on) WHERE status = 'published'",
+    "disclosure_publication_documents": "CREATE INDEX disclosure_publication_documents ON "
+    "publications_publication (agency_id) WHERE document_type IN ('rule', 'normative_document')",
+}
+CHANNELS = [("website", "公开专栏", "site"), ("wechat", "微信公众号", "wechat"),
+            ("county_media", "云上温县", "webhook"), ("city_daily", "焦作日报", "manual")]
+CATEGORIES = [("work_updates", "工作动态"), ("licensing", "行政许可"), ("penalties", "行政处罚"),
+              ("policies", "政策文件")]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=None,
+                        help="released items (default 1,000,000; --quick 100,000)")
+    parser.add_argument("--agencies", type=int, default=None,
+                        help="agencies (default 1,000; --quick 100)")
+    parser.add_argument("--years", type=int, default=5,
+                        help="years the items are spread over, ending with --year (default 5)")
+    parser.add_argument("--year", type=int, default=2024, help="measured year (default 2024)")
+    parser.add_argument("--noise", type=float, default=0.1,
+                        help="extra items that must not count, as a share of --items (0.1)")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per agency (20)")
+    parser.add_argument("--measure-agencies", type=int, default=5,
+                        help="agencies measured (default 5, spread over the id range)")
+    parser.add_argument("--quick", action="store_true", help="100,000 items, 100 agencies")
+    parser.add_argument("--compare-index", action="store_true",
+                        help="also measure without the statistics indexes (see "
+                             "disclosure/migrations/0003_statistics_indexes.py)")
+    parser.add_argument("--database", default="bench_statistics",
+                        help="dedicated database (default bench_statistics); it is DROPPED and "
+                             "re-created at start")
+    parser.add_argument("--any-name", action="store_true",
+                        help="allow a --database name not starting with 'bench' (it is dropped!)")
+    args = parser.parse_args(argv)
+    if args.items is None:
+        args.items = 100_000 if args.quick else 1_000_000
+    if args.agencies is None:
+        args.agencies = 100 if args.quick else 1_000
+    if args.items < args.agencies or args.agencies < 1 or args.years < 1 or args.runs < 1:
+        parser.error("need --items >= --agencies >= 1, --years >= 1, --runs >= 1")
+    if not args.database.startswith("bench") and not args.any_name:
+        parser.error(f"refusing to drop database {args.database!r}: its name does not start "
+                     "with 'bench' (pass --any-name if you really mean it)")
+    return args
+
+
+def bootstrap(args) -> str:
+    base_url = os.environ.get("DATABASE_URL", "")
+    scheme = urlsplit(base_url).scheme if base_url else ""
+    if scheme not in POSTGRES_SCHEMES:
+        sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/db "
+                 "(the server is used; the benchmark works in its own database, --database, "
+                 f"default bench_statistics). Got: {base_url or '(unset)'}")
+    url = bench_database_url(base_url, args.database)
+    t0 = time.perf_counter()
+    existed = recreate_database(url, args.database)
+    os.environ["DATABASE_URL"] = url
+    os.environ["REDIS_URL"] = ""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    sys.path.insert(0, str(REPO_ROOT))
+
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    db = settings.DATABASES["default"]
+    assert db["ENGINE"] == "django.db.backends.postgresql", db["ENGINE"]
+    assert db["NAME"] == args.database, (db["NAME"], args.database)
+    call_command("migrate", interactive=False, verbosity=0)
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        version = cur.fetchone()[0]
+    print(f"database {args.database!r} on {parts_host(url)} "
+          f"({'dropped and re-created' if existed else 'created'}), PostgreSQL {version}; "
+          f"migrated in {time.perf_counter() - t0:.1f} s")
+    return version
+
+
+# ------------------------------------------------------------------------ building
+
+def insert_select(model, given: dict[str, str], source: str) -> int:
+    """INSERT INTO model's table (columns) SELECT … FROM source.
+
+    `given` maps column names to SQL expressions over `source`; every other NOT NULL
+    column gets the field's default (or now() for auto_now fields), so the script keeps
+    working when a column with a default is added to a model. `given` and `source` are
+    literal SQL (`%` is the modulo operator there).
+    """
+    import json as _json
+
+    from django.db import connection
+
+    columns, expressions, values = [], [], []
+    for f in model._meta.local_concrete_fields:
+        if f.column in given:
+            columns.append(f.column)
+            expressions.append(given[f.column].replace("%", "%%"))
+        elif f.primary_key or f.null:
+            continue
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            columns.append(f.column)
+            expressions.append("now()")
+        elif f.has_default() or f.empty_strings_allowed:
+            default = f.get_default()
+            columns.append(f.column)
+            if isinstance(default, dict | list):
+                expressions.append("%s::jsonb")
+                values.append(_json.dumps(default))
+            else:
+                expressions.append("%s")
+                values.append(default)
+        else:
+            sys.exit(f"benchmark does not know how to fill {model.__name__}.{f.name}: "
+                     "add it to the script")
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sql = (f"INSERT INTO {model._meta.db_table} ({quoted}) "
+           f"SELECT {', '.join(expressions)} FROM {source.replace('%', '%%')}")
+    with connection.cursor() as cur:
+        cur.execute(sql, values)
+        return cur.rowcount
+
+
+def build(args) -> dict:
+    from django.db import connection, transaction
+
+    from agencies.models import Agency, Section, User
+    from publications.models import Category, Publication
+    from releases.models import Channel, Release
+
+    a = args.agencies
+    n_chan, n_cat = len(CHANNELS), len(CATEGORIES)
+    first_year = args.year - args.years + 1
+    days = 365 * args.years
+    timings = {}
+
+    def timed(label, fn):
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            rows = fn()
+        timings[label] = time.perf_counter() - t0
+        print(f"  {label:<38} {rows:>10,} rows  {timings[label]:6.1f} s", flush=True)
+        return rows
+
+    print(f"building: {args.items:,} released items + {int(args.items * args.noise):,} that "
+          f"must not count, {a:,} agencies, {first_year}–{args.year}")
+    g = f"generate_series(1, {a}::bigint) AS g"
+    timed("agencies", lambda: insert_select(Agency, {
+        "id": "g", "code": "'bench_' || lpad(g::text, 5, '0')", "name": "'机关 ' || g"},
+        g))
+    timed("sections", lambda: insert_select(Section, {
+        "id": "g", "agency_id": "g", "code": "'office'", "name": "'办公室'"}, g))
+    timed("drafters", lambda: insert_select(User, {
+        "id": "g", "agency_id": "g", "section_id": "g", "username": "'drafter_' || g",
+        "password": "'!'", "roles": "'[\"drafter\"]'::jsonb"}, g))
+    cat_values = ", ".join(f"({k}, '{code}', '{name}')"
+                           for k, (code, name) in enumerate(CATEGORIES))
+    timed("categories", lambda: insert_select(Category, {
+        "id": f"(g - 1) * {n_cat} + c.k + 1", "agency_id": "g", "code": "c.code",
+        "name": "c.name"}, f"{g} CROSS JOIN (VALUES {cat_values}) AS c(k, code, name)"))
+    chan_values = ", ".join(f"({k}, '{code}', '{name}', '{kind}')"
+                            for k, (code, name, kind) in enumerate(CHANNELS))
+    timed("channels", lambda: insert_select(Channel, {
+        "id": f"(g - 1) * {n_chan} + c.k + 1", "agency_id": "g", "code": "c.code",
+        "name": "c.name", "kind": "c.kind", "config": "'{}'::jsonb"},
+        f"{g} CROSS JOIN (VALUES {chan_values}) AS c(k, code, name, kind)"))
+
+    # Item i belongs to agency 1 + (i-1) % A; its "rank" r = (i-1) / A orders an agency's
+    # items. Released on day ((i * 7919) % days) of the window; ranks ≡ 0 (mod 20) are
+    # normative documents (≡ 10 (mod 200): rules), rank ≡ 50 (mod 100) abolishes the
+    # document 50 ranks earlier; 1% is retracted.
+    total = args.items + int(args.items * args.noise)
+    pub_day = f"(DATE '{first_year}-01-01' + ((g * 7919) % {days})::int)"
+    rank = f"((g - 1) / {a})"
+    chunk = 250_000
+    for lo in range(1, total + 1, chunk):
+        hi = min(lo + chunk - 1, total)
+        timed(f"publications {lo:,}–{hi:,}", lambda lo=lo, hi=hi: insert_select(Publication, {
+            "id": "g", "agency_id": f"1 + (g - 1) % {a}", "section_id": f"1 + (g - 1) % {a}",
+            "drafter_id": f"1 + (g - 1) % {a}",
+            "category_id": f"((g - 1) % {a}) * {n_cat} + 1 + g % {n_cat}",
+            "title": "'信息 ' || g", "body": "''",
+            "status": (f"CASE WHEN g > {args.items} THEN (ARRAY['draft', 'in_review', "
+                       "'returned', 'withheld', 'withdrawn', 'approved'])[1 + g % 6] "
+                       "WHEN g % 100 = 7 THEN 'retracted' ELSE 'approved' END"),
+            "document_type": (f"CASE WHEN {rank} % 200 = 10 THEN 'rule' "
+                              f"WHEN {rank} % 20 = 0 THEN 'normative_document' ELSE '' END"),
+            "document_number": f"CASE WHEN {rank} % 20 = 0 THEN '文〔' || g || '〕' ELSE '' END",
+            "abolished_on": f"CASE WHEN {rank} % 60 = 20 THEN {pub_day} + 400 END",
+            "decision_type": ("(ARRAY['', '', 'licensing', 'penalty', 'enforcement'])"
+                              "[1 + (g / 7) % 5]"),
+            "decision_count": "1 + g % 9",
+            "fee_amount_yuan": "CASE WHEN g % 13 = 0 THEN (g % 100000) / 100.0 END",
+            "formed_on": f"{pub_day} - ((g * 31) % 40)::int",
+            "round": "1", "fingerprint": "repeat('f', 64)"},
+            f"generate_series({lo}::bigint, {hi}::bigint) AS g"))
+
+    def releases(label, channel_k, condition, status, published_on):
+        return timed(label, lambda: insert_select(Release, {
+            "publication_id": "p.id", "channel_id": f"(p.agency_id - 1) * {n_chan} + {channel_k}",
+            "round": "1", "fingerprint": "p.fingerprint", "status": status,
+            "published_on": published_on},
+            f"publications_publication AS p WHERE {condition}"))
+
+    day_of = f"(DATE '{first_year}-01-01' + ((p.id * 7919) % {days})::int)"
+    released = f"p.id <= {args.items}"
+    counted = "CASE WHEN p.status = 'retracted' THEN 'retracted' ELSE 'published' END"
+    releases("releases: website", 1, released, counted, day_of)
+    releases("releases: wechat", 2, f"{released} AND p.id % 5 < 3", counted, day_of)
+    releases("releases: county media", 3, f"{released} AND p.id % 7 = 1", counted,
+             f"{day_of} + 1")
+    releases("releases: city daily (confirmed)", 4, f"{released} AND p.id % 10 = 3", counted,
+             f"{day_of} + 3 + (p.id % 9)::int")
+    releases("releases: pending/failed (noise)", 1,
+             f"p.id > {args.items} AND p.status = 'approved'",
+             "(ARRAY['pending', 'failed', 'sending'])[1 + p.id % 3]", "NULL")
+    releases("releases: awaiting confirmation", 4,
+             f"{released} AND p.id % 10 = 5", "'awaiting_confirmation'", "NULL")
+    link = Publication.abolishes.through
+    timed("abolishes links", lambda: insert_select(link, {
+        "from_publication_id": "g", "to_publication_id": f"g - 50 * {a}"},
+        f"generate_series(1, {args.items}::bigint) AS g WHERE ((g - 1) / {a}) % 100 = 50"))
+    with connection.cursor() as cur:
+        for model in (Agency, Section, User, Category, Channel, Publication):
+            table = model._meta.db_table
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))")
+        t0 = time.perf_counter()
+        cur.execute("VACUUM ANALYZE")
+        timings["vacuum analyze"] = time.perf_counter() - t0
+        print(f"  {'vacuum analyze':<38} {'':>10}       {timings['vacuum analyze']:6.1f} s")
+        cur.execute("SELECT count(*) FROM publications_publication")
+        publications = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM releases_release")
+        release_rows = cur.fetchone()[0]
+        cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        size = cur.fetchone()[0]
+    return {"timings_s": timings, "publications": publications, "releases": release_rows,
+            "database_size": size, "build_s": sum(timings.values())}
+
+
+# ----------------------------------------------------------------------- measuring
+
+def measure(args, label: str) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from agencies.models import Agency
+    from disclosure.selectors import agency_year_statistics
+
+    step = max(args.agencies // args.measure_agencies, 1)
+    ids = list(range(1, args.agencies + 1, step))[: args.measure_agencies]
+    agencies = list(Agency.objects.filter(pk__in=ids).order_by("pk"))
+    all_ms, per_agency = [], []
+    for agency in agencies:
+        for _ in range(3):  # warm-up: plans and buffers
+            stats = agency_year_statistics(agency=agency, year=args.year)
+        with CaptureQueriesContext(connection) as ctx:
+            agency_year_statistics(agency=agency, year=args.year)
+        ms = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            agency_year_statistics(agency=agency, year=args.year)
+            ms.append((time.perf_counter() - t0) * 1000)
+        all_ms += ms
+        figures = stats.as_api()
+        per_agency.append({
+            "agency": agency.code, "queries": len(ctx), "median_ms": statistics.median(ms),
+            "p95_ms": pct(ms, 95), "released_items": figures["timeliness"]["released"],
+            "released_by_channel": figures["released_by_channel"],
+            "retracted": figures["retracted"], "table2": figures["table2"],
+            "timeliness": figures["timeliness"]})
+        print(f"  [{label}] {agency.code}: {figures['timeliness']['released']:>5} items first "
+              f"released in {args.year}, {len(ctx)} queries, median "
+              f"{statistics.median(ms):6.1f} ms, p95 {pct(ms, 95):6.1f} ms")
+    return {"label": label, "median_ms": statistics.median(all_ms), "p95_ms": pct(all_ms, 95),
+            "max_ms": max(all_ms), "agencies": per_agency, "sample": per_agency[0]}
+
+
+def explain(args, path: Path) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of every statement of one run, for the first agency."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from agencies.models import Agency
+    from disclosure.selectors import agency_year_statistics
+
+    agency = Agency.objects.order_by("pk").first()
+    with CaptureQueriesContext(connection) as ctx:
+        agency_year_statistics(agency=agency, year=args.year)
+    out = []
+    with connection.cursor() as cur:
+        for q in ctx.captured_queries:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
+            out.append(q["sql"] + "\n\n" + "\n".join(r[0] for r in cur.fetchall()) + "\n")
+    path.write_text(("\n" + "=" * 100 + "\n").join(out))
+
+
+def main():
+    args = parse_args()
+    t_start = time.perf_counter()
+    load_start = os.getloadavg()
+    version = bootstrap(args)
+    built = build(args)
+    print(f"built {built['publications']:,} publications and {built['releases']:,} releases "
+          f"in {built['build_s']:.0f} s; database {built['database_size']}")
+    from django.db import connection
+
+    print(f"measuring agency_year_statistics(year={args.year}), {args.runs} runs per agency:")
+    runs = [measure(args, "with the statistics indexes")]
+    if args.compare_index:
+        with connection.cursor() as cur:
+            for name in STATISTICS_INDEXES:
+                cur.execute(f"DROP INDEX {name}")
+        runs.append(measure(args, "without the statistics indexes"))
+        with connection.cursor() as cur:
+            for create in STATISTICS_INDEXES.values():
+                cur.execute(create)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    explain(args, RESULTS_DIR / "statistics_plans.txt")
+    main_run = runs[0]
+    ok = main_run["p95_ms"] <= TARGET_MS
+    lines = [
+        "SUMMARY — statistics for one agency-year",
+        f"  PostgreSQL {version}; {os.cpu_count()} CPUs; load average at start "
+        f"{load_start[0]:.2f}, at end {os.getloadavg()[0]:.2f}",
+        f"  data: {built['publications']:,} publications ({args.items:,} released, "
+        f"{built['publications'] - args.items:,} that must not count), "
+        f"{built['releases']:,} releases, {args.agencies:,} agencies, "
+        f"{args.years} years; built in {built['build_s']:.0f} s ({built['database_size']})",
+        f"  queries per call: {main_run['sample']['queries']}",
+    ]
+    for run in runs:
+        lines.append(f"  {run['label']}: median {run['median_ms']:.1f} ms, "
+                     f"p95 {run['p95_ms']:.1f} ms, max {run['max_ms']:.1f} ms "
+                     f"over {len(run['agencies'])} agencies × {args.runs} runs")
+    lines.append(f"  target p95 ≤ {TARGET_MS:.0f} ms: {'MET' if ok else 'NOT MET'}")
+    lines.append(f"  total wall time {time.perf_counter() - t_start:.0f} s")
+    print("\n" + "\n".join(lines))
+    (RESULTS_DIR / "statistics_query.json").write_text(json.dumps(
+        {"args": vars(args), "build": built, "runs": runs, "target_ms": TARGET_MS,
+         "target_met": ok}, ensure_ascii=False, indent=2, default=str))
+    (RESULTS_DIR / "statistics_summary.txt").write_text("\n".join(lines) + "\n")
+    print(f"results: {RESULTS_DIR / 'statistics_query.json'}, plans: "
+          f"{RESULTS_DIR / 'statistics_plans.txt'}")
+
+
+if __name__ == "__main__":
+    main()

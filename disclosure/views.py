@@ -1,0 +1,47 @@
+"""The statistics dashboard (统计看板) of one agency-year, for people signed in."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .api import MAX_YEAR, MIN_YEAR
+from .charts import grouped_bars, horizontal_bars
+from .selectors import agency_year_statistics, readable_agency
+
+MONTHS = [f"{m}月" for m in range(1, 13)]
+
+
+@login_required
+def dashboard(request):
+    raw_year = request.GET.get("year") or str(timezone.localdate().year)
+    if not raw_year.isdigit() or not MIN_YEAR <= int(raw_year) <= MAX_YEAR:
+        return HttpResponseBadRequest(_("年份无效：请填写 %(lo)d–%(hi)d 之间的四位年份。")
+                                      % {"lo": MIN_YEAR, "hi": MAX_YEAR})
+    year = int(raw_year)
+    user = request.user
+    code = request.GET.get("agency") or (user.agency.code if user.agency_id else "")
+    agency = readable_agency(user=user, code=code) if code else None
+    if agency is None:
+        raise Http404(_("未找到该机关。"))
+    stats = agency_year_statistics(agency=agency, year=year)
+    charted = [(c.name, c.monthly) for c in stats.channels if c.released]
+    timeliness = stats.timeliness
+    context = {
+        "agency": agency,
+        "year": year,
+        "stats": stats,
+        "table2": stats.as_api()["table2"],
+        "on_time_share": (round(100 * timeliness["on_time"] / timeliness["released"], 1)
+                          if timeliness["released"] else None),
+        "monthly_chart": grouped_bars(MONTHS, charted, title=_("%d 年各渠道每月发布条数") % year)
+        if charted else "",
+        "category_chart": horizontal_bars([(c.name, c.released) for c in stats.categories],
+                                          title=_("%d 年各公开目录类别发布条数") % year)
+        if stats.categories else "",
+        "previous_year": year - 1 if year > MIN_YEAR else None,
+        "next_year": year + 1 if year < MAX_YEAR else None,
+        "agency_param": request.GET.get("agency", ""),
+    }
+    return render(request, "disclosure/dashboard.html", context)
