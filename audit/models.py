@@ -31,6 +31,8 @@ class AuditAction(models.TextChoices):
     RELEASE_RETRY = "release_retry", _("重新发布")
     RELEASE_RETRACTED = "release_retracted", _("渠道撤稿")
     RETRACT = "retract", _("撤稿")
+    RETRACTION_REQUESTED = "retraction_requested", _("申请撤稿")
+    RETRACTION_DECLINED = "retraction_declined", _("撤稿申请未批准")
 
 
 class AuditChain(models.Model):

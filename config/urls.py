@@ -8,7 +8,14 @@ from rest_framework.routers import DefaultRouter
 from disclosure.api import StatisticsView
 from disclosure.views import dashboard as disclosure_dashboard
 from publications.api import CategoryViewSet, PublicationViewSet
-from releases.api import ChannelViewSet, ReleaseActionsViewSet, ReleaseViewSet, RetractViewSet
+from releases.api import (
+    ChannelViewSet,
+    ReleaseActionsViewSet,
+    ReleaseViewSet,
+    RequestRetractionViewSet,
+    RetractionRequestViewSet,
+    RetractViewSet,
+)
 from scanning.api import ScanViewSet
 from workflow.api import TaskViewSet
 
@@ -18,6 +25,7 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("publications", PublicationViewSet, basename="publication")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("releases", ReleaseViewSet, basename="release")
+router.register("retraction-requests", RetractionRequestViewSet, basename="retraction-request")
 
 urlpatterns = [
     # Until the web UI lands, the browsable API is the front door (it has a login link).
@@ -39,6 +47,8 @@ urlpatterns = [
          name="release-retry"),
     path("api/v1/publications/<int:pk>/retract/", RetractViewSet.as_view({"post": "retract"}),
          name="publication-retract"),
+    path("api/v1/publications/<int:pk>/retraction-requests/",
+         RequestRetractionViewSet.as_view({"post": "create"}), name="retraction-request-create"),
     path("api/v1/statistics/", StatisticsView.as_view(), name="statistics"),
     path("disclosure/dashboard/", disclosure_dashboard, name="disclosure-dashboard"),
     path("api/v1/", include(router.urls)),

@@ -6,11 +6,14 @@ database. `releases.delivery` owns state, idempotency records and the audit trai
 redelivered task resumes instead of publishing again.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 
 from .channels.webhooks import EVENT_RELEASED, EVENT_RETRACTED, WebhookSender
 from .models import ChannelKind
@@ -158,8 +161,10 @@ class WeChatAdapter(ChannelAdapter):
                             save_state({**state, "thumb_media_id": thumb})
                             state = {**state, "thumb_media_id": thumb}
                         publication = release.publication
+                        body, state = _body_with_wechat_images(client, publication.body, state,
+                                                               save_state)
                         media_id = client.add_draft([{
-                            "title": publication.title[:64], "content": publication.body,
+                            "title": publication.title[:64], "content": body,
                             "thumb_media_id": thumb, "content_source_url": public_url(release),
                         }])
                         state = {**state, "draft_media_id": media_id}
@@ -203,6 +208,33 @@ class WeChatAdapter(ChannelAdapter):
                 return Outcome(RETRACTED)
             return Outcome(RETRY if error.retryable else FAILED, error=str(error))
         return Outcome(RETRACTED)
+
+
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.IGNORECASE)
+
+
+def _body_with_wechat_images(client, body: str, state: dict, save_state):
+    """Upload the body's own images (from our media storage) with media/uploadimg.
+
+    WeChat shows only images it hosts. Uploaded URLs are kept in the call state, so a
+    resumed delivery does not upload them again. Images from elsewhere are left as they
+    are (WeChat drops them), which the reviewers saw in the preview.
+    """
+    uploaded = dict(state.get("images", {}))
+    media_url = settings.MEDIA_URL if settings.MEDIA_URL.startswith("/") else (
+        "/" + settings.MEDIA_URL)
+    for src in {m.group(2) for m in _IMG_SRC.finditer(body)}:
+        if src in uploaded or not src.startswith(media_url):
+            continue
+        name = unquote(src[len(media_url):])
+        if not default_storage.exists(name):
+            continue
+        with default_storage.open(name, "rb") as handle:
+            uploaded[src] = client.upload_body_image(name.rsplit("/", 1)[-1], handle.read())
+        state = {**state, "images": uploaded}
+        save_state(state)
+    return _IMG_SRC.sub(lambda m: m.group(1) + uploaded.get(m.group(2), m.group(2)) + m.group(3),
+                        body), state
 
 
 def _default_cover() -> bytes:

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from agencies.admin_scope import AgencyScopedAdmin
 
-from .models import Channel, Release
+from .models import Channel, Release, RetractionRequest
 
 
 @admin.register(Channel)
@@ -20,6 +20,24 @@ class ReleaseAdmin(AgencyScopedAdmin):
 
     list_display = ["id", "publication", "channel", "status", "round", "published_at"]
     list_filter = ["status", "channel__agency", "channel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RetractionRequest)
+class RetractionRequestAdmin(AgencyScopedAdmin):
+    """Read-only: requests are made and decided through the API by publishers and leaders."""
+
+    agency_path = "publication__agency"
+    list_display = ["id", "publication", "requested_by", "status", "decided_by", "created_at"]
+    list_filter = ["status"]
 
     def has_add_permission(self, request):
         return False

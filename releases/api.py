@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from publications.selectors import visible_publications
 
 from . import services
-from .models import Channel, Release, ReleaseStatus
+from .models import Channel, Release, ReleaseStatus, RetractionRequest
 
 
 class ChannelSerializer(serializers.ModelSerializer):
@@ -101,3 +101,61 @@ class RetractViewSet(viewsets.ViewSet):
         releases = Release.objects.filter(publication=publication).select_related("channel")
         return Response({"id": publication.pk, "status": publication.status,
                          "releases": ReleaseSerializer(releases, many=True).data})
+
+
+class RetractionRequestSerializer(serializers.ModelSerializer):
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = RetractionRequest
+        fields = ["id", "publication", "requested_by", "reason", "status", "decided_by",
+                  "decided_at", "decision_comment", "created_at"]
+
+
+class DecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class RetractionRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """撤稿申请: publishers ask, leaders covering the section decide."""
+
+    serializer_class = RetractionRequestSerializer
+
+    def get_queryset(self):
+        qs = (RetractionRequest.objects
+              .filter(publication__in=visible_publications(self.request.user))
+              .select_related("requested_by", "decided_by"))
+        status = self.request.query_params.get("status")
+        if status:
+            if status not in RetractionRequest.Status.values:
+                raise serializers.ValidationError({"status": ["未知的申请状态。"]})
+            qs = qs.filter(status=status)
+        return qs
+
+    def _decide(self, request, pk, approve):
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decided = services.decide_retraction(user=request.user, request_id=int(pk),
+                                             approve=approve, **data.validated_data)
+        return Response(RetractionRequestSerializer(decided).data)
+
+    @extend_schema(request=DecisionSerializer, responses=RetractionRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, pk, True)
+
+    @extend_schema(request=DecisionSerializer, responses=RetractionRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        return self._decide(request, pk, False)
+
+
+class RequestRetractionViewSet(viewsets.ViewSet):
+    @extend_schema(request=RetractSerializer, responses={201: RetractionRequestSerializer})
+    def create(self, request, pk=None):
+        data = RetractSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = services.request_retraction(user=request.user, publication_id=int(pk),
+                                              reason=data.validated_data["reason"])
+        return Response(RetractionRequestSerializer(created).data, status=201)

@@ -126,3 +126,38 @@ class ChannelCall(models.Model):
 
     def __str__(self):
         return self.idempotency_key
+
+
+class RetractionRequest(models.Model):
+    """A publisher asks for a retraction (撤稿); a leader covering the section decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待领导审批")
+        APPROVED = "approved", _("已批准并撤稿")
+        DECLINED = "declined", _("未批准")
+
+    publication = models.ForeignKey("publications.Publication", models.PROTECT,
+                                    related_name="retraction_requests",
+                                    verbose_name=_("主动公开信息"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                     verbose_name=_("申请人"))
+    reason = models.TextField(_("撤稿理由"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices,
+                              default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                   blank=True, related_name="+", verbose_name=_("审批领导"))
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.TextField(_("审批意见"), blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("撤稿申请")
+        verbose_name_plural = _("撤稿申请")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication"], condition=models.Q(status="pending"),
+                                    name="one_pending_retraction_request"),
+        ]
+
+    def __str__(self):
+        return f"{self.publication_id}: {self.get_status_display()}"

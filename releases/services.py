@@ -139,48 +139,129 @@ def retry_release(*, user, release_id: int) -> Release:
     return release
 
 
+def _require_reason(text, field="reason"):
+    if not (text or "").strip():
+        raise InvalidInput(_("撤稿必须说明理由。"), fields={field: [_("请填写撤稿理由。")]})
+
+
+def _locked_visible(user, publication_id):
+    from publications.selectors import visible_publications
+
+    publication = (visible_publications(user).select_for_update(of=("self",))
+                   .filter(pk=publication_id).first())
+    if publication is None:
+        raise NotFound(_("未找到该信息。"))
+    return publication
+
+
+def _require_covering_leader(user, publication):
+    if not (user.has_role(Role.LEADER)
+            and user.covered_sections.filter(pk=publication.section_id).exists()):
+        raise NotPermitted(_("只有分管该科室的领导可以撤稿或批准撤稿。"))
+
+
+def _require_retractable(publication):
+    from workflow.lifecycle import PublicationLifecycle
+
+    if not PublicationLifecycle(publication).retract.can_proceed():
+        raise Conflict(_("只有已通过发布的信息可以撤稿。"))
+
+
 def retract_publication(*, user, publication_id: int, reason: str):
     """撤稿: a leader covering the item's section takes it back from every channel."""
-    from publications.selectors import visible_publications
+    _require_reason(reason)
+    with transaction.atomic():
+        publication = _locked_visible(user, publication_id)
+        _require_covering_leader(user, publication)
+        _require_retractable(publication)
+        _retract(publication, leader=user, reason=reason.strip())
+    return publication
+
+
+def request_retraction(*, user, publication_id: int, reason: str):
+    """A publisher asks a leader to retract a released item."""
+    from .models import RetractionRequest
+
+    _require_reason(reason)
+    with transaction.atomic():
+        publication = _locked_visible(user, publication_id)
+        _require_publisher(user)
+        _require_retractable(publication)
+        if publication.retraction_requests.filter(
+                status=RetractionRequest.Status.PENDING).exists():
+            raise Conflict(_("该信息已有待审批的撤稿申请。"))
+        request = RetractionRequest.objects.create(publication=publication, requested_by=user,
+                                                   reason=reason.strip())
+        record(agency_id=publication.agency_id, events=[Event(
+            AuditAction.RETRACTION_REQUESTED, publication=publication, actor=user,
+            round=publication.round, fingerprint=publication.fingerprint,
+            comment=request.reason, data={"request": request.pk})])
+    return request
+
+
+def decide_retraction(*, user, request_id: int, approve: bool, comment: str = ""):
+    """A leader covering the section approves (and so retracts) or declines a request."""
+    from .models import RetractionRequest
+
+    with transaction.atomic():
+        request = (RetractionRequest.objects.select_for_update()
+                   .filter(pk=request_id, publication__agency_id=user.agency_id).first())
+        if request is None:
+            raise NotFound(_("未找到该撤稿申请。"))
+        publication = _locked_visible(user, request.publication_id)
+        _require_covering_leader(user, publication)
+        if request.status != RetractionRequest.Status.PENDING:
+            raise Conflict(_("该撤稿申请已处理。"))
+        request.decided_by = user
+        request.decided_at = timezone.now()
+        request.decision_comment = (comment or "").strip()
+        if approve:
+            _require_retractable(publication)
+            request.status = RetractionRequest.Status.APPROVED
+            request.save()
+            _retract(publication, leader=user, reason=request.reason,
+                     data={"request": request.pk,
+                           "requested_by": request.requested_by.get_username()})
+        else:
+            if not request.decision_comment:
+                raise InvalidInput(_("不批准时请说明理由。"),
+                                   fields={"comment": [_("请填写审批意见。")]})
+            request.status = RetractionRequest.Status.DECLINED
+            request.save()
+            record(agency_id=publication.agency_id, events=[Event(
+                AuditAction.RETRACTION_DECLINED, publication=publication, actor=user,
+                round=publication.round, fingerprint=publication.fingerprint,
+                comment=request.decision_comment, data={"request": request.pk})])
+    return request
+
+
+def _retract(publication, *, leader, reason, data=None):
+    """Retract a locked, approved publication: releases never sent are withdrawn at once,
+    published ones are taken back through their channels after commit."""
     from workflow.lifecycle import PublicationLifecycle
 
     from .delivery import dispatch_on_commit
 
-    if not (reason or "").strip():
-        raise InvalidInput(_("撤稿必须说明理由。"), fields={"reason": [_("请填写撤稿理由。")]})
-    with transaction.atomic():
-        publication = (visible_publications(user).select_for_update(of=("self",))
-                       .filter(pk=publication_id).first())
-        if publication is None:
-            raise NotFound(_("未找到该信息。"))
-        if not (user.has_role(Role.LEADER)
-                and user.covered_sections.filter(pk=publication.section_id).exists()):
-            raise NotPermitted(_("只有分管该科室的领导可以撤稿。"))
-        lifecycle = PublicationLifecycle(publication)
-        if not lifecycle.retract.can_proceed():
-            raise Conflict(_("只有已通过发布的信息可以撤稿。"))
-        lifecycle.retract()
-        publication.save(update_fields=["status", "updated_at"])
-        releases = list(Release.objects.select_for_update(of=("self",))
-                        .filter(publication=publication).select_related("channel"))
-        now = timezone.now()
-        events = [Event(AuditAction.RETRACT, publication=publication, actor=user,
-                        round=publication.round, fingerprint=publication.fingerprint,
-                        comment=reason.strip())]
-        to_channels = []
-        for release in releases:
-            if release.status == ReleaseStatus.PUBLISHED:
-                to_channels.append(release.pk)
-            elif release.status != ReleaseStatus.SENDING:
-                # never went out: nothing to take back from the channel
-                release.status = ReleaseStatus.RETRACTED
-                release.retracted_at = now
-                release.save(update_fields=["status", "retracted_at", "updated_at"])
-                events.append(Event(AuditAction.RELEASE_RETRACTED, publication=publication,
-                                    round=release.round, fingerprint=release.fingerprint,
-                                    data={"release": release.pk,
-                                          "channel": release.channel.code,
-                                          "note": "未发出，直接撤回"}))
-        record(agency_id=publication.agency_id, events=events)
-        dispatch_on_commit(to_channels, action="retract")
-    return publication
+    PublicationLifecycle(publication).retract()
+    publication.save(update_fields=["status", "updated_at"])
+    releases = list(Release.objects.select_for_update(of=("self",))
+                    .filter(publication=publication).select_related("channel"))
+    now = timezone.now()
+    events = [Event(AuditAction.RETRACT, publication=publication, actor=leader,
+                    round=publication.round, fingerprint=publication.fingerprint,
+                    comment=reason, data=data or {})]
+    to_channels = []
+    for release in releases:
+        if release.status == ReleaseStatus.PUBLISHED:
+            to_channels.append(release.pk)
+        elif release.status != ReleaseStatus.SENDING:
+            # never went out: nothing to take back from the channel
+            release.status = ReleaseStatus.RETRACTED
+            release.retracted_at = now
+            release.save(update_fields=["status", "retracted_at", "updated_at"])
+            events.append(Event(AuditAction.RELEASE_RETRACTED, publication=publication,
+                                round=release.round, fingerprint=release.fingerprint,
+                                data={"release": release.pk, "channel": release.channel.code,
+                                      "note": "未发出，直接撤回"}))
+    record(agency_id=publication.agency_id, events=events)
+    dispatch_on_commit(to_channels, action="retract")

@@ -10,6 +10,8 @@ from .factories import approve_through, make_user, submitted_item
 pytestmark = pytest.mark.django_db
 
 PAGES = ["agencies/agency", "agencies/section", "agencies/user", "publications/category",
+         "releases/retractionrequest", "scanning/sensitivewordlist", "scanning/publicnumber",
+         "disclosure/holiday",
          "publications/publication", "releases/channel", "releases/release", "audit/auditevent"]
 
 

@@ -234,3 +234,73 @@ def test_unconfigured_channel_fails_with_a_clear_reason(org, django_capture_on_c
     publication = approved(org, ["wechat"], django_capture_on_commit_callbacks)
     release = Release.objects.get(publication=publication)
     assert release.status == "failed" and "未配置" in release.error
+
+
+def test_publisher_asks_and_a_leader_approves_the_retraction(
+        channels, receiver, django_capture_on_commit_callbacks):
+    publication = approved(channels, ["website", "wenxian_fabu"],
+                           django_capture_on_commit_callbacks)
+    url = f"/api/v1/publications/{publication.pk}/retraction-requests/"
+    assert api(channels["head_office"]).post(url, {"reason": "x"},
+                                             format="json").status_code == 403
+    asked = api(channels["publisher"]).post(url, {"reason": "发现数据错误"}, format="json")
+    assert asked.status_code == 201, asked.json()
+    request_id = asked.json()["id"]
+    assert api(channels["publisher"]).post(url, {"reason": "again"},
+                                           format="json").status_code == 409
+    pending = api(channels["leader"]).get("/api/v1/retraction-requests/?status=pending").json()
+    assert [r["id"] for r in pending["results"]] == [request_id]
+    assert api(channels["leader_construction"]).post(
+        f"/api/v1/retraction-requests/{request_id}/approve/").status_code == 403
+    assert api(channels["publisher"]).post(
+        f"/api/v1/retraction-requests/{request_id}/approve/").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        decided = api(channels["leader"]).post(
+            f"/api/v1/retraction-requests/{request_id}/approve/", {"comment": "同意撤稿"},
+            format="json")
+    assert decided.status_code == 200 and decided.json()["status"] == "approved"
+    assert set(statuses(publication).values()) == {"retracted"}
+    assert len(receiver.accepted("publication.retracted")) == 1
+    retract = AuditEvent.objects.get(publication=publication, action="retract")
+    assert retract.actor_username == channels["leader"].username
+    assert retract.data["requested_by"] == channels["publisher"].username
+    assert api(channels["leader"]).post(
+        f"/api/v1/retraction-requests/{request_id}/approve/").status_code == 409
+
+
+def test_leader_declines_a_retraction_request_with_a_reason(
+        channels, django_capture_on_commit_callbacks):
+    publication = approved(channels, ["website"], django_capture_on_commit_callbacks)
+    request_id = api(channels["publisher"]).post(
+        f"/api/v1/publications/{publication.pk}/retraction-requests/", {"reason": "误发"},
+        format="json").json()["id"]
+    url = f"/api/v1/retraction-requests/{request_id}/decline/"
+    assert api(channels["leader"]).post(url, {}, format="json").status_code == 400
+    response = api(channels["leader"]).post(url, {"comment": "内容无误，保留"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "declined"
+    publication.refresh_from_db()
+    assert publication.status == "approved"
+    assert statuses(publication) == {"website": "published"}
+    assert AuditEvent.objects.filter(publication=publication,
+                                     action="retraction_declined").exists()
+
+
+def test_wechat_gets_the_body_images_uploaded_and_linked(
+        channels, wechat, settings, django_capture_on_commit_callbacks):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save("uploads/现场照片.png", ContentFile(b"\x89PNG fake image"))
+    src = settings.MEDIA_URL if settings.MEDIA_URL.startswith("/") else "/" + settings.MEDIA_URL
+    src += name
+    wechat.script_publish(["success"])
+    publication = approved(channels, ["wechat"], django_capture_on_commit_callbacks,
+                           body=f'<p>检查现场：</p><p><img src="{src}" alt="现场"></p>')
+    assert statuses(publication) == {"wechat": "published"}
+    body_images = [i for i in wechat.images.values() if i["data"] == b"\x89PNG fake image"]
+    assert len(body_images) == 1
+    [draft] = wechat.drafts.values()
+    content = draft["articles"][0]["content"]
+    assert src not in content
+    assert any(url in content for url, image in wechat.images.items()
+               if image["data"] == b"\x89PNG fake image")
