@@ -174,7 +174,7 @@ SPECTACULAR_SETTINGS = {
 # Celery: with REDIS_URL the production-like stack; without it tasks run
 # in-process (they are always dispatched with transaction.on_commit).
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
