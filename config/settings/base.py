@@ -187,6 +187,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
                                     "interval_step": 0.5, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Celery's Django fixup closes the database connection around every task unless told to
+# reuse it: a new PostgreSQL connection per delivery cost ~10 ms of server CPU each.
+CELERY_DB_REUSE_MAX = 1000
 # Longer than any retry delay or countdown: Redis redelivers unacknowledged messages
 # after this, which would otherwise duplicate scheduled retries.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
