@@ -60,7 +60,7 @@ RESULTS_DIR = BENCH_DIR / "results"
 TARGET_DELIVERIES_PER_S = 200.0
 TARGET_DUPLICATES = 0
 
-VARIANT_RE = re.compile(r"^(prefork|threads)-(\d+)x(\d+)$")
+VARIANT_RE = re.compile(r"^(prefork|threads|solo)-(\d+)x(\d+)$")
 CHANNEL_CODE = "bench_hook"
 FORMED_ON = "2024-03-01"
 BODY = "".join(
@@ -84,7 +84,7 @@ def parse_args(argv=None):
                              "--quick 50; 0 skips)")
     parser.add_argument("--variants", default="prefork-2x1,threads-2x8",
                         help="worker configurations, comma-separated POOL-WORKERSxCONCURRENCY "
-                             "(prefork|threads), e.g. prefork-2x1 (2 `celery worker` "
+                             "(prefork|threads|solo), e.g. prefork-2x1 (2 `celery worker` "
                              "processes, 1 pool process each), prefork-1x2, threads-2x8 "
                              "(default prefork-2x1,threads-2x8)")
     parser.add_argument("--prefetch", type=int, default=4,
@@ -148,6 +148,9 @@ def describe(variant) -> str:
     if variant["pool"] == "prefork":
         return (f"{w} × `celery worker --pool prefork --concurrency {c}` "
                 f"= {w * c} pool process{'es' if w * c > 1 else ''} doing the work")
+    if variant["pool"] == "solo":
+        return (f"{w} × `celery worker --pool solo` = {w} process{'es' if w > 1 else ''} "
+                "executing tasks themselves (no pool processes)")
     return (f"{w} × `celery worker --pool threads --concurrency {c}` "
             f"= {w} process{'es' if w > 1 else ''}, {w * c} threads")
 

@@ -73,8 +73,11 @@ def dispatch_on_commit(release_ids, *, action="deliver") -> None:
         transaction.on_commit(lambda: [task.delay(pk) for pk in ids], robust=True)
 
 
-def _claim(release_id, *, statuses, retracting=False):
-    """Take the release under a row lock with a lease, or None if it is not ours to send."""
+def _claim(release_id, *, statuses, action, retracting=False):
+    """Take the release under a row lock with a lease, with its idempotency record.
+
+    Returns (release, call), or None if it is not ours to send.
+    """
     now = timezone.now()
     with transaction.atomic():
         release = (Release.objects.select_for_update(skip_locked=True, of=("self",))
@@ -99,13 +102,16 @@ def _claim(release_id, *, statuses, retracting=False):
         release.lease_expires_at = now + timedelta(seconds=lease_seconds())
         release.save(update_fields=["status", "attempts", "next_attempt_at", "lease_expires_at",
                                     "updated_at"])
-        return release
+        return release, _call(release, action)
 
 
 def _call(release, action) -> ChannelCall:
+    """The idempotency record of this release and action (created under the release's lock,
+    so nobody else can be creating it)."""
     key = f"release-{release.pk}-{action}-r{release.round}"
-    call, _created = ChannelCall.objects.get_or_create(
-        idempotency_key=key, defaults={"release": release, "action": action})
+    call = ChannelCall.objects.filter(idempotency_key=key).first()
+    if call is None:
+        call = ChannelCall.objects.create(idempotency_key=key, release=release, action=action)
     return call
 
 
@@ -118,10 +124,11 @@ def _saver(call):
 
 def deliver(release_id) -> float | None:
     """One delivery attempt. Returns seconds until the next attempt, or None when done."""
-    release = _claim(release_id, statuses=[ReleaseStatus.PENDING, ReleaseStatus.SENDING])
-    if release is None:
+    claimed = _claim(release_id, statuses=[ReleaseStatus.PENDING, ReleaseStatus.SENDING],
+                     action=ChannelCall.Action.DELIVER)
+    if claimed is None:
         return None
-    call = _call(release, ChannelCall.Action.DELIVER)
+    release, call = claimed
     adapter = adapter_for(release.channel)
     if call.outcome == ChannelCall.Outcome.SUCCEEDED:
         outcome = Outcome(**call.result)  # done before; the worker died before recording it
@@ -134,15 +141,18 @@ def deliver(release_id) -> float | None:
         except Exception as error:  # an adapter bug must not lose the release
             log.exception("delivery of release %s crashed", release.pk)
             outcome = Outcome(RETRY, error=f"{type(error).__name__}: {error}")
-    return _record_delivery(release.pk, call, outcome)
+    return _record_delivery(release, call, outcome)
 
 
-def _record_delivery(release_id, call, outcome: Outcome) -> float | None:
+def _record_delivery(release, call, outcome: Outcome) -> float | None:
+    """Write the outcome on the claimed release (our lease makes us its only writer; the
+    row lock orders this after a concurrent retraction, whose status we re-read)."""
     now = timezone.now()
     with transaction.atomic():
-        release = (Release.objects.select_for_update(of=("self",))
-                   .select_related("channel", "publication").get(pk=release_id))
         publication = release.publication
+        publication.status = (Release.objects.select_for_update(of=("self",))
+                              .filter(pk=release.pk)
+                              .values_list("publication__status", flat=True).get())
         release.lease_expires_at = None
         release.next_attempt_at = None
         event, delay = None, None
@@ -179,7 +189,9 @@ def _record_delivery(release_id, call, outcome: Outcome) -> float | None:
                 release.error = f"重试 {release.attempts} 次后仍失败：{release.error}"
             event = AuditAction.RELEASE_FAILED
             call_outcome = ChannelCall.Outcome.FAILED
-        release.save()
+        release.save(update_fields=["status", "published_at", "published_on", "external_url",
+                                    "external_id", "error", "lease_expires_at",
+                                    "next_attempt_at", "updated_at"])
         if call_outcome is not None:
             ChannelCall.objects.filter(pk=call.pk).update(
                 outcome=call_outcome, finished_at=now, state=call.state,
@@ -201,10 +213,11 @@ def _record_delivery(release_id, call, outcome: Outcome) -> float | None:
 
 def retract(release_id) -> float | None:
     """Take one published release back from its channel."""
-    release = _claim(release_id, statuses=[ReleaseStatus.PUBLISHED], retracting=True)
-    if release is None:
+    claimed = _claim(release_id, statuses=[ReleaseStatus.PUBLISHED],
+                     action=ChannelCall.Action.RETRACT, retracting=True)
+    if claimed is None:
         return None
-    call = _call(release, ChannelCall.Action.RETRACT)
+    release, call = claimed
     try:
         outcome = adapter_for(release.channel).retract(
             release, key=call.idempotency_key, state=call.state, save_state=_saver(call))

@@ -161,7 +161,7 @@ def test_a_worker_that_died_mid_send_is_picked_up_by_the_sweeper(
     publication = submitted_item(channels, channels=["wenxian_fabu"])
     approve_through(channels, publication, "head_office", "secrecy", "leader")  # no dispatch
     release = Release.objects.get(publication=publication)
-    assert delivery._claim(release.pk, statuses=["pending"]) is not None  # then the worker dies
+    assert delivery._claim(release.pk, statuses=["pending"], action="deliver")  # worker dies
     Release.objects.filter(pk=release.pk).update(
         lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
     with django_capture_on_commit_callbacks(execute=True):
