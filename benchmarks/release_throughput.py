@@ -537,43 +537,12 @@ def read_probes(probe_dir):
 def bootstrap(args, redis_url):
     import review_pipeline as rp
 
-    base_url = os.environ.get("DATABASE_URL", "")
-    scheme = rp.urlsplit(base_url).scheme if base_url else ""
-    if scheme not in rp.POSTGRES_SCHEMES:
-        sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/db "
-                 "(the server is used; the benchmark works in its own database, "
-                 f"--database, default bench_release). Got: {base_url or '(unset)'}")
-    url = rp.bench_database_url(base_url, args.database)
-    t0 = time.perf_counter()
-    existed = rp.recreate_database(url, args.database)
-    os.environ["DATABASE_URL"] = url
-    os.environ["REDIS_URL"] = redis_url           # this process publishes to the real broker
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    sys.path.insert(0, str(REPO_ROOT))
-
-    import warnings
-
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
-
-    db = settings.DATABASES["default"]
-    assert db["ENGINE"] == "django.db.backends.postgresql", db["ENGINE"]
-    assert db["NAME"] == args.database, (db["NAME"], args.database)
-    call_command("migrate", interactive=False, verbosity=0)
+    url, server_version = rp.setup_django(args.database, redis_url=redis_url)
     from config.celery import app
 
+    # this process publishes to the real broker
     assert app.conf.broker_url == redis_url and not app.conf.task_always_eager
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        server_version = cur.fetchone()[0]
-    print(f"database {args.database!r} on {rp.parts_host(url)} "
-          f"({'dropped and re-created' if existed else 'created'}), "
-          f"PostgreSQL {server_version}; migrated in {time.perf_counter() - t0:.1f} s")
     return url, server_version
 
 

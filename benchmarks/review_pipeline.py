@@ -128,17 +128,24 @@ def recreate_database(url: str, name: str) -> bool:
              f"{last_error}")
 
 
-def bootstrap(args):
+def setup_django(database: str, *, redis_url: str | None = None) -> tuple[str, str]:
+    """Django on a fresh, migrated benchmark database on the server of $DATABASE_URL.
+
+    Shared by the benchmarks. `redis_url`, if given, replaces $REDIS_URL first ("" for
+    in-process tasks). Returns (database URL, PostgreSQL server version).
+    """
     base_url = os.environ.get("DATABASE_URL", "")
     scheme = urlsplit(base_url).scheme if base_url else ""
     if scheme not in POSTGRES_SCHEMES:
         sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/db "
                  "(the server is used; the benchmark works in its own database, "
-                 f"--database, default bench_review). Got: {base_url or '(unset)'}")
-    url = bench_database_url(base_url, args.database)
+                 f"--database {database}). Got: {base_url or '(unset)'}")
+    url = bench_database_url(base_url, database)
     t0 = time.perf_counter()
-    existed = recreate_database(url, args.database)
+    existed = recreate_database(url, database)
     os.environ["DATABASE_URL"] = url
+    if redis_url is not None:
+        os.environ["REDIS_URL"] = redis_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     sys.path.insert(0, str(REPO_ROOT))
 
@@ -154,21 +161,26 @@ def bootstrap(args):
 
     db = settings.DATABASES["default"]
     assert db["ENGINE"] == "django.db.backends.postgresql", db["ENGINE"]
-    assert db["NAME"] == args.database, (db["NAME"], args.database)
+    assert db["NAME"] == database, (db["NAME"], database)
     call_command("migrate", interactive=False, verbosity=0)
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        server_version = cur.fetchone()[0]
+    print(f"database {database!r} on {parts_host(url)} "
+          f"({'dropped and re-created' if existed else 'created'}), "
+          f"PostgreSQL {server_version}; migrated in {time.perf_counter() - t0:.1f} s")
+    return url, server_version
+
+
+def bootstrap(args):
+    _url, server_version = setup_django(args.database)
     # Background jobs (the automatic pre-scan when an item enters the confidentiality
     # review) go to an in-memory queue nobody consumes; the pipeline runs them itself, as
     # a worker would, and measures them apart from the review actions.
     from config.celery import app
 
     app.conf.task_always_eager = False
-    app.conf.broker_url = "memory://"
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        server_version = cur.fetchone()[0]
-    print(f"database {args.database!r} on {parts_host(url)} "
-          f"({'dropped and re-created' if existed else 'created'}), "
-          f"PostgreSQL {server_version}; migrated in {time.perf_counter() - t0:.1f} s")
+    app.conf.broker_url = "memory://localhost/"
     return server_version
 
 

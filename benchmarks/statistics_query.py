@@ -24,17 +24,10 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from review_pipeline import (  # noqa: E402
-    POSTGRES_SCHEMES,
-    bench_database_url,
-    parts_host,
-    pct,
-    recreate_database,
-)
+from review_pipeline import pct, setup_django  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -90,41 +83,8 @@ def parse_args(argv=None):
 
 
 def bootstrap(args) -> str:
-    base_url = os.environ.get("DATABASE_URL", "")
-    scheme = urlsplit(base_url).scheme if base_url else ""
-    if scheme not in POSTGRES_SCHEMES:
-        sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/db "
-                 "(the server is used; the benchmark works in its own database, --database, "
-                 f"default bench_statistics). Got: {base_url or '(unset)'}")
-    url = bench_database_url(base_url, args.database)
-    t0 = time.perf_counter()
-    existed = recreate_database(url, args.database)
-    os.environ["DATABASE_URL"] = url
-    os.environ["REDIS_URL"] = ""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    sys.path.insert(0, str(REPO_ROOT))
-
-    import warnings
-
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
-
-    db = settings.DATABASES["default"]
-    assert db["ENGINE"] == "django.db.backends.postgresql", db["ENGINE"]
-    assert db["NAME"] == args.database, (db["NAME"], args.database)
-    call_command("migrate", interactive=False, verbosity=0)
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        version = cur.fetchone()[0]
-    print(f"database {args.database!r} on {parts_host(url)} "
-          f"({'dropped and re-created' if existed else 'created'}), PostgreSQL {version}; "
-          f"migrated in {time.perf_counter() - t0:.1f} s")
-    return version
+    _url, server_version = setup_django(args.database, redis_url="")
+    return server_version
 
 
 # ------------------------------------------------------------------------ building
