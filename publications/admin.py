@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from agencies.admin_scope import AgencyScopedAdmin
+from agencies.admin_scope import AgencyScopedAdmin, ReadOnlyAdmin
 
 from .models import Attachment, Category, Publication
 
@@ -24,19 +24,10 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Publication)
-class PublicationAdmin(AgencyScopedAdmin):
+class PublicationAdmin(ReadOnlyAdmin):
     """Read-only: content changes only through the drafter's services, so reviews stay valid."""
 
     list_display = ["id", "title", "section", "status", "round", "drafter", "updated_at"]
     list_filter = ["agency", "status", "section", "category"]
     search_fields = ["title", "document_number"]
     inlines = [AttachmentInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

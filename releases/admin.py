@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from agencies.admin_scope import AgencyScopedAdmin
+from agencies.admin_scope import AgencyScopedAdmin, ReadOnlyAdmin
 
 from .models import Channel, Release, RetractionRequest
 
@@ -13,7 +13,7 @@ class ChannelAdmin(AgencyScopedAdmin):
 
 
 @admin.register(Release)
-class ReleaseAdmin(AgencyScopedAdmin):
+class ReleaseAdmin(ReadOnlyAdmin):
     """Read-only: releases are created at final approval and moved by delivery."""
 
     agency_path = "channel__agency"
@@ -21,29 +21,11 @@ class ReleaseAdmin(AgencyScopedAdmin):
     list_display = ["id", "publication", "channel", "status", "round", "published_at"]
     list_filter = ["status", "channel__agency", "channel"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RetractionRequest)
-class RetractionRequestAdmin(AgencyScopedAdmin):
+class RetractionRequestAdmin(ReadOnlyAdmin):
     """Read-only: requests are made and decided through the API by publishers and leaders."""
 
     agency_path = "publication__agency"
     list_display = ["id", "publication", "requested_by", "status", "decided_by", "created_at"]
     list_filter = ["status"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
