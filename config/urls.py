@@ -16,6 +16,7 @@ from releases.api import (
     RetractionRequestViewSet,
     RetractViewSet,
 )
+from releases.views import printable_notice
 from scanning.api import ScanViewSet
 from workflow.api import TaskViewSet
 
@@ -55,4 +56,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("gk/", include("publicsite.urls")),
+    path("releases/<int:pk>/notice/", printable_notice, name="release-notice"),
 ]

@@ -304,3 +304,25 @@ def test_wechat_gets_the_body_images_uploaded_and_linked(
     assert src not in content
     assert any(url in content for url, image in wechat.images.items()
                if image["data"] == b"\x89PNG fake image")
+
+
+def test_notice_board_release_has_a_printable_notice(channels, other_org,
+                                                     django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    publication = approved(channels, ["jiaozuo_daily", "website"],
+                           django_capture_on_commit_callbacks,
+                           body="<p>现将检查结果公告如下。</p><script>alert(1)</script>")
+    paper = Release.objects.get(publication=publication, channel__code="jiaozuo_daily")
+    site = Release.objects.get(publication=publication, channel__code="website")
+    client = Client()
+    assert client.get(f"/releases/{paper.pk}/notice/").status_code == 302  # login first
+    client.force_login(channels["publisher"])
+    page = client.get(f"/releases/{paper.pk}/notice/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert publication.title in html and channels.agency.name in html
+    assert "现将检查结果公告如下" in html and "<script>alert" not in html
+    assert client.get(f"/releases/{site.pk}/notice/").status_code == 404  # not a board
+    client.force_login(other_org["publisher"])
+    assert client.get(f"/releases/{paper.pk}/notice/").status_code == 404

@@ -1,0 +1,26 @@
+"""Printable notice of a release for notice boards and LED screens (manual channels)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+
+from publications.selectors import visible_publications
+from publications.services import sanitise_html
+
+from .models import ChannelKind, Release, ReleaseStatus
+
+
+@login_required
+def printable_notice(request, pk):
+    release = (Release.objects.select_related("channel__agency", "publication__category")
+               .filter(pk=pk, publication__in=visible_publications(request.user),
+                       channel__kind=ChannelKind.MANUAL).first())
+    if release is None or release.status == ReleaseStatus.RETRACTED:
+        raise Http404("没有可打印的公告")
+    publication = release.publication
+    return render(request, "releases/notice.html", {
+        "release": release, "publication": publication, "agency": release.channel.agency,
+        # stored sanitised; cleaned again here since this page marks it safe
+        "body": mark_safe(sanitise_html(publication.body)),  # noqa: S308
+    })
