@@ -35,12 +35,18 @@ def committed_db(transactional_db):
 
 
 @receiver(post_migrate)
-def _restore_truncate_guard(sender, using="default", **kwargs):
-    """The database flush after a `committed_db` test ends with post_migrate: re-arm the guard."""
+def _restore_after_flush(sender, using="default", **kwargs):
+    """The database flush after a `committed_db` test ends with post_migrate: re-arm the
+    audit guard, and put back the holiday calendar a data migration seeded."""
     conn = connections[using]
     if conn.vendor == "postgresql" and sender.label == "audit":
         with conn.cursor() as cursor:
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_truncate")
+    if sender.label == "disclosure":
+        from disclosure.holiday_data import seed
+        from disclosure.models import Holiday, HolidayYear
+
+        seed(Holiday, HolidayYear)
 
 
 @pytest.fixture
