@@ -13,7 +13,8 @@ pytestmark = pytest.mark.postgres
 
 
 def released_item(org, title):
-    publication = submitted_item(org, title=title, body="<p>各建筑施工企业：现将有关事项通知如下。</p>")
+    publication = submitted_item(org, title=title,
+                                 body="<p>各建筑施工企业：现将有关事项通知如下。</p>")
     approve_through(org, publication, "head_office", "secrecy", "leader")
     Release.objects.filter(publication=publication, channel__kind="site").update(
         status="published", published_at=timezone.now(), published_on=dt.date.today())
