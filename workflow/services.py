@@ -240,14 +240,7 @@ def _decide_locked(user, task_id, process_id, decision, *, comment, basis):
             raise StaleContent(_("信息内容在提交后被改动。"))
 
         if step == SECRECY_REVIEW and decision == Decision.APPROVE:
-            blockers = open_blockers(publication)
-            if blockers is None:
-                raise _NotScannedYet(publication.pk)
-            if blockers:
-                raise Conflict(
-                    _("预检发现 %d 处须处理的问题（密级标识、身份证号、银行卡号或高敏感词），"
-                      "请逐条排除并说明理由后再通过。") % len(blockers),
-                    fields={"findings": [finding_data(f) for f in blockers]})
+            _check_no_open_blockers(publication)
 
         events = []
         activation = task.flow_task.activation_class(task)
@@ -259,42 +252,65 @@ def _decide_locked(user, task_id, process_id, decision, *, comment, basis):
                      "fingerprint": review_process.fingerprint}
         if basis:
             task.data["basis"] = basis
-        lifecycle = PublicationLifecycle(publication)
-
         if decision == Decision.APPROVE:
-            if step == LEADERSHIP_REVIEW:
-                review_process.outcome = RoundOutcome.APPROVED  # saved as the flow ends
-            activation.execute()  # completes the task and opens the next tier (or the end)
-            events.append(_task_event(AuditAction.APPROVE, task, review_process, publication,
-                                      user, comment=comment))
-            if step == SECTION_HEAD_REVIEW:
-                # robust: with the broker down the secrecy approval scans synchronously instead
-                transaction.on_commit(
-                    lambda: scan_on_entering_secrecy_review.delay(publication.pk), robust=True)
-            if step == LEADERSHIP_REVIEW:
-                lifecycle.approve()
-                publication.save(update_fields=["status", "updated_at"])
-                releases = create_releases_for_approval(publication=publication,
-                                                        review_process=review_process)
-                events += [Event(AuditAction.RELEASE_CREATED, publication=publication,
-                                 round=review_process.round, fingerprint=release.fingerprint,
-                                 data={"channel": release.channel.code, "release": release.pk})
-                           for release in releases]
+            events += _approve(activation, task, review_process, publication, user, comment)
         else:
-            activation.complete()
-            if decision == Decision.REJECT:
-                lifecycle.return_to_drafter()
-                outcome, action = RoundOutcome.RETURNED, AuditAction.REJECT
-            else:
-                lifecycle.withhold()
-                outcome, action = RoundOutcome.WITHHELD, AuditAction.WITHHOLD
-            publication.save(update_fields=["status", "updated_at"])
-            _close_round(review_process, outcome)
-            events.append(_task_event(action, task, review_process, publication, user,
-                                      comment=comment,
-                                      data={"basis": basis} if basis else {}))
+            events += _end_round(activation, task, review_process, publication, user,
+                                 decision, comment, basis)
         record(agency_id=publication.agency_id, events=events)
     return task
+
+
+def _check_no_open_blockers(publication):
+    """The confidentiality approval waits until every blocking pre-scan finding is cleared."""
+    blockers = open_blockers(publication)
+    if blockers is None:
+        raise _NotScannedYet(publication.pk)
+    if blockers:
+        raise Conflict(
+            _("预检发现 %d 处须处理的问题（密级标识、身份证号、银行卡号或高敏感词），"
+              "请逐条排除并说明理由后再通过。") % len(blockers),
+            fields={"findings": [finding_data(f) for f in blockers]})
+
+
+def _approve(activation, task, review_process, publication, user, comment) -> list:
+    step = task.flow_task.name
+    if step == LEADERSHIP_REVIEW:
+        review_process.outcome = RoundOutcome.APPROVED  # saved as the flow ends
+    activation.execute()  # completes the task and opens the next tier (or the end)
+    events = [_task_event(AuditAction.APPROVE, task, review_process, publication, user,
+                          comment=comment)]
+    if step == SECTION_HEAD_REVIEW:
+        # robust: with the broker down the secrecy approval scans synchronously instead
+        transaction.on_commit(
+            lambda: scan_on_entering_secrecy_review.delay(publication.pk), robust=True)
+    if step == LEADERSHIP_REVIEW:
+        PublicationLifecycle(publication).approve()
+        publication.save(update_fields=["status", "updated_at"])
+        releases = create_releases_for_approval(publication=publication,
+                                                review_process=review_process)
+        events += [Event(AuditAction.RELEASE_CREATED, publication=publication,
+                         round=review_process.round, fingerprint=release.fingerprint,
+                         data={"channel": release.channel.code, "release": release.pk})
+                   for release in releases]
+    return events
+
+
+def _end_round(activation, task, review_process, publication, user, decision, comment,
+               basis) -> list:
+    """Reject (back to the drafter) or withhold (不予公开): the round ends here."""
+    activation.complete()
+    lifecycle = PublicationLifecycle(publication)
+    if decision == Decision.REJECT:
+        lifecycle.return_to_drafter()
+        outcome, action = RoundOutcome.RETURNED, AuditAction.REJECT
+    else:
+        lifecycle.withhold()
+        outcome, action = RoundOutcome.WITHHELD, AuditAction.WITHHOLD
+    publication.save(update_fields=["status", "updated_at"])
+    _close_round(review_process, outcome)
+    return [_task_event(action, task, review_process, publication, user, comment=comment,
+                        data={"basis": basis} if basis else {})]
 
 
 def _return_stale_round(process_id):
