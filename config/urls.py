@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -54,7 +55,9 @@ urlpatterns = [
     path("disclosure/dashboard/", disclosure_dashboard, name="disclosure-dashboard"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # people open the docs in a browser: send them to the login page rather than a 401
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")),
+         name="api-docs"),
     path("gk/", include("publicsite.urls")),
     path("releases/<int:pk>/notice/", printable_notice, name="release-notice"),
 ]

@@ -27,8 +27,10 @@ def test_docs_page_loads_its_assets_locally(client, org):
     assert "/static/drf_spectacular_sidecar/" in html
 
 
-def test_schema_and_docs_need_a_login():
+def test_schema_and_docs_need_a_login(client):
     assert api().get("/api/schema/").status_code == 401
+    response = client.get("/api/docs/")
+    assert response.status_code == 302 and "login" in response.headers["Location"]
 
 
 def test_front_door_leads_to_a_login_and_back_to_the_api(client, org):
