@@ -30,8 +30,7 @@ router.register("releases", ReleaseViewSet, basename="release")
 router.register("retraction-requests", RetractionRequestViewSet, basename="retraction-request")
 
 urlpatterns = [
-    # Until the web UI lands, the browsable API is the front door (it has a login link).
-    path("", RedirectView.as_view(url="/api/v1/", permanent=False)),
+    path("", RedirectView.as_view(url="/app/", permanent=False)),
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
@@ -59,5 +58,6 @@ urlpatterns = [
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")),
          name="api-docs"),
     path("gk/", include("publicsite.urls")),
+    path("app/", include("webui.urls")),
     path("releases/<int:pk>/notice/", printable_notice, name="release-notice"),
 ]

@@ -33,11 +33,11 @@ def test_schema_and_docs_need_a_login(client):
     assert response.status_code == 302 and "login" in response.headers["Location"]
 
 
-def test_front_door_leads_to_a_login_and_back_to_the_api(client, org):
-    assert client.get("/").headers["Location"] == "/api/v1/"
-    login = client.get("/api-auth/login/")
-    assert login.status_code == 200
-    response = client.post("/api-auth/login/", {"username": org["auditor"].username,
-                                                "password": PASSWORD})
-    assert response.status_code == 302 and response.headers["Location"] == "/api/v1/"
+def test_front_door_leads_to_the_login_and_then_to_the_work(client, org):
+    assert client.get("/").headers["Location"] == "/app/"
+    assert client.get("/app/").headers["Location"].startswith("/app/login/")
+    assert client.get("/app/login/").status_code == 200
+    response = client.post("/app/login/", {"username": org["drafter_office"].username,
+                                           "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/app/"
     assert client.get("/api/v1/publications/", HTTP_ACCEPT="application/json").status_code == 200

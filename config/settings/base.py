@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "disclosure",
     "scanning",
     "publicsite",
+    "webui",
 ]
 
 MIDDLEWARE = [
@@ -120,8 +121,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/api-auth/login/"
-LOGIN_REDIRECT_URL = "/api/v1/"
+LOGIN_URL = "/app/login/"
+LOGIN_REDIRECT_URL = "/app/"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

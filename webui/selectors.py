@@ -1,0 +1,41 @@
+"""Reads for the drafter's pages: the item list with the step each item waits in."""
+
+from django.db.models import OuterRef, Q, Subquery
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from audit.models import AuditAction, AuditEvent
+from publications.selectors import visible_publications
+from workflow.models import RoundOutcome
+
+
+def my_items(*, user):
+    """The person's own items and their section's, newest first, each with `waiting_step`
+    (the flow node of the open task of its open round, or None) in one query."""
+    open_task = (Task.objects
+                 .filter(process__reviewprocess__publication=OuterRef("pk"),
+                         process__reviewprocess__outcome=RoundOutcome.OPEN,
+                         status__in=(STATUS.NEW, STATUS.ASSIGNED))
+                 .order_by("-created", "-pk")
+                 .values("flow_task")[:1])
+    return (visible_publications(user)
+            .filter(Q(drafter=user) | Q(section_id=user.section_id))
+            .select_related("section", "category", "drafter")
+            .annotate(waiting_step=Subquery(open_task))
+            .order_by("-updated_at", "-pk"))
+
+
+def waiting_step_of(publication):
+    """The flow node the item waits in (None when no review round is open)."""
+    return (Task.objects
+            .filter(process__reviewprocess__publication=publication,
+                    process__reviewprocess__outcome=RoundOutcome.OPEN,
+                    status__in=(STATUS.NEW, STATUS.ASSIGNED))
+            .order_by("-created", "-pk")
+            .values_list("flow_task", flat=True).first())
+
+
+def latest_reject_comment(publication) -> str:
+    event = (AuditEvent.objects.filter(publication=publication, action=AuditAction.REJECT)
+             .order_by("-seq").only("comment").first())
+    return event.comment if event else ""

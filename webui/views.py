@@ -1,0 +1,152 @@
+"""The drafter's pages: thin views over publications and workflow services/selectors."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agencies.models import Role
+from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from publications.models import PublicationStatus
+from publications.selectors import visible_publications
+from publications.services import EDITABLE_STATES, create_publication, update_publication
+from workflow.services import submit_publication, withdraw_publication
+
+from .forms import PublicationForm
+from .selectors import latest_reject_comment, my_items, waiting_step_of
+
+PAGE_SIZE = 20
+SUBMITTABLE = (PublicationStatus.DRAFT, PublicationStatus.RETURNED)
+WITHDRAWABLE = (PublicationStatus.DRAFT, PublicationStatus.IN_REVIEW,
+                PublicationStatus.RETURNED)
+
+
+def _visible_or_404(user, pk):
+    publication = (visible_publications(user).select_related("section", "category", "drafter")
+                   .filter(pk=pk).first())
+    if publication is None:
+        raise Http404
+    return publication
+
+
+def _own_or_403(user, pk):
+    publication = _visible_or_404(user, pk)
+    if publication.drafter_id != user.pk:
+        raise PermissionDenied
+    return publication
+
+
+@login_required
+def home(request):
+    if request.user.has_role(Role.DRAFTER):
+        return redirect("webui:items")
+    return redirect("webui:tasks")
+
+
+@login_required
+def item_list(request):
+    page = Paginator(my_items(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "webui/item_list.html", {
+        "page": page, "is_drafter": request.user.has_role(Role.DRAFTER)})
+
+
+@login_required
+def item_create(request):
+    if not request.user.has_role(Role.DRAFTER):
+        raise PermissionDenied
+    form = PublicationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            publication = create_publication(user=request.user, data=form.service_data())
+        except InvalidInput as error:
+            form.add_service_errors(error)
+        except NotPermitted as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("已保存草稿。"))
+            return redirect("webui:item", pk=publication.pk)
+    return render(request, "webui/item_form.html", {"form": form, "publication": None},
+                  status=422 if form.errors else 200)
+
+
+@login_required
+def item_edit(request, pk):
+    publication = _own_or_403(request.user, pk)
+    if publication.status not in EDITABLE_STATES:
+        messages.error(request, _("当前状态为“%s”，不能修改；只有草稿或退回修改的信息可以修改。")
+                       % publication.get_status_display())
+        return redirect("webui:item", pk=pk)
+    if request.method == "POST":
+        form = PublicationForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                update_publication(user=request.user, publication_id=pk,
+                                   data=form.service_data())
+            except InvalidInput as error:
+                form.add_service_errors(error)
+            except (Conflict, NotPermitted, NotFound) as error:
+                messages.error(request, error.message)
+                return redirect("webui:item", pk=pk)
+            else:
+                messages.success(request, _("已保存修改。"))
+                return redirect("webui:item", pk=pk)
+    else:
+        form = PublicationForm(initial=PublicationForm.initial_from(publication),
+                               user=request.user)
+    reject_comment = (latest_reject_comment(publication)
+                      if publication.status == PublicationStatus.RETURNED else "")
+    return render(request, "webui/item_form.html", {
+        "form": form, "publication": publication, "reject_comment": reject_comment},
+        status=422 if form.errors else 200)
+
+
+@login_required
+def item_detail(request, pk):
+    publication = _visible_or_404(request.user, pk)
+    is_owner = publication.drafter_id == request.user.pk
+    status = publication.status
+    return render(request, "webui/item_detail.html", {
+        "publication": publication,
+        "channels": list(publication.channels.all()),
+        "waiting_step": waiting_step_of(publication) if status == PublicationStatus.IN_REVIEW
+        else None,
+        "reject_comment": latest_reject_comment(publication)
+        if status == PublicationStatus.RETURNED else "",
+        "can_edit": is_owner and status in EDITABLE_STATES,
+        "can_submit": is_owner and status in SUBMITTABLE,
+        "can_withdraw": is_owner and status in WITHDRAWABLE,
+    })
+
+
+def _act(request, pk, service, done_message):
+    _own_or_403(request.user, pk)
+    try:
+        service(user=request.user, publication_id=pk)
+    except NotFound as error:
+        raise Http404 from error
+    except (Conflict, NotPermitted) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done_message)
+    return redirect("webui:item", pk=pk)
+
+
+@require_POST
+@login_required
+def item_submit(request, pk):
+    return _act(request, pk, submit_publication, _("已提交审核。"))
+
+
+@require_POST
+@login_required
+def item_withdraw(request, pk):
+    return _act(request, pk, withdraw_publication, _("已撤回。"))
+
+
+@login_required
+def tasks(request):
+    return render(request, "webui/tasks.html")
