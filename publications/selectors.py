@@ -34,6 +34,23 @@ def visible_publications(user):
     return qs.filter(Q(drafter=user) | Q(section_id=user.section_id))
 
 
+def visible_publication(user, publication_id, *, lock=False, related=()):
+    """The item if the person may see it, else NotFound (404); `lock` takes its row lock."""
+    from django.utils.translation import gettext as _
+
+    from config.errors import NotFound
+
+    qs = visible_publications(user)
+    if related:
+        qs = qs.select_related(*related)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    publication = qs.filter(pk=publication_id).first()
+    if publication is None:
+        raise NotFound(_("未找到该信息。"))
+    return publication
+
+
 def publication_list(*, user, status=None, section=None):
     qs = visible_publications(user).select_related("section", "category", "drafter")
     if status:

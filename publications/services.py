@@ -21,7 +21,7 @@ from releases.models import Channel
 from .fingerprint import compute_fingerprint, fingerprint_of
 from .models import Attachment, Category, DecisionType, DocumentType, Publication
 from .models import PublicationStatus as S
-from .selectors import visible_publications
+from .selectors import visible_publication
 
 EDITABLE_STATES = (S.DRAFT, S.RETURNED)
 CONTENT_FIELDS = ("title", "body", "article20_item", "document_type", "document_number",
@@ -164,10 +164,8 @@ def create_publication(*, user, data: dict) -> Publication:
 
 def _editable(user, publication_id) -> Publication:
     """Lock the publication and check the user may edit it now."""
-    publication = (visible_publications(user).select_for_update(of=("self",))
-                   .select_related("section", "category").filter(pk=publication_id).first())
-    if publication is None:
-        raise NotFound(_("未找到该信息。"))
+    publication = visible_publication(user, publication_id, lock=True,
+                                      related=("section", "category"))
     if publication.drafter_id != user.pk:
         raise NotPermitted(_("只有起草该信息的经办人可以修改。"))
     if publication.status not in EDITABLE_STATES:

@@ -15,6 +15,7 @@ from audit.services import Event, record
 from config.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
 from publications.fingerprint import fingerprint_of
 from publications.models import PublicationStatus
+from publications.selectors import visible_publication
 
 from .models import ChannelKind, Release, ReleaseStatus
 
@@ -144,16 +145,6 @@ def _require_reason(text, field="reason"):
         raise InvalidInput(_("撤稿必须说明理由。"), fields={field: [_("请填写撤稿理由。")]})
 
 
-def _locked_visible(user, publication_id):
-    from publications.selectors import visible_publications
-
-    publication = (visible_publications(user).select_for_update(of=("self",))
-                   .filter(pk=publication_id).first())
-    if publication is None:
-        raise NotFound(_("未找到该信息。"))
-    return publication
-
-
 def _require_covering_leader(user, publication):
     if not (user.has_role(Role.LEADER)
             and user.covered_sections.filter(pk=publication.section_id).exists()):
@@ -171,7 +162,7 @@ def retract_publication(*, user, publication_id: int, reason: str):
     """撤稿: a leader covering the item's section takes it back from every channel."""
     _require_reason(reason)
     with transaction.atomic():
-        publication = _locked_visible(user, publication_id)
+        publication = visible_publication(user, publication_id, lock=True)
         _require_covering_leader(user, publication)
         _require_retractable(publication)
         _retract(publication, leader=user, reason=reason.strip())
@@ -184,7 +175,7 @@ def request_retraction(*, user, publication_id: int, reason: str):
 
     _require_reason(reason)
     with transaction.atomic():
-        publication = _locked_visible(user, publication_id)
+        publication = visible_publication(user, publication_id, lock=True)
         _require_publisher(user)
         _require_retractable(publication)
         if publication.retraction_requests.filter(
@@ -208,7 +199,7 @@ def decide_retraction(*, user, request_id: int, approve: bool, comment: str = ""
                    .filter(pk=request_id, publication__agency_id=user.agency_id).first())
         if request is None:
             raise NotFound(_("未找到该撤稿申请。"))
-        publication = _locked_visible(user, request.publication_id)
+        publication = visible_publication(user, request.publication_id, lock=True)
         _require_covering_leader(user, publication)
         if request.status != RetractionRequest.Status.PENDING:
             raise Conflict(_("该撤稿申请已处理。"))

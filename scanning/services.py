@@ -16,7 +16,7 @@ from audit.models import AuditAction
 from audit.services import Event, record
 from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from publications.models import Publication
-from publications.selectors import visible_publications
+from publications.selectors import visible_publication
 
 from .engine import Scanner, WordList
 from .models import (
@@ -95,20 +95,10 @@ def _run(publication, *, actor) -> ScanReport:
     return report
 
 
-def _visible(user, publication_id, *, lock=False) -> Publication:
-    qs = visible_publications(user)
-    if lock:
-        qs = qs.select_for_update(of=("self",))
-    publication = qs.filter(pk=publication_id).first()
-    if publication is None:
-        raise NotFound(_("未找到该信息。"))
-    return publication
-
-
 def scan_publication(*, user, publication_id: int) -> ScanReport:
     """Anyone who may see the item may scan it (the drafter before submitting, reviewers)."""
     with transaction.atomic():
-        publication = _visible(user, publication_id, lock=True)
+        publication = visible_publication(user, publication_id, lock=True)
         return _run(publication, actor=user)
 
 
@@ -162,7 +152,7 @@ def dismiss_finding(*, user, publication_id: int, finding_id: int, justification
         raise InvalidInput(_("排除预检发现时必须说明理由。"),
                            fields={"justification": [_("请填写排除理由。")]})
     with transaction.atomic():
-        publication = _visible(user, publication_id, lock=True)
+        publication = visible_publication(user, publication_id, lock=True)
         reason = step_refusal(user, SECRECY_REVIEW, publication)
         if reason:
             raise NotPermitted(_("只有保密审查员可以排除预检发现。") + reason)
@@ -203,7 +193,7 @@ def apply_masks(*, user, publication_id: int) -> ScanReport:
     from .masking import apply_masks as masked_text
 
     with transaction.atomic():
-        publication = _visible(user, publication_id, lock=True)
+        publication = visible_publication(user, publication_id, lock=True)
         if publication.drafter_id != user.pk:
             raise NotPermitted(_("只有起草该信息的经办人可以脱敏。"))
         report = _run(publication, actor=user)

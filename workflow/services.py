@@ -19,7 +19,7 @@ from config.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleC
 from publications.fingerprint import fingerprint_of
 from publications.models import Publication
 from publications.models import PublicationStatus as S
-from publications.selectors import can_see, visible_publications
+from publications.selectors import can_see, visible_publication
 from releases.services import create_releases_for_approval
 from scanning.services import finding_data, open_blockers, scan_if_missing
 from scanning.tasks import scan_on_entering_secrecy_review
@@ -45,12 +45,8 @@ class Decision:
 
 
 def _publication_for_drafter(user, publication_id, *, lock: bool) -> Publication:
-    qs = visible_publications(user).select_related("section", "category")
-    if lock:
-        qs = qs.select_for_update(of=("self",))
-    publication = qs.filter(pk=publication_id).first()
-    if publication is None:
-        raise NotFound(_("未找到该信息。"))
+    publication = visible_publication(user, publication_id, lock=lock,
+                                      related=("section", "category"))
     if publication.drafter_id != user.pk:
         raise NotPermitted(_("只有起草该信息的经办人可以提交或撤回。"))
     return publication
