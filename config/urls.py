@@ -19,6 +19,7 @@ from releases.api import (
 )
 from releases.views import printable_notice
 from scanning.api import ScanViewSet
+from webui.site import site
 from workflow.api import TaskViewSet
 
 router = DefaultRouter()
@@ -58,6 +59,7 @@ urlpatterns = [
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")),
          name="api-docs"),
     path("gk/", include("publicsite.urls")),
-    path("app/", include("webui.urls")),
+    path("app/", site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("releases/<int:pk>/notice/", printable_notice, name="release-notice"),
 ]

@@ -44,7 +44,7 @@ def test_header_shows_name_agency_roles_and_navigation(client, org):
     drafter.save()
     html = login(client, drafter).get("/app/items/").content.decode()
     assert "张三" in html and org.agency.name in html and "经办人" in html
-    for label in ("我的信息", "待办", "公开专栏", "统计", "退出登录"):
+    for label in ("我的信息", "新建信息", "公开专栏", "统计", "退出登录"):
         assert label in html
     assert f"/gk/{org.agency.code}/" in html and "/disclosure/dashboard/" in html
 

@@ -42,9 +42,12 @@ def _own_or_403(user, pk):
 
 @login_required
 def home(request):
-    if request.user.has_role(Role.DRAFTER):
-        return redirect("webui:items")
-    return redirect("webui:tasks")
+    """Send a person to the first application of the frame they may use."""
+    site = request.resolver_match.site
+    for application in site.menu_items():
+        if application.has_view_permission(request.user):
+            return redirect(application.reverse("index"))
+    return render(request, "webui/home.html")
 
 
 @login_required
@@ -68,7 +71,7 @@ def item_create(request):
             form.add_error(None, error.message)
         else:
             messages.success(request, _("已保存草稿。"))
-            return redirect("webui:item", pk=publication.pk)
+            return redirect("webui:items:detail", pk=publication.pk)
     return render(request, "webui/item_form.html", {"form": form, "publication": None},
                   status=422 if form.errors else 200)
 
@@ -79,7 +82,7 @@ def item_edit(request, pk):
     if publication.status not in EDITABLE_STATES:
         messages.error(request, _("当前状态为“%s”，不能修改；只有草稿或退回修改的信息可以修改。")
                        % publication.get_status_display())
-        return redirect("webui:item", pk=pk)
+        return redirect("webui:items:detail", pk=pk)
     if request.method == "POST":
         form = PublicationForm(request.POST, user=request.user)
         if form.is_valid():
@@ -90,10 +93,10 @@ def item_edit(request, pk):
                 form.add_service_errors(error)
             except (Conflict, NotPermitted, NotFound) as error:
                 messages.error(request, error.message)
-                return redirect("webui:item", pk=pk)
+                return redirect("webui:items:detail", pk=pk)
             else:
                 messages.success(request, _("已保存修改。"))
-                return redirect("webui:item", pk=pk)
+                return redirect("webui:items:detail", pk=pk)
     else:
         form = PublicationForm(initial=PublicationForm.initial_from(publication),
                                user=request.user)
@@ -132,7 +135,7 @@ def _act(request, pk, service, done_message):
         messages.error(request, error.message)
     else:
         messages.success(request, done_message)
-    return redirect("webui:item", pk=pk)
+    return redirect("webui:items:detail", pk=pk)
 
 
 @require_POST
@@ -145,8 +148,3 @@ def item_submit(request, pk):
 @login_required
 def item_withdraw(request, pk):
     return _act(request, pk, withdraw_publication, _("已撤回。"))
-
-
-@login_required
-def tasks(request):
-    return render(request, "webui/tasks.html")

@@ -4,7 +4,8 @@ import pytest
 
 from publications.models import Publication
 
-from ..factories import PASSWORD, make_org
+from ..factories import make_org
+from .helpers import log_in
 
 pytestmark = pytest.mark.postgres
 
@@ -14,13 +15,11 @@ def test_drafter_creates_and_submits_an_item(page, shot):
     drafter = org["drafter_office"]
     page.goto(f"{page.base}/app/items/")
     page.wait_for_url("**/app/login/**")
-    page.fill("input[name=username]", drafter.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/app/items/")
+    log_in(page, drafter, next_path="/app/items/")
+    assert page.url.endswith("/app/items/")
     assert page.get_by_text("还没有信息，点击“新建”开始起草").is_visible()
 
-    page.get_by_role("link", name="新建").click()
+    page.get_by_role("link", name="新建", exact=True).click()
     page.wait_for_url("**/app/items/new/")
     page.fill("input[name=title]", "关于开展建筑施工安全大检查的通知")
     page.fill("textarea[name=body]", "各建筑施工企业：现将有关事项通知如下。")

@@ -32,3 +32,9 @@ def step_label(node) -> str:
 @register.filter
 def has_role(user, role) -> bool:
     return user.is_authenticated and user.has_role(role)
+
+
+@register.filter
+def menu_links(application, user) -> list:
+    """The drawer links of a RoleApplication this person may follow."""
+    return application.menu_links(user)

@@ -1,0 +1,74 @@
+"""The web UI's frame: one viewflow `Site` at /app/ holding an `Application` per kind of work.
+
+Each application lists the pages of its menu and says which roles see it; the drawer shows
+only the applications a person may use. The views check the same roles (a page of an
+application one may not use answers 403).
+"""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application, Site
+
+from . import views
+
+
+class RoleApplication(Application):
+    """An application shown to people holding any of `roles` (everyone signed in if empty).
+
+    `menu` lists (url name, label, material icon[, roles]) for the drawer; url names are
+    relative to the application's namespace, and an entry with roles shows only to people
+    holding one of them.
+    """
+
+    menu_template_name = "webui/includes/app_menu.html"
+    roles: tuple = ()
+    menu: tuple = ()
+
+    def has_view_permission(self, user, obj=None):
+        # Anonymous people pass here so that the views' login_required sends them to the
+        # login page; viewflow's SiteMiddleware answers 403 to a signed-in person without
+        # one of the roles.
+        if not user.is_authenticated or not self.roles:
+            return True
+        return any(user.has_role(role) for role in self.roles)
+
+    def menu_links(self, user):
+        links = []
+        for name, label, icon, *roles in self.menu:
+            if not roles or any(user.has_role(role) for role in roles[0]):
+                links.append((self.reverse(name), label, icon))
+        return links
+
+
+class DisclosureSite(Site):
+    title = _("政府信息公开审核发布")
+    menu_template_name = "webui/includes/site_menu.html"
+
+    index_path = path("", views.home, name="index")
+    login_path = path("login/", auth_views.LoginView.as_view(
+        template_name="webui/login.html", redirect_authenticated_user=True), name="login")
+    logout_path = path("logout/", auth_views.LogoutView.as_view(next_page="webui:login"),
+                       name="logout")
+
+
+class DraftingApplication(RoleApplication):
+    app_name = "items"
+    title = _("信息")
+    icon = "description"
+    menu = (("index", _("我的信息"), "description"),
+            ("new", _("新建信息"), "note_add", ("drafter",)))
+
+    index_path = path("", views.item_list, name="index")
+    new_path = path("new/", views.item_create, name="new")
+    detail_path = path("<int:pk>/", views.item_detail, name="detail")
+    edit_path = path("<int:pk>/edit/", views.item_edit, name="edit")
+    submit_path = path("<int:pk>/submit/", views.item_submit, name="submit")
+    withdraw_path = path("<int:pk>/withdraw/", views.item_withdraw, name="withdraw")
+
+
+def build_site() -> DisclosureSite:
+    return DisclosureSite(app_name="webui", viewsets=[DraftingApplication()])
+
+
+site = build_site()
