@@ -210,7 +210,8 @@ def update_publication(*, user, publication_id: int, data: dict,
     return publication
 
 
-def add_attachment(*, user, publication_id: int, uploaded) -> Attachment:
+def check_attachment(uploaded) -> None:
+    """Refuse a file of a type or size attachments may not have (before anything is written)."""
     name = os.path.basename(uploaded.name or "")
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in settings.ATTACHMENT_ALLOWED_EXTENSIONS:
@@ -221,6 +222,11 @@ def add_attachment(*, user, publication_id: int, uploaded) -> Attachment:
             _("附件最大 %(max)d MB，当前 %(size).1f MB。")
             % {"max": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
                "size": uploaded.size / (1024 * 1024)}]})
+
+
+def add_attachment(*, user, publication_id: int, uploaded) -> Attachment:
+    check_attachment(uploaded)
+    name = os.path.basename(uploaded.name or "")
     digest = hashlib.sha256()
     for chunk in uploaded.chunks():
         digest.update(chunk)

@@ -191,3 +191,81 @@ def test_pagination_never_fails(client, org, page):
         create_item(org)
     response = login(client, org["drafter_office"]).get(f"/app/items/?page={page}")
     assert response.status_code == 200
+
+
+def test_the_body_is_edited_in_the_rich_text_editor_and_stored_sanitised(client, org):
+    login(client, org["drafter_office"])
+    html = client.get("/app/items/new/").content.decode()
+    assert "<trix-editor" in html and "viewflow/js/trix.js" in html
+    client.post("/app/items/new/", form_data(
+        body='<p onclick="steal()">正文<strong>加粗</strong><script>alert(1)</script></p>'))
+    body = Publication.objects.get().body
+    assert "<strong>加粗</strong>" in body
+    assert "onclick" not in body and "<script" not in body
+
+
+def _file(name, content=b"%PDF-1.4 test"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def test_files_chosen_on_the_create_form_become_attachments(client, org, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    login(client, org["drafter_office"])
+    data = form_data()
+    data["attachments"] = [_file("批复.pdf"), _file("附表.pdf", b"%PDF-1.4 other")]
+    response = client.post("/app/items/new/", data)
+    publication = Publication.objects.get()
+    assert response.status_code == 302
+    names = sorted(publication.attachments.values_list("name", flat=True))
+    assert names == ["批复.pdf", "附表.pdf"]
+    attachment = publication.attachments.get(name="批复.pdf")
+    download = client.get(f"/app/items/{publication.pk}/attachments/{attachment.pk}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
+    assert "attachment" in download["Content-Disposition"]
+
+
+def test_a_file_of_a_forbidden_type_is_refused_next_to_the_field_and_nothing_is_saved(
+        client, org, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    login(client, org["drafter_office"])
+    data = form_data()
+    data["attachments"] = [_file("病毒.exe")]
+    response = client.post("/app/items/new/", data)
+    assert response.status_code == 422
+    assert "病毒.exe" in " ".join(response.context["form"].errors["attachments"])
+    assert not Publication.objects.exists()
+
+
+def test_the_drafter_removes_an_attachment_from_the_edit_page(client, org, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    login(client, org["drafter_office"])
+    data = form_data()
+    data["attachments"] = [_file("批复.pdf")]
+    client.post("/app/items/new/", data)
+    publication = Publication.objects.get()
+    attachment = publication.attachments.get()
+    assert "批复.pdf" in client.get(f"/app/items/{publication.pk}/edit/").content.decode()
+    before = publication.fingerprint
+    response = client.post(f"/app/items/{publication.pk}/attachments/{attachment.pk}/remove/")
+    assert response.status_code == 302
+    publication.refresh_from_db()
+    assert not publication.attachments.exists() and publication.fingerprint != before
+
+
+def test_attachments_of_items_one_cannot_see_are_not_found(client, org, other_org, tmp_path,
+                                                          settings):
+    settings.MEDIA_ROOT = tmp_path
+    login(client, other_org["drafter_office"])
+    data = form_data()
+    data["attachments"] = [_file("批复.pdf")]
+    client.post("/app/items/new/", data)
+    publication = Publication.objects.get()
+    attachment = publication.attachments.get()
+    login(client, org["drafter_office"])
+    url = f"/app/items/{publication.pk}/attachments/{attachment.pk}/"
+    assert client.get(url).status_code == 404
+    assert client.post(url + "remove/").status_code == 404
+    assert publication.attachments.exists()

@@ -1,9 +1,12 @@
 """The drafter's item form: parses the input; the publication service validates it."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import InvalidInput
 from publications.models import ARTICLE20_ITEMS, Category
+from publications.services import check_attachment
 from releases.models import Channel
 
 # What the form passes to create_publication / update_publication.
@@ -11,10 +14,39 @@ FORM_FIELDS = ("title", "body", "section", "category", "article20_item", "formed
                "channels")
 
 
+class RichTextEditor(forms.HiddenInput):
+    """Trix (served from viewflow's wheel) editing a hidden input; the service sanitises the
+    HTML it posts with nh3, so the editor is a convenience, not a trust boundary."""
+
+    template_name = "webui/widgets/rich_text.html"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Any number of files, each checked against the attachment rules before saving."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        cleaned = [super(AttachmentsField, self).clean(one, initial) for one in files]
+        errors = []
+        for uploaded in cleaned:
+            try:
+                check_attachment(uploaded)
+            except InvalidInput as error:
+                errors.append(f"{uploaded.name}：{error.fields['file'][0]}")
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
 class PublicationForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=300)
-    body = forms.CharField(label=_("正文"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 12}))
+    body = forms.CharField(label=_("正文"), required=False, widget=RichTextEditor)
     section = forms.ChoiceField(label=_("科室"))
     category = forms.ChoiceField(label=_("公开目录类别"))
     article20_item = forms.TypedChoiceField(
@@ -25,6 +57,7 @@ class PublicationForm(forms.Form):
                                                        format="%Y-%m-%d"))
     channels = forms.MultipleChoiceField(label=_("发布渠道"),
                                          widget=forms.CheckboxSelectMultiple)
+    attachments = AttachmentsField(label=_("添加附件"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,6 +85,7 @@ class PublicationForm(forms.Form):
     def add_service_errors(self, error) -> None:
         """Show an InvalidInput's field messages next to the fields they name."""
         for name, messages in (error.fields or {}).items():
+            name = "attachments" if name == "file" else name
             target = name if name in self.fields else None
             for message in messages if isinstance(messages, list | tuple) else [messages]:
                 self.add_error(target, str(message))

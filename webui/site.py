@@ -44,6 +44,8 @@ class RoleApplication(Application):
 class DisclosureSite(Site):
     title = _("政府信息公开审核发布")
     menu_template_name = "webui/includes/site_menu.html"
+    primary_color = "#1a4f8b"
+    secondary_color = "#b71c1c"
 
     index_path = path("", views.home, name="index")
     login_path = path("login/", auth_views.LoginView.as_view(
@@ -65,6 +67,10 @@ class DraftingApplication(RoleApplication):
     edit_path = path("<int:pk>/edit/", views.item_edit, name="edit")
     submit_path = path("<int:pk>/submit/", views.item_submit, name="submit")
     withdraw_path = path("<int:pk>/withdraw/", views.item_withdraw, name="withdraw")
+    attachment_path = path("<int:pk>/attachments/<int:attachment_id>/",
+                           views.attachment_download, name="attachment")
+    attachment_remove_path = path("<int:pk>/attachments/<int:attachment_id>/remove/",
+                                  views.attachment_remove, name="attachment-remove")
 
 
 def build_site() -> DisclosureSite:

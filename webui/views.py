@@ -4,7 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.db import transaction
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,7 +14,13 @@ from agencies.models import Role
 from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from publications.models import PublicationStatus
 from publications.selectors import visible_publications
-from publications.services import EDITABLE_STATES, create_publication, update_publication
+from publications.services import (
+    EDITABLE_STATES,
+    add_attachment,
+    create_publication,
+    remove_attachment,
+    update_publication,
+)
 from workflow.services import submit_publication, withdraw_publication
 
 from .forms import PublicationForm
@@ -61,10 +68,13 @@ def item_list(request):
 def item_create(request):
     if not request.user.has_role(Role.DRAFTER):
         raise PermissionDenied
-    form = PublicationForm(request.POST or None, user=request.user)
+    form = PublicationForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            publication = create_publication(user=request.user, data=form.service_data())
+            # the item and its files land together or not at all
+            with transaction.atomic():
+                publication = create_publication(user=request.user, data=form.service_data())
+                _attach(request.user, publication.pk, form.cleaned_data["attachments"])
         except InvalidInput as error:
             form.add_service_errors(error)
         except NotPermitted as error:
@@ -84,11 +94,13 @@ def item_edit(request, pk):
                        % publication.get_status_display())
         return redirect("webui:items:detail", pk=pk)
     if request.method == "POST":
-        form = PublicationForm(request.POST, user=request.user)
+        form = PublicationForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             try:
-                update_publication(user=request.user, publication_id=pk,
-                                   data=form.service_data())
+                with transaction.atomic():
+                    update_publication(user=request.user, publication_id=pk,
+                                       data=form.service_data())
+                    _attach(request.user, pk, form.cleaned_data["attachments"])
             except InvalidInput as error:
                 form.add_service_errors(error)
             except (Conflict, NotPermitted, NotFound) as error:
@@ -103,7 +115,8 @@ def item_edit(request, pk):
     reject_comment = (latest_reject_comment(publication)
                       if publication.status == PublicationStatus.RETURNED else "")
     return render(request, "webui/item_form.html", {
-        "form": form, "publication": publication, "reject_comment": reject_comment},
+        "form": form, "publication": publication, "reject_comment": reject_comment,
+        "attachments": list(publication.attachments.all())},
         status=422 if form.errors else 200)
 
 
@@ -115,6 +128,7 @@ def item_detail(request, pk):
     return render(request, "webui/item_detail.html", {
         "publication": publication,
         "channels": list(publication.channels.all()),
+        "attachments": list(publication.attachments.all()),
         "waiting_step": waiting_step_of(publication) if status == PublicationStatus.IN_REVIEW
         else None,
         "reject_comment": latest_reject_comment(publication)
@@ -148,3 +162,38 @@ def item_submit(request, pk):
 @login_required
 def item_withdraw(request, pk):
     return _act(request, pk, withdraw_publication, _("已撤回。"))
+
+
+def _attach(user, publication_id, files) -> None:
+    for uploaded in files:
+        add_attachment(user=user, publication_id=publication_id, uploaded=uploaded)
+
+
+@require_POST
+@login_required
+def attachment_remove(request, pk, attachment_id):
+    _own_or_403(request.user, pk)
+    try:
+        remove_attachment(user=request.user, publication_id=pk, attachment_id=attachment_id)
+    except NotFound as error:
+        raise Http404 from error
+    except (Conflict, NotPermitted) as error:
+        messages.error(request, error.message)
+        return redirect("webui:items:detail", pk=pk)
+    messages.success(request, _("已删除附件。"))
+    return redirect("webui:items:edit", pk=pk)
+
+
+@login_required
+def attachment_download(request, pk, attachment_id):
+    """The file as uploaded, to anyone who may see the item (reviewers and auditors too)."""
+    publication = _visible_or_404(request.user, pk)
+    attachment = publication.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    return FileResponse(handle, as_attachment=True, filename=attachment.name,
+                        content_type=attachment.content_type or "application/octet-stream")

@@ -35,7 +35,7 @@ def browser():
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--disable-quic"])
+                  "--disable-quic", "--lang=zh-CN"])
         yield browser
         browser.close()
 
