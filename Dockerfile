@@ -6,6 +6,8 @@ COPY pyproject.toml ./
 COPY . .
 RUN pip install --no-cache-dir . && useradd --system --home /app app \
     && mkdir -p /app/var && chown app /app/var
+# the .mo catalogues are built from the .po files, as root since /app is root's
+RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py compile_translations
 USER app
 RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 EXPOSE 8000

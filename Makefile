@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint check-deploy migrations-check benchmark clean
+.PHONY: install translations run test lint check-deploy migrations-check benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,22 +17,26 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+## The .mo catalogues are built here from the .po files, never committed.
+translations: install
+	$(PY) manage.py compile_translations
+
 ## Embedded default: SQLite under var/, tasks in-process, demo agency and users.
-run: install
+run: translations
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Tests against real PostgreSQL and Redis (override TEST_DATABASE_URL / TEST_REDIS_URL).
-test: install
+test: translations
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
 
-check-deploy: install
+check-deploy: translations
 	SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=disclosure.example.gov.cn \
 		DJANGO_SETTINGS_MODULE=config.settings.production \
 		$(PY) manage.py check --deploy --fail-level WARNING

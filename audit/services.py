@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .hashing import hash_of
 from .models import AuditChain, AuditEvent
+from .signals import events_recorded
 
 
 @dataclass
@@ -22,7 +23,10 @@ class Event:
 
 
 def record(*, agency_id: int, events: list[Event]) -> list[AuditEvent]:
-    """Append events to the agency's chain: one head lock, one insert, one update."""
+    """Append events to the agency's chain: one head lock, one insert, one update.
+
+    Then tells `events_recorded` receivers, in the same transaction.
+    """
     assert connection.in_atomic_block, "audit events are written inside the change's transaction"
     chain = AuditChain.objects.select_for_update().filter(agency_id=agency_id).first()
     if chain is None:
@@ -35,9 +39,8 @@ def record(*, agency_id: int, events: list[Event]) -> list[AuditEvent]:
         seq += 1
         row = AuditEvent(
             agency_id=agency_id, seq=seq,
-            publication_id=event.publication.pk if event.publication is not None else None,
-            action=event.action,
-            actor_id=event.actor.pk if event.actor is not None else None,
+            # the objects, not their ids, so that receivers of events_recorded read them free
+            publication=event.publication, action=event.action, actor=event.actor,
             actor_username=event.actor.get_username() if event.actor is not None else "",
             tier=event.tier, round=event.round, at=now, fingerprint=event.fingerprint,
             comment=event.comment, data=event.data, prev_hash=prev,
@@ -47,4 +50,5 @@ def record(*, agency_id: int, events: list[Event]) -> list[AuditEvent]:
         rows.append(row)
     AuditEvent.objects.bulk_create(rows)
     AuditChain.objects.filter(pk=chain.pk).update(last_seq=seq, last_hash=prev)
+    events_recorded.send(sender=AuditEvent, agency_id=agency_id, events=rows)
     return rows

@@ -6,6 +6,15 @@ from .hashing import hash_of
 from .models import AuditChain, AuditEvent
 
 
+class Break:
+    """What kind of break the walk found (for pages that word it in the reader's language)."""
+
+    MISSING = "missing"            # a seq is absent from the middle of the chain
+    UNLINKED = "unlinked"          # an event does not point at the hash of the one before
+    ALTERED = "altered"            # an event's content no longer matches its hash
+    TRUNCATED = "truncated"        # the chain head records more events than remain
+
+
 @dataclass
 class ChainReport:
     agency_code: str
@@ -13,6 +22,7 @@ class ChainReport:
     ok: bool
     problem: str = ""
     seq: int | None = None
+    kind: str = ""
 
 
 def verify_chain(agency) -> ChainReport:
@@ -24,20 +34,21 @@ def verify_chain(agency) -> ChainReport:
         if event.seq != expected_seq:
             return ChainReport(agency.code, count, False,
                                f"event #{expected_seq} is missing (next present is #{event.seq})",
-                               expected_seq)
+                               expected_seq, Break.MISSING)
         if event.prev_hash != prev:
             return ChainReport(agency.code, count, False,
                                f"event #{event.seq} does not link to the event before it",
-                               event.seq)
+                               event.seq, Break.UNLINKED)
         if hash_of(event) != event.hash:
             return ChainReport(agency.code, count, False,
                                f"event #{event.seq} ({event.action}) was altered: "
-                               "its content does not match its hash", event.seq)
+                               "its content does not match its hash", event.seq, Break.ALTERED)
         prev, expected_seq = event.hash, expected_seq + 1
     head = AuditChain.objects.filter(agency=agency).first()
     last_seq = head.last_seq if head else 0
     if last_seq != expected_seq - 1 or (head and head.last_hash != prev):
         return ChainReport(agency.code, count, False,
                            f"events after #{expected_seq - 1} are missing "
-                           f"(the chain head records #{last_seq})", expected_seq)
+                           f"(the chain head records #{last_seq})", expected_seq,
+                           Break.TRUNCATED)
     return ChainReport(agency.code, count, True)

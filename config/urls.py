@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
@@ -21,6 +22,11 @@ from releases.views import printable_notice
 from scanning.api import ScanViewSet
 from webui.site import site
 from workflow.api import TaskViewSet
+
+admin.site.site_header = _("政府信息公开审核发布 · 系统管理")
+admin.site.site_title = _("系统管理")
+admin.site.index_title = _("机关、科室、人员与渠道")
+admin.site.site_url = "/app/"
 
 router = DefaultRouter()
 router.register("channels", ChannelViewSet, basename="channel")

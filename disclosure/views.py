@@ -10,7 +10,10 @@ from .api import MAX_YEAR, MIN_YEAR
 from .charts import grouped_bars, horizontal_bars
 from .selectors import agency_year_statistics, readable_agency
 
-MONTHS = [f"{m}月" for m in range(1, 13)]
+
+def month_labels() -> list[str]:
+    """The chart's month axis in the reader's language."""
+    return [_("%d月") % month for month in range(1, 13)]
 
 
 @login_required
@@ -35,7 +38,8 @@ def dashboard(request):
         "table2": stats.as_api()["table2"],
         "on_time_share": (round(100 * timeliness["on_time"] / timeliness["released"], 1)
                           if timeliness["released"] else None),
-        "monthly_chart": grouped_bars(MONTHS, charted, title=_("%d 年各渠道每月发布条数") % year)
+        "monthly_chart": grouped_bars(month_labels(), charted,
+                                      title=_("%d 年各渠道每月发布条数") % year)
         if charted else "",
         "category_chart": horizontal_bars([(c.name, c.released) for c in stats.categories],
                                           title=_("%d 年各公开目录类别发布条数") % year)

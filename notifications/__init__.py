@@ -1,1 +1,1 @@
-"""In-app and e-mail notices, reminders and deadlines (built by a later issue)."""
+"""In-app and e-mail notices of review and release events (see notifications.receivers)."""

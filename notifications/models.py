@@ -1,0 +1,80 @@
+"""Notices to people: a task entered their queue, their item was returned, approved,
+withheld or released. Rows are written by `notifications.receivers` in the transaction of
+the change (from the audit events it records); e-mail copies go out after commit.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    TASK_QUEUED = "task_queued", _("待审核任务")
+    RETURNED = "returned", _("退回修改")
+    APPROVED = "approved", _("审核通过")
+    WITHHELD = "withheld", _("不予公开")
+    RELEASED = "released", _("已发布")
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE,
+                                  related_name="notifications", verbose_name=_("接收人"))
+    agency = models.ForeignKey("agencies.Agency", models.PROTECT, related_name="+",
+                               verbose_name=_("机关"))
+    kind = models.CharField(_("类型"), max_length=20, choices=NotificationKind.choices)
+    publication = models.ForeignKey("publications.Publication", models.PROTECT,
+                                    related_name="notifications",
+                                    verbose_name=_("主动公开信息"))
+    step = models.CharField(_("审核环节"), max_length=40, blank=True,
+                            help_text=_("待审核任务所在的环节"))
+    title = models.CharField(_("信息标题"), max_length=300)
+    message = models.TextField(_("说明"), blank=True, help_text=_("如审核人的退回意见"))
+    link = models.CharField(_("链接"), max_length=300, help_text=_("站内处理页面的路径"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the bell's count on every page: a person's unread notices only
+            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True),
+                         name="notification_unread"),
+            models.Index(fields=["recipient", "-created_at", "-id"],
+                         name="notification_list"),
+        ]
+        constraints = [
+            # a drafter hears once that their item is out, however many channels carry it
+            models.UniqueConstraint(fields=["recipient", "publication"],
+                                    condition=models.Q(kind="released"),
+                                    name="one_released_notice_per_item"),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient_id}: {self.get_kind_display()} {self.title}"
+
+    @property
+    def headline(self) -> str:
+        """What happened, in the reader's language (stored rows keep only the facts)."""
+        from .texts import headline
+
+        return headline(self)
+
+
+class NotificationSettings(models.Model):
+    """A person's choices about notices; no row means the defaults (e-mail on)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, primary_key=True,
+                                related_name="notification_settings",
+                                verbose_name=_("人员"))
+    email_enabled = models.BooleanField(_("邮件通知"), default=True,
+                                        help_text=_("有邮箱地址时，同时以邮件发送通知"))
+
+    class Meta:
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
+
+    def __str__(self):
+        return str(self.user_id)

@@ -1,6 +1,7 @@
 """REST API for publications, categories and attachments (thin: services do the work)."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -99,7 +100,7 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         status_filter = params.get("status")
         if status_filter and status_filter not in PublicationStatus.values:
             raise serializers.ValidationError(
-                {"status": [f"须为以下之一：{', '.join(PublicationStatus.values)}"]})
+                {"status": [_("须为以下之一：%s") % ", ".join(PublicationStatus.values)]})
         return publication_list(user=self.request.user, status=status_filter,
                                 section=params.get("section")).prefetch_related("abolishes")
 
@@ -122,7 +123,7 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(exclude=True)
     def update(self, request, *args, **kwargs):
         if not kwargs.get("partial"):
-            return Response({"detail": "请使用 PATCH 修改。"},
+            return Response({"detail": _("请使用 PATCH 修改。")},
                             status=status.HTTP_405_METHOD_NOT_ALLOWED)
         return self.partial_update(request, kwargs.get("pk"))
 
@@ -168,7 +169,7 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def attachments(self, request, pk=None):
         uploaded = request.FILES.get("file")
         if uploaded is None:
-            raise serializers.ValidationError({"file": ["请选择要上传的文件。"]})
+            raise serializers.ValidationError({"file": [_("请选择要上传的文件。")]})
         attachment = services.add_attachment(user=request.user, publication_id=pk,
                                              uploaded=uploaded)
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)

@@ -7,6 +7,8 @@ The `status` field is the publication's lifecycle; only the review flow
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -51,7 +53,12 @@ class DecisionType(models.TextChoices):
     ENFORCEMENT = "enforcement", _("行政强制")
 
 
-ARTICLE20_ITEMS = [(n, _("第（%d）项") % n) for n in range(1, 16)]
+def _article20_label(number: int) -> str:
+    return gettext("第（%d）项") % number
+
+
+# lazy, so that each page shows the label in its reader's language, not the one at import
+ARTICLE20_ITEMS = [(n, lazy(_article20_label, str)(n)) for n in range(1, 16)]
 
 
 class Publication(models.Model):

@@ -10,12 +10,13 @@ tests/test_public_site.py checks.
 import os
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -51,12 +52,15 @@ def public_page(view):
     """Resolve the agency, answer unknown ones with 404, and let caches keep good answers.
 
     Only 200 and 410 answers are cacheable: an item not yet released must not stay
-    a cached 404 once it is published.
+    a cached 404 once it is published. The column is the agency's publication, so it is
+    always in Chinese, also for staff who switched their own pages to English (and shared
+    caches never hold two languages under one URL).
     """
 
     @login_not_required
     @require_safe
     @wraps(view)
+    @translation.override(settings.LANGUAGE_CODE)
     def wrapper(request, agency_code, **kwargs):
         agency = selectors.site_agency(agency_code)
         if agency is None:
@@ -67,6 +71,7 @@ def public_page(view):
             return not_found(request, agency)
         if response.status_code in (200, 410):
             patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+        response.headers.setdefault("Content-Language", settings.LANGUAGE_CODE)
         return response
 
     return wrapper

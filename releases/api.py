@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -43,11 +44,11 @@ class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         params = self.request.query_params
         if params.get("publication"):
             if not params["publication"].isdigit():
-                raise serializers.ValidationError({"publication": ["须为信息编号（整数）。"]})
+                raise serializers.ValidationError({"publication": [_("须为信息编号（整数）。")]})
             qs = qs.filter(publication_id=int(params["publication"]))
         if params.get("status"):
             if params["status"] not in ReleaseStatus.values:
-                raise serializers.ValidationError({"status": ["未知的发布状态。"]})
+                raise serializers.ValidationError({"status": [_("未知的发布状态。")]})
             qs = qs.filter(status=params["status"])
         if params.get("channel"):
             qs = qs.filter(channel__code=params["channel"])
@@ -129,7 +130,7 @@ class RetractionRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         status = self.request.query_params.get("status")
         if status:
             if status not in RetractionRequest.Status.values:
-                raise serializers.ValidationError({"status": ["未知的申请状态。"]})
+                raise serializers.ValidationError({"status": [_("未知的申请状态。")]})
             qs = qs.filter(status=status)
         return qs
 

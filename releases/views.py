@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from publications.selectors import visible_publications
 from publications.services import sanitise_html
@@ -17,7 +18,7 @@ def printable_notice(request, pk):
                .filter(pk=pk, publication__in=visible_publications(request.user),
                        channel__kind=ChannelKind.MANUAL).first())
     if release is None or release.status == ReleaseStatus.RETRACTED:
-        raise Http404("没有可打印的公告")
+        raise Http404(_("没有可打印的公告"))
     publication = release.publication
     return render(request, "releases/notice.html", {
         "release": release, "publication": publication, "agency": release.channel.agency,

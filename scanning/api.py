@@ -1,5 +1,6 @@
 """REST API of the pre-scan: run it, dismiss a finding, apply masks."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -43,7 +44,7 @@ class ScanViewSet(viewsets.ViewSet):
 
         publication = visible_publications(request.user).filter(pk=pk).first()
         if publication is None:
-            return Response({"detail": "未找到该信息。"}, status=404)
+            return Response({"detail": _("未找到该信息。")}, status=404)
         return Response(report_data(services.current_report(publication)))
 
     @extend_schema(request=DismissSerializer, responses=inline_serializer(

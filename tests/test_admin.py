@@ -27,7 +27,7 @@ def test_every_admin_list_renders_in_chinese(client, org, superuser, page):
     client.force_login(superuser)
     response = client.get(f"/admin/{page}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
-    assert "站点管理" in response.content.decode()
+    assert "政府信息公开审核发布 · 系统管理" in response.content.decode()
 
 
 def test_reviewed_content_cannot_be_changed_in_admin(client, org, superuser):

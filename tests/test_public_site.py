@@ -680,3 +680,11 @@ def test_pages_use_a_constant_number_of_queries(client, org):
         publish_on_site(extra)
         retract(public_item(org), timezone.now())
     assert measure(client, org, item, gone) == small
+
+
+def test_the_public_column_stays_chinese_for_staff_who_chose_english(client, org):
+    client.cookies["django_language"] = "en"
+    response = client.get(f"/gk/{org.agency.code}/")
+    assert response.status_code == 200
+    assert "政府信息公开" in response.content.decode()
+    assert response["Content-Language"] == "zh-hans"

@@ -8,37 +8,14 @@ application one may not use answers 403).
 from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from viewflow.urls import Application, Site
+from viewflow.urls import Site
+
+from notifications.web import NotificationApplication
 
 from . import views
-
-
-class RoleApplication(Application):
-    """An application shown to people holding any of `roles` (everyone signed in if empty).
-
-    `menu` lists (url name, label, material icon[, roles]) for the drawer; url names are
-    relative to the application's namespace, and an entry with roles shows only to people
-    holding one of them.
-    """
-
-    menu_template_name = "webui/includes/app_menu.html"
-    roles: tuple = ()
-    menu: tuple = ()
-
-    def has_view_permission(self, user, obj=None):
-        # Anonymous people pass here so that the views' login_required sends them to the
-        # login page; viewflow's SiteMiddleware answers 403 to a signed-in person without
-        # one of the roles.
-        if not user.is_authenticated or not self.roles:
-            return True
-        return any(user.has_role(role) for role in self.roles)
-
-    def menu_links(self, user):
-        links = []
-        for name, label, icon, *roles in self.menu:
-            if not roles or any(user.has_role(role) for role in roles[0]):
-                links.append((self.reverse(name), label, icon))
-        return links
+from .applications import RoleApplication
+from .audit import AuditApplication
+from .review import ReviewApplication
 
 
 class DisclosureSite(Site):
@@ -58,6 +35,7 @@ class DraftingApplication(RoleApplication):
     app_name = "items"
     title = _("信息")
     icon = "description"
+    home_for = ("drafter",)  # open to everyone: reviewers and auditors read items here too
     menu = (("index", _("我的信息"), "description"),
             ("new", _("新建信息"), "note_add", ("drafter",)))
 
@@ -74,7 +52,12 @@ class DraftingApplication(RoleApplication):
 
 
 def build_site() -> DisclosureSite:
-    return DisclosureSite(app_name="webui", viewsets=[DraftingApplication()])
+    return DisclosureSite(app_name="webui", viewsets=[
+        DraftingApplication(),
+        ReviewApplication(),
+        AuditApplication(),
+        NotificationApplication(),
+    ])
 
 
 site = build_site()

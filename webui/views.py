@@ -49,10 +49,9 @@ def _own_or_403(user, pk):
 
 @login_required
 def home(request):
-    """Send a person to the first application of the frame they may use."""
-    site = request.resolver_match.site
-    for application in site.menu_items():
-        if application.has_view_permission(request.user):
+    """Send a person to the first application made for one of their roles."""
+    for application in request.resolver_match.site.menu_items():
+        if application.is_home_for(request.user):
             return redirect(application.reverse("index"))
     return render(request, "webui/home.html")
 

@@ -19,6 +19,19 @@ REVIEW_STEPS = (SECTION_HEAD_REVIEW, SECRECY_REVIEW, LEADERSHIP_REVIEW)
 STEP_PERMISSION = {step: f"workflow.{step}" for step in REVIEW_STEPS}
 _PERMISSION_STEP = {perm: step for step, perm in STEP_PERMISSION.items()}
 
+# What a step asks of its reviewer: a role, and for some steps a tie to the item's section
+# (the User relation listing the sections they head or cover). `step_refusal` checks one
+# person against these; `workflow.selectors.people_who_may_act` finds everyone who passes.
+STEP_ROLE = {
+    SECTION_HEAD_REVIEW: Role.SECTION_HEAD,
+    SECRECY_REVIEW: Role.SECRECY_REVIEWER,
+    LEADERSHIP_REVIEW: Role.LEADER,
+}
+STEP_SECTION_TIE = {
+    SECTION_HEAD_REVIEW: "headed_sections",
+    LEADERSHIP_REVIEW: "covered_sections",
+}
+
 
 def step_refusal(user, step: str, publication) -> str | None:
     """Why `user` may not review `publication` at `step` at all (None: they may)."""
@@ -28,21 +41,20 @@ def step_refusal(user, step: str, publication) -> str | None:
         return _("您不属于该信息所在的机关。")
     if user.pk == publication.drafter_id:
         return _("经办人不能审核自己起草的信息。")
-    if step == SECTION_HEAD_REVIEW:
-        if not user.has_role(Role.SECTION_HEAD):
-            return _("只有科室负责人可以进行科室审核。")
-        if not user.headed_sections.filter(pk=publication.section_id).exists():
-            return _("您不是该信息所属科室的负责人。")
-    elif step == SECRECY_REVIEW:
-        if not user.has_role(Role.SECRECY_REVIEWER):
-            return _("只有保密审查员可以进行保密审查。")
-    elif step == LEADERSHIP_REVIEW:
-        if not user.has_role(Role.LEADER):
-            return _("只有分管领导可以进行领导审签。")
-        if not user.covered_sections.filter(pk=publication.section_id).exists():
-            return _("您未分管该信息所属科室。")
-    else:
+    if step not in STEP_ROLE:
         return _("未知的审核环节。")
+    if not user.has_role(STEP_ROLE[step]):
+        return {
+            SECTION_HEAD_REVIEW: _("只有科室负责人可以进行科室审核。"),
+            SECRECY_REVIEW: _("只有保密审查员可以进行保密审查。"),
+            LEADERSHIP_REVIEW: _("只有分管领导可以进行领导审签。"),
+        }[step]
+    tie = STEP_SECTION_TIE.get(step)
+    if tie and not getattr(user, tie).filter(pk=publication.section_id).exists():
+        return {
+            SECTION_HEAD_REVIEW: _("您不是该信息所属科室的负责人。"),
+            LEADERSHIP_REVIEW: _("您未分管该信息所属科室。"),
+        }[step]
     return None
 
 

@@ -4,15 +4,23 @@ Filtering starts from open tasks (a partial index on viewflow's task table) and
 open rounds (a partial index on ReviewProcess), never from the whole history.
 """
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from agencies.models import Role
+from agencies.models import Role, User
 
 from .flows import ReviewFlow
 from .models import ReviewProcess, RoundOutcome
-from .permissions import LEADERSHIP_REVIEW, REVIEWER_ROLES, SECRECY_REVIEW, SECTION_HEAD_REVIEW
+from .permissions import (
+    LEADERSHIP_REVIEW,
+    REVIEWER_ROLES,
+    SECRECY_REVIEW,
+    SECTION_HEAD_REVIEW,
+    STEP_ROLE,
+    STEP_SECTION_TIE,
+)
 
 
 def _open_rounds(user, *, sections=None, section_code=None):
@@ -82,3 +90,41 @@ def tasks_in_order(task_ids):
     """The given tasks with their round, item and section, in the order of the ids."""
     by_id = with_review_context(Task.objects.all()).in_bulk(task_ids)
     return [by_id[pk] for pk in task_ids if pk in by_id]
+
+
+def _holding(role) -> Q:
+    """People whose roles include `role`, as a filter."""
+    if connection.vendor == "postgresql":
+        return Q(roles__contains=[role])
+    # SQLite (the embedded mode) has no JSON containment. Roles are a JSON list of fixed
+    # codes, so the quoted code occurs in the list's text exactly when it is an element.
+    return Q(roles__icontains=f'"{role}"')
+
+
+def people_who_may_act(*, publication, step):
+    """Everyone who may claim `step` of the item's current round, as one query.
+
+    `permissions.refusal` as a filter: the item's agency, active, not its drafter, the
+    step's role, the step's tie to the item's section (STEP_SECTION_TIE), and not having
+    acted in this round already (one decision per person per round).
+    """
+    acted = Task.objects.filter(process__reviewprocess__publication_id=publication.pk,
+                                process__reviewprocess__round=publication.round,
+                                owner_id=OuterRef("pk"), status=STATUS.DONE)
+    people = (User.objects
+              .filter(agency_id=publication.agency_id, is_active=True)
+              .exclude(pk=publication.drafter_id)
+              .filter(_holding(STEP_ROLE[step]))
+              .exclude(Exists(acted)))
+    tie = STEP_SECTION_TIE.get(step)
+    if tie:
+        people = people.filter(**{tie: publication.section_id})
+    return people
+
+
+def open_task_of(*, publication, step):
+    """The item's open task at `step`, if its round waits there (at most one row)."""
+    return Task.objects.filter(process__reviewprocess__publication_id=publication.pk,
+                               process__reviewprocess__outcome=RoundOutcome.OPEN,
+                               flow_task=getattr(ReviewFlow, step),
+                               status__in=(STATUS.NEW, STATUS.ASSIGNED))

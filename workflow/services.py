@@ -63,8 +63,12 @@ def submit_publication(*, user, publication_id: int) -> ReviewProcess:
             publication.round += 1
         lifecycle.submit()
         publication.save(update_fields=["status", "round", "updated_at"])
-        process = ReviewFlow.start.run(publication=publication,
-                                       fingerprint=publication.fingerprint)
+        # The round keeps the title and body it reviews, so the next round's reviewers can
+        # see what changed. On the round (mutable), not the append-only audit trail: the
+        # body may hold personal data that the drafter masks later.
+        process = ReviewFlow.start.run(
+            publication=publication, fingerprint=publication.fingerprint,
+            _process_data={"submitted": {"title": publication.title, "body": publication.body}})
         record(agency_id=publication.agency_id, events=[Event(
             AuditAction.SUBMIT, publication=publication, actor=user, round=publication.round,
             fingerprint=publication.fingerprint)])

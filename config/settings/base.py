@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # before viewflow: webui/templates/viewflow/ overrides a few of viewflow's templates
+    "webui",
     "viewflow",
     "viewflow.workflow",
     "agencies",
@@ -65,7 +67,6 @@ INSTALLED_APPS = [
     "disclosure",
     "scanning",
     "publicsite",
-    "webui",
 ]
 
 MIDDLEWARE = [
@@ -127,7 +128,11 @@ LOGIN_REDIRECT_URL = "/app/"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/: our own strings (Chinese msgids) in English; makemessages rewrites it.
+# locale_vendor/: Chinese for the English strings of viewflow's pages (its wheel ships an
+# empty zh_Hans catalogue), kept apart so that makemessages never marks them obsolete.
+# Both come before the apps' catalogues, so these win over viewflow's own.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -224,3 +229,26 @@ LOGGING = {
     # httpx logs request URLs at INFO, and WeChat puts the access token in the URL
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+
+# --------------------------------------------------------------------------------------
+# Notifications (notifications/): links in e-mails, and where e-mail goes.
+# Embedded default: the console backend above. With EMAIL_HOST set, SMTP with the
+# EMAIL_* variables (config.settings.production sets its own SMTP defaults).
+# --------------------------------------------------------------------------------------
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND",
+                                   "django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# a worker must not hang on an unreachable mail server; the task retries instead
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+NOTIFICATION_EMAIL_MAX_RETRIES = int(os.environ.get("NOTIFICATION_EMAIL_MAX_RETRIES", "8"))
+NOTIFICATION_EMAIL_RETRY_BASE_SECONDS = float(
+    os.environ.get("NOTIFICATION_EMAIL_RETRY_BASE_SECONDS", "30"))
+NOTIFICATION_EMAIL_RETRY_MAX_SECONDS = float(
+    os.environ.get("NOTIFICATION_EMAIL_RETRY_MAX_SECONDS", "3600"))

@@ -1,0 +1,63 @@
+"""What a notice says: its headline, and its e-mail. Chinese msgids, translated per reader."""
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .models import NotificationKind as K
+
+
+def step_title(step: str) -> str:
+    from workflow.flows import ReviewFlow
+
+    node = getattr(ReviewFlow, step, None)
+    return str(getattr(node, "task_title", "") or step)
+
+
+def headline(notice) -> str:
+    if notice.kind == K.TASK_QUEUED:
+        return _("待您%(step)s") % {"step": step_title(notice.step)}
+    return {
+        K.RETURNED: _("您的信息被退回修改"),
+        K.APPROVED: _("您的信息已通过审核"),
+        K.WITHHELD: _("您的信息被决定不予公开"),
+        K.RELEASED: _("您的信息已发布"),
+    }.get(notice.kind, notice.get_kind_display())
+
+
+def message_label(notice) -> str:
+    if notice.kind == K.RETURNED:
+        return _("退回意见")
+    if notice.kind == K.WITHHELD:
+        return _("不予公开理由")
+    return _("说明")
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def email_of(notice) -> tuple[str, str]:
+    """Subject and plain-text body, in the site's language (Chinese)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        what = headline(notice)
+        subject = _("【政务公开】%(headline)s：%(title)s") % {"headline": what,
+                                                            "title": notice.title}
+        lines = [
+            _("%(name)s，您好：") % {"name": notice.recipient},
+            "",
+            _("%(headline)s：《%(title)s》") % {"headline": what, "title": notice.title},
+        ]
+        if notice.message:
+            lines.append(_("%(label)s：%(message)s") % {"label": message_label(notice),
+                                                        "message": notice.message})
+        lines += [
+            "",
+            _("请打开以下链接查看和处理："),
+            absolute_url(notice.link),
+            "",
+            _("此邮件由政府信息公开审核发布系统自动发送，请勿回复。"
+              "如不需要邮件通知，可在系统的“通知设置”中关闭。"),
+        ]
+    # one line: a subject must not carry a line break (an item title could)
+    return " ".join(subject.split()), "\n".join(str(line) for line in lines) + "\n"

@@ -1,0 +1,90 @@
+"""Every page of the Chinese UI, as the people who use it see it, holds no English left
+untranslated; the header's switch turns the pages into English and back."""
+
+import pytest
+
+from agencies.models import User
+from workflow import services as review
+
+from ..factories import approve_through, make_org, make_user, submitted_item, task_for
+from ..i18n_check import english_words
+from .helpers import log_in
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def scene():
+    """One item approved and one returned then resubmitted, so that every page has content."""
+    org = make_org(code="wenxian_housing")
+    approved = submitted_item(org, title="关于2024年度住房保障资金分配情况的公示")
+    approve_through(org, approved, "head_office", "secrecy", "leader")
+    returned = submitted_item(org, title="关于调整公租房租金标准的通知")
+    head = org["head_office"]
+    review.reject_task(user=head, task_id=task_for(head, returned).pk, comment="请补充执行日期")
+    review.submit_publication(user=org["drafter_office"], publication_id=returned.pk)
+    review.claim_task(user=head, task_id=task_for(head, returned).pk)
+    return org, approved, returned
+
+
+def pages_of(org, approved, returned):
+    task = task_for(org["head_office"], returned)
+    return {
+        "drafter_office": [
+            "/app/items/", "/app/items/new/", f"/app/items/{approved.pk}/",
+            f"/app/items/{returned.pk}/", "/app/notifications/",
+            "/app/notifications/settings/", "/disclosure/dashboard/", "/app/audit/",
+            "/app/items/999999/"],
+        "head_office": [
+            "/app/review/", "/app/review/mine/", f"/app/review/tasks/{task.pk}/",
+            "/app/review/?step=nonsense&page=x", "/app/notifications/"],
+        "auditor": [
+            "/app/audit/", f"/app/audit/items/{approved.pk}/",
+            f"/app/audit/items/{returned.pk}/rounds/1/", "/app/audit/verify/",
+            "/app/audit/?date_from=yesterday"],
+        "no_roles": ["/app/"],
+    }
+
+
+def test_no_page_of_the_chinese_ui_shows_untranslated_english(page, shot, scene):
+    org, approved, returned = scene
+    make_user(org.agency, "no_roles", [])
+    usernames = list(User.objects.values_list("username", flat=True))
+    page.goto(f"{page.base}/app/login/")
+    assert english_words(page.content(), usernames) == []
+    shot(page, "login")
+
+    found = {}
+    for username, paths in pages_of(org, approved, returned).items():
+        log_in(page, User.objects.get(username=username))
+        for path in paths:
+            page.goto(f"{page.base}{path}")
+            words = english_words(page.content(), usernames)
+            if words:
+                found[f"{username} {path}"] = words
+            name = path.strip("/").replace("/", "-").replace("?", "-") or "home"
+            shot(page, f"zh-{username}-{name}"[:80])
+        if username == "auditor":  # the result of a verification, too
+            page.goto(f"{page.base}/app/audit/verify/")
+            page.get_by_role("button", name="开始校验").click()
+            page.wait_for_load_state()
+            if english_words(page.content(), usernames):
+                found["auditor verify result"] = english_words(page.content(), usernames)
+    assert found == {}
+
+
+def test_the_header_switch_turns_the_pages_into_english_and_back(page, shot, scene):
+    org, _, _ = scene
+    log_in(page, org["drafter_office"], next_path="/app/items/")
+    assert "我的信息" in page.locator("main").inner_text()
+    page.get_by_test_id("switch-english").click()
+    page.wait_for_url("**/app/items/")
+    text = page.locator("body").inner_text().lower()  # toolbar buttons are upper-cased by CSS
+    assert "my items" in text and "log out" in text
+    assert "退出登录" not in text
+    shot(page, "en-items")
+    page.goto(f"{page.base}/app/items/new/")
+    assert "Title" in page.locator("main").inner_text()
+    page.get_by_role("button", name="中文").click()
+    page.wait_for_url("**/app/items/new/")
+    assert "标题" in page.locator("main").inner_text()

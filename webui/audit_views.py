@@ -1,0 +1,320 @@
+"""The auditor's pages: an item's timeline and round contents, the agency's trail (page and
+CSV) and the chain check. Reads go through audit.selectors; nothing here writes."""
+
+import csv
+import json
+import time
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from audit.models import AuditAction
+from audit.selectors import (
+    LOCAL_ZONE,
+    agency_trail,
+    item_timeline,
+    round_content,
+    submitted_rounds,
+    trail_people,
+    trail_sections,
+)
+from audit.verification import Break, verify_chain
+from publications.models import Publication
+from publications.selectors import visible_publications
+from publications.services import sanitise_html
+from releases.models import Channel
+from scanning.models import FindingKind, Severity
+from workflow.models import WithholdBasis
+
+from .templatetags.webui import action_label, person_label, short_hash, tier_label
+
+PAGE_SIZE = 50
+
+
+def _agency_of(user):
+    """The auditor's agency; the trail of no agency is nobody's to read."""
+    if user.agency_id is None:
+        raise Http404
+    return user.agency
+
+
+def _item_or_404(user, publication_id):
+    """An item of the auditor's own agency (another agency's answers 404, as if absent)."""
+    publication = (visible_publications(user).filter(agency_id=user.agency_id, pk=publication_id)
+                   .select_related("section", "drafter").first())
+    if publication is None:
+        raise Http404
+    return publication
+
+
+# --- the trail's filter --------------------------------------------------------------------
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
+class TrailFilterForm(forms.Form):
+    actor = PersonChoiceField(label=gettext_lazy("操作人"), queryset=None, required=False,
+                              empty_label=gettext_lazy("全部"))
+    action = forms.ChoiceField(label=gettext_lazy("动作"), required=False)
+    section = forms.ModelChoiceField(label=gettext_lazy("科室"), queryset=None, required=False,
+                                     to_field_name="code", empty_label=gettext_lazy("全部"))
+    date_from = forms.DateField(label=gettext_lazy("开始日期"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=gettext_lazy("结束日期"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, data, *, agency):
+        super().__init__(data)
+        self.fields["actor"].queryset = trail_people(agency=agency)
+        self.fields["action"].choices = [("", _("全部"))] + list(AuditAction.choices)
+        self.fields["section"].queryset = trail_sections(agency=agency)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("结束日期不能早于开始日期。"))
+        return cleaned
+
+    def filters(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+def _filtered_trail(request, agency):
+    """(form, events): events is None when the filter does not validate."""
+    form = TrailFilterForm(request.GET, agency=agency)
+    if not form.is_valid():
+        return form, None
+    return form, agency_trail(agency=agency, **form.filters())
+
+
+# --- what an event's data says, in words -------------------------------------------------
+
+_FIELD_PLACES = {"title": gettext_lazy("标题"), "body": gettext_lazy("正文")}
+# kept for the round's content page, not listed with the details
+_CONTENT_KEYS = {"title", "body", "content"}
+
+
+def _channel_names(agency) -> dict:
+    return dict(Channel.objects.filter(agency=agency).values_list("code", "name"))
+
+
+def _field_names(names) -> str:
+    labels = []
+    for name in names or []:
+        try:
+            labels.append(str(Publication._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:  # a field renamed since: show what the trail kept
+            labels.append(str(name))
+    return "、".join(labels)
+
+
+def _place(field, start=None, end=None) -> str:
+    field = str(field or "")
+    if field.startswith("attachment:"):
+        place = _("附件“%s”") % field.split(":", 1)[1]
+    else:
+        place = str(_FIELD_PLACES.get(field, field))
+    if isinstance(start, int) and isinstance(end, int):
+        place += _("（第 %(start)d–%(end)d 字）") % {"start": start + 1, "end": end}
+    return place
+
+
+def _kinds(value) -> str:
+    labels = dict(FindingKind.choices)
+    if isinstance(value, dict):
+        return "、".join(f"{labels.get(k, k)} {n}" for k, n in value.items())
+    return "、".join(str(labels.get(k, k)) for k in value or [])
+
+
+def event_details(event, *, channel_names) -> list[tuple[str, str]]:
+    """The event's `data` as (label, value) lines; keys not known here end in one line."""
+    data = dict(event.data) if isinstance(event.data, dict) else {"": event.data}
+    lines = []
+
+    def line(label, value):
+        if value not in (None, "", [], {}):
+            lines.append((str(label), str(value)))
+
+    basis = data.pop("basis", None)
+    line(_("不予公开依据"), dict(WithholdBasis.choices).get(basis, basis))
+    channel = data.pop("channel", None)
+    line(_("发布渠道"), channel_names.get(channel, channel))
+    release = data.pop("release", None)
+    line(_("发布记录编号"), f"#{release}" if release else None)
+    line(_("尝试次数"), data.pop("attempts", None) or None)
+    line(_("刊发日期"), data.pop("published_on", None))
+    line(_("版面或链接"), data.pop("reference", None))
+    line(_("外部地址"), data.pop("external_url", None))
+    line(_("说明"), data.pop("note", None))
+    request = data.pop("request", None)
+    line(_("撤稿申请编号"), f"#{request}" if request else None)
+    line(_("申请人"), data.pop("requested_by", None))
+    line(_("审核时的内容指纹"), short_hash(data.pop("reviewed_fingerprint", None)))
+    line(_("改动的内容"), _field_names(data.pop("fields", None)))
+    line(_("添加附件"), data.pop("attachment_added", None))
+    line(_("删除附件"), data.pop("attachment_removed", None))
+    # a scan's summary, a dismissed finding, masking
+    if "findings" in data:
+        line(_("预检发现"), _("%d 处") % data.pop("findings"))
+    if "blocking" in data:
+        line(_("其中须处理"), _("%d 处") % data.pop("blocking"))
+    unscanned = data.pop("unscanned", None)
+    if unscanned:
+        count = unscanned if isinstance(unscanned, int) else len(unscanned)
+        line(_("未能检查的附件"), _("%d 个") % count)
+    if "masked" in data:
+        line(_("脱敏"), _("%d 处") % data.pop("masked"))
+    line(_("类型"), _kinds(data.pop("kinds", None)))
+    finding = data.pop("finding", None)
+    line(_("预检发现编号"), f"#{finding}" if finding else None)
+    kind = data.pop("kind", None)
+    line(_("发现类型"), dict(FindingKind.choices).get(kind, kind))
+    if "field" in data:
+        line(_("位置"), _place(data.pop("field"), data.pop("start", None), data.pop("end", None)))
+    line(_("显示为"), data.pop("shown_as", None))
+    severity = data.pop("severity", None)
+    line(_("级别"), dict(Severity.choices).get(severity, severity))
+    for key in _CONTENT_KEYS:
+        data.pop(key, None)
+    if data:
+        line(_("其他附加信息"), json.dumps(data, ensure_ascii=False, sort_keys=True))
+    return lines
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+@login_required
+def trail(request):
+    agency = _agency_of(request.user)
+    form, events = _filtered_trail(request, agency)
+    page = None
+    if events is not None:
+        page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "webui/audit/trail.html", {"form": form, "page": page},
+                  status=400 if form.errors else 200)
+
+
+class _Echo:
+    """A file-like object csv.writer writes one row to, returned as a string."""
+
+    def write(self, value):
+        return value
+
+
+_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    # Excel runs a cell that starts like a formula; comments are typed by people.
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_CSV_FORMULA_START) else text
+
+
+def _csv_rows(events, channel_names, language):
+    # The rows are made while the response is sent, after the request's language is gone.
+    with translation.override(language):
+        yield from _csv_lines(events, channel_names)
+
+
+def _csv_lines(events, channel_names):
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([
+        _("序号"), _("时间"), _("信息编号"), _("信息标题"), _("科室"), _("操作人"),
+        _("审核环节"), _("动作"), _("审核轮次"), _("内容指纹"), _("意见"), _("附加信息")])
+    for event in events.iterator(chunk_size=2000):
+        publication = event.publication
+        yield writer.writerow([_cell(value) for value in (
+            event.seq,
+            timezone.localtime(event.at, LOCAL_ZONE).strftime("%Y-%m-%d %H:%M:%S"),
+            event.publication_id or "",
+            publication.title if publication else "",
+            publication.section.name if publication else "",
+            person_label(event.actor, event.actor_username) or _("系统"),
+            tier_label(event.tier),
+            action_label(event.action),
+            event.round or "",
+            event.fingerprint,
+            event.comment,
+            "；".join(f"{label}：{value}"
+                     for label, value in event_details(event, channel_names=channel_names)),
+        )])
+
+
+@login_required
+def trail_export(request):
+    agency = _agency_of(request.user)
+    form, events = _filtered_trail(request, agency)
+    if events is None:
+        return render(request, "webui/audit/trail.html", {"form": form, "page": None},
+                      status=400)
+    today = timezone.localdate(timezone=LOCAL_ZONE).isoformat()
+    response = StreamingHttpResponse(
+        _csv_rows(events, _channel_names(agency), translation.get_language()),
+        content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        True, _("审计日志-%(agency)s-%(date)s.csv") % {"agency": agency.code, "date": today})
+    return response
+
+
+@login_required
+def item(request, publication_id):
+    agency = _agency_of(request.user)
+    publication = _item_or_404(request.user, publication_id)
+    channel_names = _channel_names(agency)
+    events = [(event, event_details(event, channel_names=channel_names))
+              for event in item_timeline(publication=publication)]
+    return render(request, "webui/audit/item.html", {
+        "publication": publication, "events": events,
+        "rounds": submitted_rounds(publication=publication)})
+
+
+@login_required
+def item_round(request, publication_id, round_number):
+    _agency_of(request.user)
+    publication = _item_or_404(request.user, publication_id)
+    content = round_content(publication=publication, round=round_number)
+    if content is None:
+        raise Http404
+    return render(request, "webui/audit/round.html", {
+        "publication": publication, "content": content,
+        "body": sanitise_html(content.body) if content.kept else ""})
+
+
+def chain_problem_text(report) -> str:
+    """What the verifier found, in words (its own message is for the command line)."""
+    texts = {
+        Break.TRUNCATED: _("第 %d 号及之后的事件缺失：链头记录的事件比现存的多。"),
+        Break.MISSING: _("第 %d 号事件缺失。"),
+        Break.UNLINKED: _("第 %d 号事件与前一事件衔接不上：前一事件被改写过，或被替换。"),
+        Break.ALTERED: _("第 %d 号事件被改动：其内容与记录时计算的哈希值不符。"),
+    }
+    return texts.get(report.kind, _("第 %d 号事件未通过校验。")) % report.seq
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def verify(request):
+    agency = _agency_of(request.user)
+    result = None
+    if request.method == "POST":
+        started = time.monotonic()
+        report = verify_chain(agency)
+        result = {"report": report, "seconds": time.monotonic() - started,
+                  "problem": "" if report.ok else chain_problem_text(report),
+                  "event": None if report.ok else
+                  agency_trail(agency=agency).filter(seq=report.seq).first()}
+    return render(request, "webui/audit/verify.html", {"agency": agency, "result": result})

@@ -1,0 +1,30 @@
+"""The reviewers' application: section heads, confidentiality reviewers and leaders.
+
+Shown and open only to people holding one of the three reviewer roles (others get 403
+from viewflow's SiteMiddleware); which tasks a person sees and may act on is decided by
+workflow.selectors and workflow.services.
+"""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from . import review_views as views
+from .applications import RoleApplication
+
+
+class ReviewApplication(RoleApplication):
+    app_name = "review"
+    title = _("审核")
+    icon = "fact_check"
+    roles = ("section_head", "secrecy_reviewer", "leader")
+    menu = (("index", _("待认领"), "inbox"),
+            ("inbox", _("我的待办"), "assignment_ind"))
+
+    index_path = path("", views.queue, name="index")
+    inbox_path = path("mine/", views.inbox, name="inbox")
+    task_path = path("tasks/<int:task_id>/", views.task_detail, name="task")
+    claim_path = path("tasks/<int:task_id>/claim/", views.claim, name="claim")
+    unclaim_path = path("tasks/<int:task_id>/unclaim/", views.unclaim, name="unclaim")
+    approve_path = path("tasks/<int:task_id>/approve/", views.approve, name="approve")
+    reject_path = path("tasks/<int:task_id>/reject/", views.reject, name="reject")
+    withhold_path = path("tasks/<int:task_id>/withhold/", views.withhold, name="withhold")

@@ -1,0 +1,71 @@
+"""The reviewers' forms: the queue's filters and the three decisions.
+
+They only parse input; workflow.services decides whether the decision may happen.
+"""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Section
+from workflow.models import WithholdBasis
+from workflow.permissions import LEADERSHIP_REVIEW, SECRECY_REVIEW, SECTION_HEAD_REVIEW
+
+STEP_CHOICES = [(SECTION_HEAD_REVIEW, _("科室审核")), (SECRECY_REVIEW, _("保密审查")),
+                (LEADERSHIP_REVIEW, _("领导审签"))]
+WAITED_CHOICES = [("1", _("超过 1 天")), ("3", _("超过 3 天")), ("7", _("超过 7 天"))]
+
+
+class TaskFilterForm(forms.Form):
+    section = forms.ChoiceField(label=_("科室"), required=False)
+    step = forms.ChoiceField(label=_("审核环节"), required=False,
+                             choices=[("", _("全部环节"))] + STEP_CHOICES)
+    waited = forms.TypedChoiceField(label=_("等待时间"), required=False, coerce=int,
+                                    empty_value=None,
+                                    choices=[("", _("不限"))] + WAITED_CHOICES)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = [("", _("全部科室"))] + list(
+            Section.objects.filter(agency_id=user.agency_id).order_by("code")
+            .values_list("code", "name"))
+
+    def filters(self) -> dict:
+        """The values that are valid; a wrong one (a hand-edited URL) is left out, not a 500."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+    def querystring(self) -> str:
+        """The valid filters as a query string, for links that must keep them (paging)."""
+        return urlencode(self.filters())
+
+
+class ApproveForm(forms.Form):
+    comment = forms.CharField(label=_("审核意见"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RejectForm(forms.Form):
+    comment = forms.CharField(label=_("退回意见"), widget=forms.Textarea(attrs={"rows": 3}),
+                              error_messages={"required": _("请填写退回意见。")})
+
+
+class WithholdForm(forms.Form):
+    basis = forms.ChoiceField(label=_("不予公开的法定依据"),
+                              choices=[("", "---------")] + list(WithholdBasis.choices),
+                              error_messages={"required": _("请选择不予公开的法定依据。")})
+    comment = forms.CharField(label=_("不予公开的理由"), widget=forms.Textarea(attrs={"rows": 3}),
+                              error_messages={"required": _("请说明不予公开的理由。")})
+
+
+def add_service_errors(form, error) -> None:
+    """Show an InvalidInput's field messages next to the fields they name."""
+    for name, messages in (error.fields or {}).items():
+        target = name if name in form.fields else None
+        for message in messages if isinstance(messages, list | tuple) else [messages]:
+            form.add_error(target, str(message))
+    if not error.fields:
+        form.add_error(None, error.message)

@@ -1,0 +1,263 @@
+"""The reviewers' pages: the queue, my claimed tasks, and one task with its decisions.
+
+Thin: lists come from workflow.selectors, every change goes through workflow.services.
+A decision that lost a race (someone else claimed or finished the task first) says so
+plainly and goes back to the queue; nothing here ever answers 500 to a person's input.
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from audit.selectors import publication_trail
+from config.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
+from publications.selectors import can_see
+from scanning.services import current_report
+from workflow import services
+from workflow.flows import ReviewFlow
+from workflow.models import ReviewProcess
+from workflow.permissions import REVIEW_STEPS, SECRECY_REVIEW, refusal
+from workflow.selectors import actionable_tasks, tasks_in_order, with_review_context
+
+from .review_display import (
+    TRAIL_ACTIONS,
+    body_with_marks,
+    content_diff,
+    shown_findings,
+    step_title,
+    trail_by_round,
+    waiting_text,
+)
+from .review_forms import (
+    ApproveForm,
+    RejectForm,
+    TaskFilterForm,
+    WithholdForm,
+    add_service_errors,
+)
+
+PAGE_SIZE = 20
+REVIEW_NODES = [getattr(ReviewFlow, step) for step in REVIEW_STEPS]
+DECISION_FORMS = {"approve": ApproveForm, "reject": RejectForm, "withhold": WithholdForm}
+
+
+# ---------------------------------------------------------------- the two lists
+
+@login_required
+def queue(request):
+    """Tasks the person may claim."""
+    return _task_list(request, claimed=False)
+
+
+@login_required
+def inbox(request):
+    """Tasks the person has claimed and not yet decided."""
+    return _task_list(request, claimed=True)
+
+
+def _task_list(request, *, claimed):
+    form = TaskFilterForm(request.GET or None, user=request.user)
+    filters = form.filters()
+    now = timezone.now()
+    tasks = actionable_tasks(user=request.user, step=filters.get("step"),
+                             section=filters.get("section"))
+    # actionable_tasks holds unclaimed tasks and the person's own claimed ones
+    tasks = tasks.filter(status=STATUS.ASSIGNED if claimed else STATUS.NEW)
+    if filters.get("waited"):
+        tasks = tasks.filter(created__lte=now - dt.timedelta(days=filters["waited"]))
+    # Page over the narrow ids, then load one page of rows with their context.
+    page = Paginator(tasks.values_list("pk", flat=True), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    query = form.querystring()
+    return render(request, "webui/review_list.html", {
+        "claimed": claimed, "form": form, "filtered": bool(filters), "page": page,
+        "rows": _rows(list(page.object_list), now),
+        "page_query": f"{query}&" if query else "",
+    })
+
+
+def _rows(task_ids, now) -> list[dict]:
+    tasks = tasks_in_order(task_ids)
+    drafters = get_user_model().objects.in_bulk(
+        {task.process.reviewprocess.drafter_id for task in tasks})
+    rows = []
+    for task in tasks:
+        review_process = task.process.reviewprocess
+        publication = review_process.publication
+        rows.append({
+            "task_id": task.pk, "title": publication.title,
+            "section": publication.section.name, "step": step_title(task.flow_task.name),
+            "drafter": drafters.get(review_process.drafter_id), "round": review_process.round,
+            "waiting": waiting_text(task.created, now), "since": task.created,
+        })
+    return rows
+
+
+# ---------------------------------------------------------------- one task
+
+def _task_or_404(user, task_id):
+    """A review task of an item the person may see (else 404), with its round and item."""
+    task = (with_review_context(Task.objects.filter(pk=task_id, flow_task__in=REVIEW_NODES))
+            .select_related("process__reviewprocess__publication__category",
+                            "process__reviewprocess__publication__drafter")
+            .first())
+    if task is None or not can_see(user, task.process.reviewprocess.publication):
+        raise Http404
+    return task
+
+
+def _diff_with_previous_round(review_process, publication):
+    """(previous round, ContentDiff or None when that round kept no copy); None, None if
+    this is the first round."""
+    previous = (ReviewProcess.objects
+                .filter(publication_id=review_process.publication_id,
+                        round__lt=review_process.round)
+                .order_by("-round").first())
+    if previous is None:
+        return None, None
+    submitted = (previous.data or {}).get("submitted")
+    if not submitted:
+        return previous, None
+    current = (review_process.data or {}).get("submitted") or {
+        "title": publication.title, "body": publication.body}
+    return previous, content_diff(submitted, current, previous_round=previous.round)
+
+
+def _task_page(request, task, *, bound=None, status=200):
+    user = request.user
+    review_process = task.process.reviewprocess
+    publication = review_process.publication
+    step = task.flow_task.name
+    is_open = task.status in services.OPEN_TASK_STATES
+    refused = refusal(user, step, review_process, task_id=task.pk) if is_open else None
+    may_act = is_open and refused is None
+    claimed_by_me = task.status == STATUS.ASSIGNED and task.owner_id == user.pk
+    decide = may_act and claimed_by_me
+    forms = {"approve": ApproveForm(auto_id="approve_%s"),
+             "reject": RejectForm(auto_id="reject_%s"),
+             "withhold": WithholdForm(auto_id="withhold_%s")}
+    forms.update(bound or {})
+
+    report = current_report(publication)
+    findings = list(report.findings.all()) if report is not None else []
+    shown = shown_findings(findings, title=publication.title, body=publication.body)
+    body = body_with_marks(publication.body, findings, shown)
+    events = (publication_trail(publication=publication)
+              .filter(action__in=TRAIL_ACTIONS).select_related("actor"))
+    previous, diff = _diff_with_previous_round(review_process, publication)
+    return render(request, "webui/review_task.html", {
+        "task": task, "review_process": review_process, "publication": publication,
+        "step_title": step_title(step), "is_open": is_open,
+        "claimed_by_other": task.status == STATUS.ASSIGNED and not claimed_by_me,
+        "refused": refused, "can_claim": may_act and task.status == STATUS.NEW,
+        "can_unclaim": claimed_by_me and is_open, "can_decide": decide,
+        "can_withhold": decide and step == SECRECY_REVIEW,
+        "forms": forms, "body": body, "report": report, "findings": shown,
+        "open_blockers": sum(item.blocks for item in shown),
+        "blocks_approval": step == SECRECY_REVIEW,
+        "attachments": list(publication.attachments.all()),
+        "channels": list(publication.channels.all()),
+        "rounds": trail_by_round(events), "previous_round": previous, "diff": diff,
+        "waiting": waiting_text(task.created, timezone.now()) if is_open else "",
+    }, status=status)
+
+
+@login_required
+def task_detail(request, task_id):
+    return _task_page(request, _task_or_404(request.user, task_id))
+
+
+def _lost_race(request):
+    messages.error(request, _("已由他人处理"))
+    return redirect("webui:review:index")
+
+
+def _refused(request, task, error):
+    messages.error(request, error.message)
+    return redirect("webui:review:task", task_id=task.pk)
+
+
+@require_POST
+@login_required
+def claim(request, task_id):
+    task = _task_or_404(request.user, task_id)
+    try:
+        services.claim_task(user=request.user, task_id=task.pk)
+    except NotPermitted as error:
+        return _refused(request, task, error)
+    except (Conflict, NotFound, FlowLockFailed):
+        return _lost_race(request)
+    messages.success(request, _("已认领，请审核。"))
+    return redirect("webui:review:task", task_id=task.pk)
+
+
+@require_POST
+@login_required
+def unclaim(request, task_id):
+    task = _task_or_404(request.user, task_id)
+    try:
+        services.unclaim_task(user=request.user, task_id=task.pk)
+    except NotPermitted as error:
+        return _refused(request, task, error)
+    except (Conflict, NotFound, FlowLockFailed):
+        return _lost_race(request)
+    messages.success(request, _("已放弃认领，该任务回到待认领列表。"))
+    return redirect("webui:review:inbox")
+
+
+@require_POST
+@login_required
+def approve(request, task_id):
+    return _decide(request, task_id, "approve", services.approve_task, _("已通过。"))
+
+
+@require_POST
+@login_required
+def reject(request, task_id):
+    return _decide(request, task_id, "reject", services.reject_task, _("已退回经办人。"))
+
+
+@require_POST
+@login_required
+def withhold(request, task_id):
+    return _decide(request, task_id, "withhold", services.withhold_task,
+                   _("已决定不予公开。"))
+
+
+def _decide(request, task_id, decision, service, done_message):
+    task = _task_or_404(request.user, task_id)
+    if decision == "withhold" and task.flow_task.name != SECRECY_REVIEW:
+        messages.error(request, _("只有保密审查环节可以决定不予公开。"))
+        return redirect("webui:review:task", task_id=task.pk)
+    form = DECISION_FORMS[decision](request.POST, auto_id=f"{decision}_%s")
+    if form.is_valid():
+        try:
+            service(user=request.user, task_id=task.pk, **form.cleaned_data)
+        except InvalidInput as error:
+            add_service_errors(form, error)
+        except NotPermitted as error:
+            return _refused(request, task, error)
+        except StaleContent as error:  # the round was ended and the item returned
+            messages.error(request, error.message)
+            return redirect("webui:review:index")
+        except Conflict as error:
+            if "findings" in error.fields:  # open pre-scan blockers: still this person's task
+                return _refused(request, task, error)
+            return _lost_race(request)
+        except (NotFound, FlowLockFailed):
+            return _lost_race(request)
+        else:
+            messages.success(request, done_message)
+            return redirect("webui:review:inbox")
+    return _task_page(request, task, bound={decision: form}, status=422)
