@@ -65,6 +65,17 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _site_language(settings):
+    """Each test starts in the site's language: a request made by an earlier test in English
+    leaves English active in the thread, as it would in a server's worker thread."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process():
     """Tasks run where they are dispatched, unless a test starts a real worker."""
     from config.celery import app

@@ -433,3 +433,14 @@ def test_a_real_worker_emails_after_commit():
                                     recipient=org["drafting_head"]).emailed_at is None
     assert mail.outbox == []  # not sent by this process
 
+
+
+def test_what_reviewers_write_into_the_trail_does_not_depend_on_their_language(org):
+    from django.utils import translation
+
+    publication = submitted_item(org)
+    approve_through(org, publication, "head_office")
+    Publication.objects.filter(pk=publication.pk).update(body="<p>改动</p>", fingerprint="0" * 64)
+    with translation.override("en"), pytest.raises(Conflict):
+        review.approve_task(user=org["secrecy"], task_id=task_for(org["secrecy"], publication).pk)
+    assert "本轮审核作废" in notice_for(org["drafter_office"], publication, "returned").message

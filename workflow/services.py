@@ -313,6 +313,9 @@ def _end_round(activation, task, review_process, publication, user, decision, co
                         data={"basis": basis} if basis else {})]
 
 
+STALE_ROUND_COMMENT = "信息内容在提交审核后被改动，本轮审核作废，退回经办人重新提交。"
+
+
 def _return_stale_round(process_id):
     """Content changed under a running round: end it and give the item back to the drafter.
 
@@ -335,5 +338,6 @@ def _return_stale_round(process_id):
             AuditAction.CONTENT_CHANGED, publication=publication,
             tier=open_tasks[0].flow_task.name if open_tasks else "",
             round=review_process.round, fingerprint=publication.fingerprint,
-            comment=_("信息内容在提交审核后被改动，本轮审核作废，退回经办人重新提交。"),
+            # stored in the trail (and hashed): the same words whatever the actor's language
+            comment=STALE_ROUND_COMMENT,
             data={"reviewed_fingerprint": review_process.fingerprint})])
