@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .links import path_of
+
 
 class NotificationKind(models.TextChoices):
     TASK_QUEUED = "task_queued", _("待审核任务")
@@ -27,9 +29,13 @@ class Notification(models.Model):
                                     verbose_name=_("主动公开信息"))
     step = models.CharField(_("审核环节"), max_length=40, blank=True,
                             help_text=_("待审核任务所在的环节"))
+    # viewflow's task, by id: what a task notice's link is computed from (see links.path_of).
+    # No foreign key: a notice must never hold up, nor vanish with, the workflow's history.
+    task_id = models.BigIntegerField(_("待审核任务"), null=True, blank=True)
     title = models.CharField(_("信息标题"), max_length=300)
     message = models.TextField(_("说明"), blank=True, help_text=_("如审核人的退回意见"))
-    link = models.CharField(_("链接"), max_length=300, help_text=_("站内处理页面的路径"))
+    link = models.CharField(_("链接"), max_length=300, blank=True,
+                            help_text=_("站内处理页面的路径"))
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
@@ -54,6 +60,11 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.recipient_id}: {self.get_kind_display()} {self.title}"
+
+    @property
+    def path(self) -> str:
+        """The page of this site the notice sends its reader to, to act on."""
+        return path_of(self)
 
     @property
     def headline(self) -> str:

@@ -54,7 +54,7 @@ def email_of(notice) -> tuple[str, str]:
         lines += [
             "",
             _("请打开以下链接查看和处理："),
-            absolute_url(notice.link),
+            absolute_url(notice.path),
             "",
             _("此邮件由政府信息公开审核发布系统自动发送，请勿回复。"
               "如不需要邮件通知，可在系统的“通知设置”中关闭。"),

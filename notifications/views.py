@@ -32,9 +32,9 @@ def notification_open(request, pk):
         notice = open_notification(user=request.user, notification_id=pk)
     except NotFound as error:
         raise Http404 from error
-    if not url_has_allowed_host_and_scheme(notice.link, allowed_hosts=None):
+    if not url_has_allowed_host_and_scheme(notice.path, allowed_hosts=None):
         return redirect("webui:notifications:index")  # only ever a path of this site
-    return redirect(notice.link)
+    return redirect(notice.path)
 
 
 @require_POST

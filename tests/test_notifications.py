@@ -71,7 +71,7 @@ def test_submitting_notifies_exactly_the_heads_of_the_items_section(org):
                                                       "drafting_head"}
     task = task_for(org["head_office"], publication)
     notice = notice_for(org["head_office"], publication, "task_queued")
-    assert notice.link == f"/app/review/tasks/{task.pk}/"
+    assert notice.path == f"/app/review/tasks/{task.pk}/"
     assert notice.step == "section_head_review" and notice.title == publication.title
     with translation.override("zh-hans"):
         assert notice.headline == "待您科室审核"
@@ -86,7 +86,7 @@ def test_head_approval_notifies_the_secrecy_reviewers(org):
     assert recipients(publication, "task_queued", step="secrecy_review") == {"secrecy",
                                                                             "secrecy_2"}
     task = task_for(org["secrecy"], publication)
-    assert notice_for(org["secrecy"], publication, "task_queued").link == (
+    assert notice_for(org["secrecy"], publication, "task_queued").path == (
         f"/app/review/tasks/{task.pk}/")
 
 
@@ -103,7 +103,7 @@ def test_reject_returns_the_item_to_the_drafter_with_the_comment(org):
                        comment="请补充检查时间安排。")
     notice = notice_for(org["drafter_office"], publication, "returned")
     assert notice.message == "请补充检查时间安排。"
-    assert notice.link == f"/app/items/{publication.pk}/"
+    assert notice.path == f"/app/items/{publication.pk}/"
     assert recipients(publication, "returned") == {"drafter_office"}
 
 
@@ -121,7 +121,7 @@ def test_final_approval_tells_the_drafter_it_is_approved(org):
     publication = submitted_item(org)
     approve_through(org, publication, "head_office", "secrecy", "leader")
     assert recipients(publication, "approved") == {"drafter_office"}
-    assert notice_for(org["drafter_office"], publication, "approved").link == (
+    assert notice_for(org["drafter_office"], publication, "approved").path == (
         f"/app/items/{publication.pk}/")
 
 
@@ -319,7 +319,7 @@ def test_opening_a_notice_marks_it_read_and_goes_to_the_page_to_act_on(client, o
     notice = notice_for(org["head_office"], publication, "task_queued")
     client.force_login(org["head_office"])
     response = client.get(f"/app/notifications/{notice.pk}/open/")
-    assert response.status_code == 302 and response["Location"] == notice.link
+    assert response.status_code == 302 and response["Location"] == notice.path
     notice.refresh_from_db()
     assert notice.read_at is not None
     assert bell(client.get("/app/notifications/").content.decode()) == 0

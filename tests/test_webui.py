@@ -269,3 +269,18 @@ def test_attachments_of_items_one_cannot_see_are_not_found(client, org, other_or
     assert client.get(url).status_code == 404
     assert client.post(url + "remove/").status_code == 404
     assert publication.attachments.exists()
+
+
+def test_the_item_page_lists_attachments_and_leads_the_auditor_to_the_timeline(
+        client, org, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    login(client, org["drafter_office"])
+    data = form_data()
+    data["attachments"] = [_file("批复.pdf")]
+    client.post("/app/items/new/", data)
+    publication = Publication.objects.get()
+    html = client.get(f"/app/items/{publication.pk}/").content.decode()
+    assert "批复.pdf" in html and f"/app/audit/items/{publication.pk}/" not in html
+    login(client, org["auditor"])
+    html = client.get(f"/app/items/{publication.pk}/").content.decode()
+    assert "批复.pdf" in html and f"/app/audit/items/{publication.pk}/" in html

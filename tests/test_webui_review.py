@@ -14,7 +14,7 @@ from viewflow.workflow.status import STATUS
 from audit.models import AuditAction, AuditEvent
 from publications.models import Publication
 from publications.services import update_publication
-from scanning.services import scan_if_missing
+from scanning.services import open_blockers, scan_if_missing
 from webui.review_display import text_diff, waiting_text
 from workflow import services as review
 
@@ -500,3 +500,94 @@ def test_review_pages_show_no_english_in_chinese(client, org):
         # the page's own content; the frame's menu button is a known gap of base.html
         content = html[html.index('<div class="webui-content"'):]
         assert english_words(content, extra_allowed=["secrecy"]) == []  # a username
+
+
+# ---------------------------------------------------------------- dismissing a finding
+
+def at_secrecy_with_a_blocker(org):
+    """An item at the confidentiality review whose scan found one resident ID (blocking)."""
+    publication = at_secrecy(org, body=f"<p>申请人张三（身份证号：{resident_id()}）符合条件。</p>")
+    scan_if_missing(publication.pk)
+    [finding] = open_blockers(publication)
+    return publication, finding
+
+
+def dismiss_url(task, finding):
+    return task_url(task, f"findings/{finding.pk}/dismiss")
+
+
+def test_only_the_reviewing_secrecy_reviewer_is_offered_to_dismiss_a_finding(client, org):
+    publication, finding = at_secrecy_with_a_blocker(org)
+    task = claimed_by(org["secrecy"], publication)
+    form = f'data-testid="dismiss-{finding.pk}"'
+    html = page(login(client, org["secrecy"]), task_url(task))
+    assert form in html and "确认无需处理" in html and "处理说明" in html
+    for username in ("head_office", "secrecy_2"):  # not a secrecy reviewer; not claimed
+        assert form not in page(login(client, org[username]), task_url(task)), username
+
+    login(client, org["head_office"])
+    response = client.post(dismiss_url(task, finding), {"justification": "不是身份证号"},
+                           follow=True)
+    assert response.redirect_chain[-1][0] == task_url(task)
+    assert "只有保密审查员可以排除预检发现。" in messages_of(response)[0]
+    assert open_blockers(publication) == [finding]
+
+
+def test_dismissing_without_a_justification_shows_the_error_next_to_the_field(client, org):
+    publication, finding = at_secrecy_with_a_blocker(org)
+    task = claimed_by(org["secrecy"], publication)
+    login(client, org["secrecy"])
+    response = client.post(dismiss_url(task, finding), {"justification": "  "})
+    assert response.status_code == 422
+    field = re.search(rf'<div class="webui-field webui-field--error" '
+                      rf'id="field-dismiss-{finding.pk}-justification">(.*?)</div>',
+                      response.content.decode(), re.S)
+    assert field and "请说明该发现为何无需处理。" in field.group(1)
+    assert open_blockers(publication) == [finding]
+    assert not AuditEvent.objects.filter(publication=publication,
+                                         action=AuditAction.FINDING_DISMISSED).exists()
+
+
+def test_dismissing_with_a_justification_clears_the_blocker_and_lets_approval_pass(client, org):
+    org["secrecy"].display_name = "李保密"
+    org["secrecy"].save()
+    publication, finding = at_secrecy_with_a_blocker(org)
+    task = claimed_by(org["secrecy"], publication)
+    login(client, org["secrecy"])
+    response = client.post(dismiss_url(task, finding),
+                           {"justification": "系虚构的示例号码，已与经办人核实"}, follow=True)
+    assert response.redirect_chain[-1][0] == task_url(task) + f"#finding-{finding.pk}"
+    assert messages_of(response) == ["已确认该发现无需处理。"]
+    assert open_blockers(publication) == []
+    event = AuditEvent.objects.get(publication=publication,
+                                   action=AuditAction.FINDING_DISMISSED)
+    assert event.actor == org["secrecy"] and event.comment == "系虚构的示例号码，已与经办人核实"
+
+    html = response.content.decode()
+    findings = re.search(r'data-testid="findings">(.*?)</section>', html, re.S).group(1)
+    assert f'data-testid="dismissed-{finding.pk}"' in findings
+    assert "李保密 于" in findings and "系虚构的示例号码，已与经办人核实" in findings
+    assert f'data-testid="dismiss-{finding.pk}"' not in findings
+    assert "保密审查不能通过" not in findings
+
+    again = client.post(dismiss_url(task, finding), {"justification": "再次"}, follow=True)
+    assert messages_of(again) == ["该发现已被排除。"]
+
+    response = client.post(task_url(task, "approve"), {"comment": ""}, follow=True)
+    assert response.redirect_chain[-1][0] == INBOX
+    assert "已通过。" in messages_of(response)
+    assert Task.objects.get(pk=task.pk).status == STATUS.DONE
+
+
+def test_a_finding_of_another_item_or_agency_is_not_found(client, org, other_org):
+    publication, _finding = at_secrecy_with_a_blocker(org)
+    _other, of_another_item = at_secrecy_with_a_blocker(org)
+    _foreign, of_another_agency = at_secrecy_with_a_blocker(other_org)
+    task = claimed_by(org["secrecy"], publication)
+    login(client, org["secrecy"])
+    for finding in (of_another_item, of_another_agency):
+        response = client.post(dismiss_url(task, finding), {"justification": "无需处理"})
+        assert response.status_code == 404
+        finding.refresh_from_db()
+        assert finding.dismissed_at is None
+    assert client.get(dismiss_url(task, of_another_item)).status_code == 405

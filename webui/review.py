@@ -28,3 +28,5 @@ class ReviewApplication(RoleApplication):
     approve_path = path("tasks/<int:task_id>/approve/", views.approve, name="approve")
     reject_path = path("tasks/<int:task_id>/reject/", views.reject, name="reject")
     withhold_path = path("tasks/<int:task_id>/withhold/", views.withhold, name="withhold")
+    dismiss_finding_path = path("tasks/<int:task_id>/findings/<int:finding_id>/dismiss/",
+                                views.dismiss, name="dismiss-finding")

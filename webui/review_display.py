@@ -69,7 +69,10 @@ class ShownFinding:
     dismissed: bool
     justification: str
     detail: str
+    dismissed_by: str = ""
+    dismissed_at: object = None
     marked_in_body: bool = False
+    dismiss_form: object = None  # set by the view for the person who may dismiss it
 
     @property
     def anchor(self) -> str:
@@ -104,7 +107,10 @@ def _body_excerpt(mapped, first_index: dict, start: int, end: int):
 
 
 def shown_findings(findings, *, title: str, body: str) -> list[ShownFinding]:
-    """The report's findings (offsets into the stored title / body HTML) with excerpts."""
+    """The report's findings (offsets into the stored title / body HTML) with excerpts.
+
+    Load the dismissing people with the findings (`dismissed_by`), or each costs a query.
+    """
     kinds = dict(FindingKind.choices)
     mapped = html_to_text(body or "") if any(f.field == "body" for f in findings) else None
     first_index: dict = {}
@@ -121,11 +127,13 @@ def shown_findings(findings, *, title: str, body: str) -> list[ShownFinding]:
             before, match, after = _body_excerpt(mapped, first_index, finding.start, finding.end)
         else:  # an attachment: the extracted text is not kept, only the match
             before, match, after = "", "", ""
+        dismisser = finding.dismissed_by if finding.dismissed_by_id else None
         shown.append(ShownFinding(
             pk=finding.pk, kind=str(kinds.get(finding.kind, finding.kind)),
             place=_place(finding.field), before=before, match=match or finding.text,
             after=after, masked=finding.masked, blocks=finding.is_open_blocker,
             dismissed=finding.dismissed_at is not None, justification=finding.justification,
+            dismissed_by=str(dismisser) if dismisser else "", dismissed_at=finding.dismissed_at,
             # a word list's name is the agency's own words; other details are technical
             detail=finding.detail if finding.kind == FindingKind.SENSITIVE_WORD else ""))
     return shown

@@ -1,4 +1,4 @@
-"""The reviewers' forms: the queue's filters and the three decisions.
+"""The reviewers' forms: the queue's filters, the three decisions and dismissing a finding.
 
 They only parse input; workflow.services decides whether the decision may happen.
 """
@@ -59,6 +59,19 @@ class WithholdForm(forms.Form):
                               error_messages={"required": _("请选择不予公开的法定依据。")})
     comment = forms.CharField(label=_("不予公开的理由"), widget=forms.Textarea(attrs={"rows": 3}),
                               error_messages={"required": _("请说明不予公开的理由。")})
+
+
+class DismissFindingForm(forms.Form):
+    """One per open pre-scan finding; scanning.services decides who may dismiss it."""
+
+    justification = forms.CharField(label=_("处理说明"), widget=forms.Textarea(attrs={"rows": 2}),
+                                    error_messages={"required": _("请说明该发现为何无需处理。")})
+
+    def __init__(self, *args, finding_id, **kwargs):
+        super().__init__(*args, auto_id=f"dismiss_{finding_id}_%s", **kwargs)
+        self.finding_id = finding_id
+        # names the field's wrapper (field-<name>-justification) in _review_field.html
+        self.name = f"dismiss-{finding_id}"
 
 
 def add_service_errors(form, error) -> None:

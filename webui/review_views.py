@@ -1,6 +1,7 @@
 """The reviewers' pages: the queue, my claimed tasks, and one task with its decisions.
 
-Thin: lists come from workflow.selectors, every change goes through workflow.services.
+Thin: lists come from workflow.selectors, every change goes through workflow.services
+(decisions) or scanning.services (dismissing a pre-scan finding).
 A decision that lost a race (someone else claimed or finished the task first) says so
 plainly and goes back to the queue; nothing here ever answers 500 to a person's input.
 """
@@ -11,8 +12,10 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,7 +26,7 @@ from viewflow.workflow.status import STATUS
 from audit.selectors import publication_trail
 from config.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
 from publications.selectors import can_see
-from scanning.services import current_report
+from scanning.services import current_report, dismiss_finding
 from workflow import services
 from workflow.flows import ReviewFlow
 from workflow.models import ReviewProcess
@@ -41,6 +44,7 @@ from .review_display import (
 )
 from .review_forms import (
     ApproveForm,
+    DismissFindingForm,
     RejectForm,
     TaskFilterForm,
     WithholdForm,
@@ -134,7 +138,8 @@ def _diff_with_previous_round(review_process, publication):
     return previous, content_diff(submitted, current, previous_round=previous.round)
 
 
-def _task_page(request, task, *, bound=None, status=200):
+def _task_page(request, task, *, bound=None, dismiss=None, status=200):
+    """`bound`: decision forms by name; `dismiss`: a bound DismissFindingForm to show."""
     user = request.user
     review_process = task.process.reviewprocess
     publication = review_process.publication
@@ -151,7 +156,17 @@ def _task_page(request, task, *, bound=None, status=200):
 
     report = current_report(publication)
     findings = list(report.findings.all()) if report is not None else []
+    prefetch_related_objects([f for f in findings if f.dismissed_by_id], "dismissed_by")
     shown = shown_findings(findings, title=publication.title, body=publication.body)
+    # scanning.services lets any confidentiality reviewer who may review the item dismiss;
+    # the page offers it to the one reviewing it now, beside their decisions.
+    can_dismiss = decide and step == SECRECY_REVIEW
+    if can_dismiss:
+        for item in shown:
+            if not item.dismissed:
+                item.dismiss_form = (dismiss if dismiss is not None
+                                     and dismiss.finding_id == item.pk
+                                     else DismissFindingForm(finding_id=item.pk))
     body = body_with_marks(publication.body, findings, shown)
     events = (publication_trail(publication=publication)
               .filter(action__in=TRAIL_ACTIONS).select_related("actor"))
@@ -162,7 +177,7 @@ def _task_page(request, task, *, bound=None, status=200):
         "claimed_by_other": task.status == STATUS.ASSIGNED and not claimed_by_me,
         "refused": refused, "can_claim": may_act and task.status == STATUS.NEW,
         "can_unclaim": claimed_by_me and is_open, "can_decide": decide,
-        "can_withhold": decide and step == SECRECY_REVIEW,
+        "can_withhold": decide and step == SECRECY_REVIEW, "can_dismiss": can_dismiss,
         "forms": forms, "body": body, "report": report, "findings": shown,
         "open_blockers": sum(item.blocks for item in shown),
         "blocks_approval": step == SECRECY_REVIEW,
@@ -261,3 +276,26 @@ def _decide(request, task_id, decision, service, done_message):
             messages.success(request, done_message)
             return redirect("webui:review:inbox")
     return _task_page(request, task, bound={decision: form}, status=422)
+
+
+@require_POST
+@login_required
+def dismiss(request, task_id, finding_id):
+    """The confidentiality reviewer clears one finding of the task's item, saying why."""
+    task = _task_or_404(request.user, task_id)
+    form = DismissFindingForm(request.POST, finding_id=finding_id)
+    if form.is_valid():
+        try:
+            dismiss_finding(user=request.user,
+                            publication_id=task.process.reviewprocess.publication_id,
+                            finding_id=finding_id, **form.cleaned_data)
+        except InvalidInput as error:
+            add_service_errors(form, error)
+        except NotFound as error:  # a finding of another item, or none at all
+            raise Http404(error.message) from error
+        except (NotPermitted, Conflict) as error:  # not a reviewer; dismissed or edited since
+            return _refused(request, task, error)
+        else:
+            messages.success(request, _("已确认该发现无需处理。"))
+            return redirect(reverse("webui:review:task", args=[task.pk]) + f"#finding-{finding_id}")
+    return _task_page(request, task, dismiss=form, status=422)
