@@ -3,7 +3,6 @@
 They only parse input; workflow.services decides whether the decision may happen.
 """
 
-from urllib.parse import urlencode
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -37,10 +36,6 @@ class TaskFilterForm(forms.Form):
             return {}
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value}
-
-    def querystring(self) -> str:
-        """The valid filters as a query string, for links that must keep them (paging)."""
-        return urlencode(self.filters())
 
 
 class ApproveForm(forms.Form):

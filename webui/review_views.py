@@ -83,11 +83,9 @@ def _task_list(request, *, claimed):
     # Page over the narrow ids, then load one page of rows with their context.
     page = Paginator(tasks.values_list("pk", flat=True), PAGE_SIZE).get_page(
         request.GET.get("page"))
-    query = form.querystring()
     return render(request, "webui/review_list.html", {
         "claimed": claimed, "form": form, "filtered": bool(filters), "page": page,
         "rows": _rows(list(page.object_list), now),
-        "page_query": f"{query}&" if query else "",
     })
 
 
