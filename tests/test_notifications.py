@@ -10,6 +10,7 @@ from celery.exceptions import Retry
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -17,6 +18,7 @@ from django.utils import timezone, translation
 from agencies.models import Role, User
 from config.errors import Conflict
 from notifications import emails
+from notifications.inserts import insert_notices
 from notifications.models import Notification, NotificationSettings
 from notifications.tasks import send_notification_emails
 from publications.models import Publication
@@ -151,6 +153,23 @@ def test_release_tells_the_drafter_once_however_many_channels_publish(
     assert Notification.objects.filter(publication=publication, kind="released").count() == 1
 
 
+def test_the_release_is_mailed_to_the_drafter_once_however_many_channels_publish(
+        org, django_capture_on_commit_callbacks):
+    give_addresses(org, "drafter_office")
+    publication = submitted_item(org, channels=["website", "jiaozuo_daily"])
+    approve_through(org, publication, "head_office", "secrecy")
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_through(org, publication, "leader")  # the site channel publishes after commit
+    manual = Release.objects.get(publication=publication, channel__code="jiaozuo_daily")
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_release(user=org["publisher"], release_id=manual.pk,
+                        published_on=timezone.localdate(), reference="第3版")
+    assert sorted(message.subject for message in mail.outbox) == [
+        f"【政务公开】您的信息已发布：{publication.title}",
+        f"【政务公开】您的信息已通过审核：{publication.title}",
+    ]
+
+
 def test_nobody_is_notified_of_their_own_action(org):
     # one person heads the office and is a secrecy reviewer: told of the head step, then,
     # having acted in the round, not offered the secrecy step of the same round
@@ -238,6 +257,69 @@ def test_task_email_links_to_the_reviewers_task_page(org, django_capture_on_comm
     task = task_for(org["head_office"], publication)
     assert message.subject.startswith("【政务公开】待您科室审核：")
     assert f"https://gk.example.gov.cn/app/review/tasks/{task.pk}/" in message.body
+
+
+def test_a_notice_that_stored_its_link_still_opens_and_mails_it(client, org):
+    # task notices written before task ids were kept (migration 0002) hold the page's path
+    give_addresses(org, "head_office")
+    publication = create_item(org)
+    stored = Notification.objects.create(
+        recipient=org["head_office"], agency=org.agency, kind="task_queued",
+        publication=publication, step="section_head_review", title=publication.title,
+        link="/app/review/tasks/7/")
+    client.force_login(org["head_office"])
+    response = client.get(f"/app/notifications/{stored.pk}/open/")
+    assert response.status_code == 302 and response["Location"] == "/app/review/tasks/7/"
+    assert emails.send_emails([stored.pk]) == []
+    [message] = mail.outbox
+    assert "https://gk.example.gov.cn/app/review/tasks/7/" in message.body
+
+
+@pytest.fixture
+def without_insert_returning(monkeypatch):
+    """A database that cannot return the rows an insert wrote (SQLite before 3.35)."""
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+
+
+def test_without_insert_returning_exactly_the_new_notices_are_mailed(
+        org, without_insert_returning, django_capture_on_commit_callbacks):
+    def reject():
+        review.reject_task(user=org["head_office"],
+                           task_id=task_for(org["head_office"], publication).pk, comment="改")
+
+    # round 1: the same notices, told to people who had no address yet, so never mailed
+    publication = submitted_item(org)
+    reject()
+    give_addresses(org, "head_office", "head_office_2", "drafter_office")
+    with django_capture_on_commit_callbacks(execute=True):
+        review.submit_publication(user=org["drafter_office"], publication_id=publication.pk)
+    assert mailed_to() == ["head_office@example.gov.cn", "head_office_2@example.gov.cn"]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        reject()
+    assert mailed_to() == ["drafter_office@example.gov.cn"]
+    assert Notification.objects.filter(emailed_at__isnull=False).count() == 3  # none of round 1
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["returning", "no-returning"])
+def test_a_second_released_notice_inserts_nothing_and_returns_no_id(org, monkeypatch,
+                                                                    returning):
+    if not returning:
+        monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert",
+                            False)
+    publication = create_item(org)
+
+    def released():
+        return insert_notices(User.objects.filter(pk=org["drafter_office"].pk),
+                              ignore_conflicts=True, recipient_id=F("pk"),
+                              agency_id=org.agency.pk, kind="released",
+                              publication_id=publication.pk, title=publication.title,
+                              step="", message="", link=f"/app/items/{publication.pk}/")
+
+    [first] = released()
+    assert released() == []
+    assert list(Notification.objects.filter(kind="released").values_list("pk", flat=True)) == [
+        first]
 
 
 def test_sending_twice_sends_once(org):
