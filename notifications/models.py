@@ -50,6 +50,9 @@ class Notification(models.Model):
                          name="notification_unread"),
             models.Index(fields=["recipient", "-created_at", "-id"],
                          name="notification_list"),
+            # the sweeper of lost e-mails, every few minutes: unsent notices by age only
+            models.Index(fields=["created_at"], condition=models.Q(emailed_at__isnull=True),
+                         name="notification_unemailed"),
         ]
         constraints = [
             # a drafter hears once that their item is out, however many channels carry it

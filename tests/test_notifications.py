@@ -4,6 +4,7 @@ import datetime as dt
 import re
 import smtplib
 import time
+from unittest import mock
 
 import pytest
 from celery.exceptions import Retry
@@ -14,13 +15,14 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
+from kombu.exceptions import OperationalError
 
 from agencies.models import Role, User
 from config.errors import Conflict
-from notifications import emails
+from notifications import emails, selectors
 from notifications.inserts import insert_notices
 from notifications.models import Notification, NotificationSettings
-from notifications.tasks import send_notification_emails
+from notifications.tasks import send_notification_emails, sweep_unsent_emails
 from publications.models import Publication
 from releases.models import Release
 from releases.services import confirm_release
@@ -526,3 +528,103 @@ def test_what_reviewers_write_into_the_trail_does_not_depend_on_their_language(o
     with translation.override("en"), pytest.raises(Conflict):
         review.approve_task(user=org["secrecy"], task_id=task_for(org["secrecy"], publication).pk)
     assert "本轮审核作废" in notice_for(org["drafter_office"], publication, "returned").message
+
+
+# --- e-mails lost after commit: the sweeper -------------------------------------------------
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+def unsent_notice(org, publication, username, *, age) -> Notification:
+    """A notice whose after-commit e-mail task never ran, written `age` ago."""
+    notice = Notification.objects.create(
+        recipient=org[username], agency=org.agency, kind="returned", publication=publication,
+        title=publication.title, link=f"/app/items/{publication.pk}/")
+    Notification.objects.filter(pk=notice.pk).update(created_at=timezone.now() - age)
+    return notice
+
+
+def test_an_email_lost_with_the_broker_down_is_sent_by_the_sweeper_once(
+        org, django_capture_on_commit_callbacks):
+    give_addresses(org, "head_office", "head_office_2")  # drafting_head has none
+    publication = create_item(org)
+    down = OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+    with mock.patch.object(send_notification_emails, "delay", side_effect=down), \
+            django_capture_on_commit_callbacks(execute=True):
+        review.submit_publication(user=org["drafter_office"], publication_id=publication.pk)
+    assert mail.outbox == []  # the submission succeeded; its e-mails were lost
+    notices = Notification.objects.filter(publication=publication)
+    assert notices.count() == 3 and not notices.filter(emailed_at__isnull=False).exists()
+    notices.update(created_at=F("created_at") - 11 * MINUTE)  # past the grace period
+
+    assert sweep_unsent_emails() == 2
+    assert mailed_to() == ["head_office@example.gov.cn", "head_office_2@example.gov.cn"]
+    assert sweep_unsent_emails() == 0  # the next run finds nothing left to send
+    assert len(mail.outbox) == 2
+
+
+def test_the_sweeper_leaves_a_fresh_notice_to_the_after_commit_task(org):
+    give_addresses(org, "drafter_office")
+    notice = unsent_notice(org, create_item(org), "drafter_office", age=9 * MINUTE)
+    assert sweep_unsent_emails() == 0
+    assert mail.outbox == [] and Notification.objects.get(pk=notice.pk).emailed_at is None
+
+
+def test_the_sweeper_does_not_mail_notices_older_than_the_cut_off(org):
+    give_addresses(org, "drafter_office")
+    publication = create_item(org)
+    unsent_notice(org, publication, "drafter_office", age=dt.timedelta(days=2) + MINUTE)
+    recent = unsent_notice(org, publication, "drafter_office", age=dt.timedelta(days=2) - MINUTE)
+    assert sweep_unsent_emails() == 1
+    assert Notification.objects.filter(emailed_at__isnull=False).get().pk == recent.pk
+    assert mailed_to() == ["drafter_office@example.gov.cn"]
+
+
+def test_the_sweeper_skips_people_who_turned_email_off_have_no_address_or_left(org):
+    give_addresses(org, "head_office", "head_office_2", "secrecy")
+    NotificationSettings.objects.create(user=org["head_office"], email_enabled=False)
+    User.objects.filter(pk=org["secrecy"].pk).update(is_active=False)
+    publication = create_item(org)
+    for username in ("head_office", "drafting_head", "secrecy", "head_office_2"):
+        unsent_notice(org, publication, username, age=30 * MINUTE)
+    assert sweep_unsent_emails() == 1
+    assert mailed_to() == ["head_office_2@example.gov.cn"]
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 3  # still in the bell
+
+
+def test_finding_lost_emails_is_one_query_that_notices_nobody_will_get_cannot_fill(
+        org, django_assert_num_queries):
+    give_addresses(org, "head_office", "head_office_2")
+    NotificationSettings.objects.create(user=org["head_office"], email_enabled=False)
+    publication = create_item(org)
+    for username in ("head_office", "drafting_head") * 3:  # older, and never to be mailed
+        unsent_notice(org, publication, username, age=40 * MINUTE)
+    due = [unsent_notice(org, publication, "head_office_2", age=age * MINUTE).pk
+           for age in (30, 20, 15)]
+    with django_assert_num_queries(1):
+        assert selectors.lost_emails(now=timezone.now(), limit=2) == due[:2]
+
+
+def test_a_swept_email_that_fails_waits_for_the_next_sweep(org, settings):
+    from config.celery import app
+
+    give_addresses(org, "drafter_office")
+    notice = unsent_notice(org, create_item(org), "drafter_office", age=30 * MINUTE)
+    settings.EMAIL_BACKEND = "tests.test_notifications.DownMailServer"
+    app.conf.task_always_eager = False  # as on a worker: no retry chain from a sweep
+    send_notification_emails([notice.pk], retry=False)
+    app.conf.task_always_eager = True
+    assert Notification.objects.get(pk=notice.pk).emailed_at is None
+    settings.EMAIL_BACKEND = LOCMEM  # the server is back
+    assert sweep_unsent_emails() == 1
+    assert mailed_to() == ["drafter_office@example.gov.cn"]
+
+
+def test_beat_runs_the_sweeper_every_five_minutes():
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["sweep-unsent-notification-emails"]
+    assert entry["task"] == sweep_unsent_emails.name
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] == 300
+    assert "sweep-release-outbox" in app.conf.beat_schedule

@@ -202,6 +202,7 @@ CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULE = {
     "sweep-release-outbox": {"task": "releases.tasks.sweep_outbox", "schedule": 60.0},
+    # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 
 # Release delivery (releases.delivery)
@@ -252,3 +253,15 @@ NOTIFICATION_EMAIL_RETRY_BASE_SECONDS = float(
     os.environ.get("NOTIFICATION_EMAIL_RETRY_BASE_SECONDS", "30"))
 NOTIFICATION_EMAIL_RETRY_MAX_SECONDS = float(
     os.environ.get("NOTIFICATION_EMAIL_RETRY_MAX_SECONDS", "3600"))
+# The sweeper of e-mails whose after-commit task was lost (the broker was down then): every
+# NOTIFICATION_EMAIL_SWEEP_SECONDS it mails the notices unsent after the grace period (in
+# which the after-commit task sends them) and younger than the maximum age (so that turning
+# e-mail on later does not flood a person with old notices).
+NOTIFICATION_EMAIL_SWEEP_SECONDS = float(os.environ.get("NOTIFICATION_EMAIL_SWEEP_SECONDS", "300"))
+NOTIFICATION_EMAIL_GRACE_SECONDS = int(os.environ.get("NOTIFICATION_EMAIL_GRACE_SECONDS", "600"))
+NOTIFICATION_EMAIL_MAX_AGE_SECONDS = int(
+    os.environ.get("NOTIFICATION_EMAIL_MAX_AGE_SECONDS", "172800"))
+CELERY_BEAT_SCHEDULE["sweep-unsent-notification-emails"] = {
+    "task": "notifications.tasks.sweep_unsent_emails",
+    "schedule": NOTIFICATION_EMAIL_SWEEP_SECONDS,
+}

@@ -28,21 +28,28 @@ def scene():
 
 
 def pages_of(org, approved, returned):
+    """(screenshot name, path) per person: every page of their work, and some bad input."""
     task = task_for(org["head_office"], returned)
     return {
         "drafter_office": [
-            "/app/items/", "/app/items/new/", f"/app/items/{approved.pk}/",
-            f"/app/items/{returned.pk}/", "/app/notifications/",
-            "/app/notifications/settings/", "/disclosure/dashboard/", "/app/audit/",
-            "/app/items/999999/"],
+            ("items", "/app/items/"), ("item-new", "/app/items/new/"),
+            ("item-approved", f"/app/items/{approved.pk}/"),
+            ("item-in-review", f"/app/items/{returned.pk}/"),
+            ("notifications", "/app/notifications/"),
+            ("notification-settings", "/app/notifications/settings/"),
+            ("dashboard", "/disclosure/dashboard/"), ("forbidden", "/app/audit/"),
+            ("not-found", "/app/items/999999/")],
         "head_office": [
-            "/app/review/", "/app/review/mine/", f"/app/review/tasks/{task.pk}/",
-            "/app/review/?step=nonsense&page=x", "/app/notifications/"],
+            ("queue", "/app/review/"), ("inbox", "/app/review/mine/"),
+            ("task-with-diff", f"/app/review/tasks/{task.pk}/"),
+            ("queue-bad-filter", "/app/review/?step=nonsense&page=x"),
+            ("notifications", "/app/notifications/")],
         "auditor": [
-            "/app/audit/", f"/app/audit/items/{approved.pk}/",
-            f"/app/audit/items/{returned.pk}/rounds/1/", "/app/audit/verify/",
-            "/app/audit/?date_from=yesterday"],
-        "no_roles": ["/app/"],
+            ("trail", "/app/audit/"), ("timeline", f"/app/audit/items/{approved.pk}/"),
+            ("round", f"/app/audit/items/{returned.pk}/rounds/1/"),
+            ("verify", "/app/audit/verify/"),
+            ("trail-bad-date", "/app/audit/?date_from=yesterday")],
+        "no_roles": [("home", "/app/")],
     }
 
 
@@ -57,13 +64,12 @@ def test_no_page_of_the_chinese_ui_shows_untranslated_english(page, shot, scene)
     found = {}
     for username, paths in pages_of(org, approved, returned).items():
         log_in(page, User.objects.get(username=username))
-        for path in paths:
+        for name, path in paths:
             page.goto(f"{page.base}{path}")
             words = english_words(page.content(), usernames)
             if words:
                 found[f"{username} {path}"] = words
-            name = path.strip("/").replace("/", "-").replace("?", "-") or "home"
-            shot(page, f"zh-{username}-{name}"[:80])
+            shot(page, f"zh-{username}-{name}")
         if username == "auditor":  # the result of a verification, too
             page.goto(f"{page.base}/app/audit/verify/")
             page.get_by_role("button", name="开始校验").click()
