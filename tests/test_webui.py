@@ -210,8 +210,7 @@ def _file(name, content=b"%PDF-1.4 test"):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
-def test_files_chosen_on_the_create_form_become_attachments(client, org, tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
+def test_files_chosen_on_the_create_form_become_attachments(client, org):
     login(client, org["drafter_office"])
     data = form_data()
     data["attachments"] = [_file("批复.pdf"), _file("附表.pdf", b"%PDF-1.4 other")]
@@ -228,8 +227,7 @@ def test_files_chosen_on_the_create_form_become_attachments(client, org, tmp_pat
 
 
 def test_a_file_of_a_forbidden_type_is_refused_next_to_the_field_and_nothing_is_saved(
-        client, org, tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
+        client, org):
     login(client, org["drafter_office"])
     data = form_data()
     data["attachments"] = [_file("病毒.exe")]
@@ -239,13 +237,17 @@ def test_a_file_of_a_forbidden_type_is_refused_next_to_the_field_and_nothing_is_
     assert not Publication.objects.exists()
 
 
-def test_the_drafter_removes_an_attachment_from_the_edit_page(client, org, tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
-    login(client, org["drafter_office"])
+def _item_with_a_file(client, drafter, name="批复.pdf"):
+    """The drafter creates an item with one file chosen on the form."""
+    login(client, drafter)
     data = form_data()
-    data["attachments"] = [_file("批复.pdf")]
+    data["attachments"] = [_file(name)]
     client.post("/app/items/new/", data)
-    publication = Publication.objects.get()
+    return Publication.objects.get()
+
+
+def test_the_drafter_removes_an_attachment_from_the_edit_page(client, org):
+    publication = _item_with_a_file(client, org["drafter_office"])
     attachment = publication.attachments.get()
     assert "批复.pdf" in client.get(f"/app/items/{publication.pk}/edit/").content.decode()
     before = publication.fingerprint
@@ -255,14 +257,8 @@ def test_the_drafter_removes_an_attachment_from_the_edit_page(client, org, tmp_p
     assert not publication.attachments.exists() and publication.fingerprint != before
 
 
-def test_attachments_of_items_one_cannot_see_are_not_found(client, org, other_org, tmp_path,
-                                                          settings):
-    settings.MEDIA_ROOT = tmp_path
-    login(client, other_org["drafter_office"])
-    data = form_data()
-    data["attachments"] = [_file("批复.pdf")]
-    client.post("/app/items/new/", data)
-    publication = Publication.objects.get()
+def test_attachments_of_items_one_cannot_see_are_not_found(client, org, other_org):
+    publication = _item_with_a_file(client, other_org["drafter_office"])
     attachment = publication.attachments.get()
     login(client, org["drafter_office"])
     url = f"/app/items/{publication.pk}/attachments/{attachment.pk}/"
@@ -271,14 +267,8 @@ def test_attachments_of_items_one_cannot_see_are_not_found(client, org, other_or
     assert publication.attachments.exists()
 
 
-def test_the_item_page_lists_attachments_and_leads_the_auditor_to_the_timeline(
-        client, org, tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
-    login(client, org["drafter_office"])
-    data = form_data()
-    data["attachments"] = [_file("批复.pdf")]
-    client.post("/app/items/new/", data)
-    publication = Publication.objects.get()
+def test_the_item_page_lists_attachments_and_leads_the_auditor_to_the_timeline(client, org):
+    publication = _item_with_a_file(client, org["drafter_office"])
     html = client.get(f"/app/items/{publication.pk}/").content.decode()
     assert "批复.pdf" in html and f"/app/audit/items/{publication.pk}/" not in html
     login(client, org["auditor"])

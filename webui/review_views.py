@@ -201,32 +201,32 @@ def _refused(request, task, error):
     return redirect("webui:review:task", task_id=task.pk)
 
 
-@require_POST
-@login_required
-def claim(request, task_id):
+def _take_or_give_back(request, task_id, service, done, then):
+    """Claim or unclaim; `then(task)` answers after it worked."""
     task = _task_or_404(request.user, task_id)
     try:
-        services.claim_task(user=request.user, task_id=task.pk)
+        service(user=request.user, task_id=task.pk)
     except NotPermitted as error:
         return _refused(request, task, error)
     except (Conflict, NotFound, FlowLockFailed):
         return _lost_race(request)
-    messages.success(request, _("已认领，请审核。"))
-    return redirect("webui:review:task", task_id=task.pk)
+    messages.success(request, done)
+    return then(task)
+
+
+@require_POST
+@login_required
+def claim(request, task_id):
+    return _take_or_give_back(request, task_id, services.claim_task, _("已认领，请审核。"),
+                              lambda task: redirect("webui:review:task", task_id=task.pk))
 
 
 @require_POST
 @login_required
 def unclaim(request, task_id):
-    task = _task_or_404(request.user, task_id)
-    try:
-        services.unclaim_task(user=request.user, task_id=task.pk)
-    except NotPermitted as error:
-        return _refused(request, task, error)
-    except (Conflict, NotFound, FlowLockFailed):
-        return _lost_race(request)
-    messages.success(request, _("已放弃认领，该任务回到待认领列表。"))
-    return redirect("webui:review:inbox")
+    return _take_or_give_back(request, task_id, services.unclaim_task,
+                              _("已放弃认领，该任务回到待认领列表。"),
+                              lambda task: redirect("webui:review:inbox"))
 
 
 @require_POST
