@@ -29,13 +29,13 @@ from audit.selectors import (
 )
 from audit.verification import Break, verify_chain
 from publications.models import Publication
-from publications.selectors import visible_publications
 from publications.services import sanitise_html
 from releases.models import Channel
 from scanning.models import FindingKind, Severity
 from workflow.models import WithholdBasis
 
 from .templatetags.webui import action_label, person_label, short_hash, tier_label
+from .views import visible_item_or_404
 
 PAGE_SIZE = 50
 
@@ -49,9 +49,8 @@ def _agency_of(user):
 
 def _item_or_404(user, publication_id):
     """An item of the auditor's own agency (another agency's answers 404, as if absent)."""
-    publication = (visible_publications(user).filter(agency_id=user.agency_id, pk=publication_id)
-                   .select_related("section", "drafter").first())
-    if publication is None:
+    publication = visible_item_or_404(user, publication_id, related=("section", "drafter"))
+    if publication.agency_id != user.agency_id:
         raise Http404
     return publication
 

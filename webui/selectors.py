@@ -1,22 +1,16 @@
 """Reads for the drafter's pages: the item list with the step each item waits in."""
 
 from django.db.models import OuterRef, Q, Subquery
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 from audit.models import AuditAction, AuditEvent
 from publications.selectors import visible_publications
-from workflow.models import RoundOutcome
+from workflow.selectors import open_tasks
 
 
 def my_items(*, user):
     """The person's own items and their section's, newest first, each with `waiting_step`
     (the flow node of the open task of its open round, or None) in one query."""
-    open_task = (Task.objects
-                 .filter(process__reviewprocess__publication=OuterRef("pk"),
-                         process__reviewprocess__outcome=RoundOutcome.OPEN,
-                         status__in=(STATUS.NEW, STATUS.ASSIGNED))
-                 .order_by("-created", "-pk")
+    open_task = (open_tasks(publication=OuterRef("pk")).order_by("-created", "-pk")
                  .values("flow_task")[:1])
     return (visible_publications(user)
             .filter(Q(drafter=user) | Q(section_id=user.section_id))
@@ -27,11 +21,7 @@ def my_items(*, user):
 
 def waiting_step_of(publication):
     """The flow node the item waits in (None when no review round is open)."""
-    return (Task.objects
-            .filter(process__reviewprocess__publication=publication,
-                    process__reviewprocess__outcome=RoundOutcome.OPEN,
-                    status__in=(STATUS.NEW, STATUS.ASSIGNED))
-            .order_by("-created", "-pk")
+    return (open_tasks(publication=publication).order_by("-created", "-pk")
             .values_list("flow_task", flat=True).first())
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from agencies.models import Role
 from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from publications.models import PublicationStatus
-from publications.selectors import visible_publications
+from publications.selectors import visible_publication
 from publications.services import (
     EDITABLE_STATES,
     add_attachment,
@@ -32,16 +32,16 @@ WITHDRAWABLE = (PublicationStatus.DRAFT, PublicationStatus.IN_REVIEW,
                 PublicationStatus.RETURNED)
 
 
-def _visible_or_404(user, pk):
-    publication = (visible_publications(user).select_related("section", "category", "drafter")
-                   .filter(pk=pk).first())
-    if publication is None:
-        raise Http404
-    return publication
+def visible_item_or_404(user, pk, related=("section", "category", "drafter")):
+    """publications.selectors.visible_publication, answering a page's 404."""
+    try:
+        return visible_publication(user, pk, related=related)
+    except NotFound as error:
+        raise Http404 from error
 
 
 def _own_or_403(user, pk):
-    publication = _visible_or_404(user, pk)
+    publication = visible_item_or_404(user, pk)
     if publication.drafter_id != user.pk:
         raise PermissionDenied
     return publication
@@ -121,7 +121,7 @@ def item_edit(request, pk):
 
 @login_required
 def item_detail(request, pk):
-    publication = _visible_or_404(request.user, pk)
+    publication = visible_item_or_404(request.user, pk)
     is_owner = publication.drafter_id == request.user.pk
     status = publication.status
     return render(request, "webui/item_detail.html", {
@@ -186,7 +186,7 @@ def attachment_remove(request, pk, attachment_id):
 @login_required
 def attachment_download(request, pk, attachment_id):
     """The file as uploaded, to anyone who may see the item (reviewers and auditors too)."""
-    publication = _visible_or_404(request.user, pk)
+    publication = visible_item_or_404(request.user, pk)
     attachment = publication.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404

@@ -122,9 +122,13 @@ def people_who_may_act(*, publication, step):
     return people
 
 
+def open_tasks(*, publication):
+    """The unfinished tasks of the item's open round (`publication` may be an OuterRef)."""
+    return Task.objects.filter(process__reviewprocess__publication=publication,
+                               process__reviewprocess__outcome=RoundOutcome.OPEN,
+                               status__in=(STATUS.NEW, STATUS.ASSIGNED))
+
+
 def open_task_of(*, publication, step):
     """The item's open task at `step`, if its round waits there (at most one row)."""
-    return Task.objects.filter(process__reviewprocess__publication_id=publication.pk,
-                               process__reviewprocess__outcome=RoundOutcome.OPEN,
-                               flow_task=getattr(ReviewFlow, step),
-                               status__in=(STATUS.NEW, STATUS.ASSIGNED))
+    return open_tasks(publication=publication).filter(flow_task=getattr(ReviewFlow, step))
