@@ -4,19 +4,14 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from workflow.flows import step_title
+
 from .models import NotificationKind as K
-
-
-def step_title(step: str) -> str:
-    from workflow.flows import ReviewFlow
-
-    node = getattr(ReviewFlow, step, None)
-    return str(getattr(node, "task_title", "") or step)
 
 
 def headline(notice) -> str:
     if notice.kind == K.TASK_QUEUED:
-        return _("待您%(step)s") % {"step": step_title(notice.step)}
+        return _("待您%(step)s") % {"step": step_title(notice.step, default=notice.step)}
     return {
         K.RETURNED: _("您的信息被退回修改"),
         K.APPROVED: _("您的信息已通过审核"),
@@ -34,7 +29,7 @@ def message_label(notice) -> str:
 
 
 def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+    return settings.SITE_URL + path  # the setting has no trailing slash
 
 
 def email_of(notice) -> tuple[str, str]:

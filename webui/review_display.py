@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 from audit.models import AuditAction
 from scanning.models import FindingKind
 from scanning.text import html_to_text
-from workflow.flows import ReviewFlow
+from workflow.flows import step_title
 from workflow.models import WithholdBasis
-from workflow.permissions import REVIEW_STEPS
 
 EXCERPT_CHARS = 30
 # Above this many characters a changed block is shown as removed + added, not char by char
@@ -30,12 +29,6 @@ CONTEXT_LINES = 2
 TRAIL_ACTIONS = (AuditAction.SUBMIT, AuditAction.APPROVE, AuditAction.REJECT,
                  AuditAction.WITHHOLD, AuditAction.WITHDRAW, AuditAction.CONTENT_CHANGED,
                  AuditAction.FINDING_DISMISSED)
-
-
-def step_title(step_name: str) -> str:
-    if step_name in REVIEW_STEPS:
-        return str(getattr(ReviewFlow, step_name).task_title)
-    return ""
 
 
 def waiting_text(since, now) -> str:

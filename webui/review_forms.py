@@ -8,11 +8,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Section
+from workflow.flows import ReviewFlow
 from workflow.models import WithholdBasis
-from workflow.permissions import LEADERSHIP_REVIEW, SECRECY_REVIEW, SECTION_HEAD_REVIEW
+from workflow.permissions import REVIEW_STEPS
 
-STEP_CHOICES = [(SECTION_HEAD_REVIEW, _("科室审核")), (SECRECY_REVIEW, _("保密审查")),
-                (LEADERSHIP_REVIEW, _("领导审签"))]
+# the flow's own (lazy) titles, so the filter says what the queue and the task page say
+STEP_CHOICES = [(step, getattr(ReviewFlow, step).task_title) for step in REVIEW_STEPS]
 WAITED_CHOICES = [("1", _("超过 1 天")), ("3", _("超过 3 天")), ("7", _("超过 7 天"))]
 
 

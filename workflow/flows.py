@@ -15,7 +15,7 @@ from viewflow.workflow.lock import select_for_update_lock
 from viewflow.workflow.nodes.view import ViewActivation
 
 from .models import ReviewProcess
-from .permissions import STEP_PERMISSION
+from .permissions import REVIEW_STEPS, STEP_PERMISSION
 
 
 class ReviewActivation(ViewActivation):
@@ -76,3 +76,10 @@ class ReviewFlow(flow.Flow):
         activation.process.round = publication.round
         activation.process.fingerprint = fingerprint
         return activation.process
+
+
+def step_title(step: str, default: str = "") -> str:
+    """A review step's title by its name (科室审核, 保密审查, 领导审签), else `default`."""
+    if step in REVIEW_STEPS:
+        return str(getattr(ReviewFlow, step).task_title)
+    return default

@@ -58,12 +58,9 @@ def action_label(action) -> str:
 @register.filter
 def tier_label(tier) -> str:
     """The review step an event belongs to (科室审核, 保密审查, 领导审签), from the flow."""
-    from workflow.flows import ReviewFlow
-    from workflow.permissions import LEADERSHIP_REVIEW, SECRECY_REVIEW, SECTION_HEAD_REVIEW
+    from workflow.flows import step_title
 
-    if tier in (SECTION_HEAD_REVIEW, SECRECY_REVIEW, LEADERSHIP_REVIEW):
-        return str(getattr(ReviewFlow, tier).task_title)
-    return tier or ""
+    return step_title(tier, default=tier or "")
 
 
 @register.filter
