@@ -1,6 +1,6 @@
 """Where a notice sends its reader: the page to act on."""
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 
 def item_link(publication_id: int) -> str:
@@ -8,11 +8,8 @@ def item_link(publication_id: int) -> str:
 
 
 def task_link(task_id: int) -> str:
-    """The reviewer's page of a task (the review application's, once it is mounted)."""
-    try:
-        return reverse("webui:review:task", kwargs={"task_id": task_id})
-    except NoReverseMatch:
-        return f"/app/review/tasks/{task_id}/"
+    """The reviewer's page of a task."""
+    return reverse("webui:review:task", kwargs={"task_id": task_id})
 
 
 def path_of(notice) -> str:

@@ -9,7 +9,6 @@ plainly and goes back to the queue; nothing here ever answers 500 to a person's 
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
@@ -23,12 +22,12 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from audit.selectors import publication_trail
+from audit.selectors import item_timeline
 from config.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
 from publications.selectors import can_see
 from scanning.services import current_report, dismiss_finding
 from workflow import services
-from workflow.flows import ReviewFlow
+from workflow.flows import ReviewFlow, step_title
 from workflow.models import ReviewProcess
 from workflow.permissions import REVIEW_STEPS, SECRECY_REVIEW, refusal
 from workflow.selectors import actionable_tasks, tasks_in_order, with_review_context
@@ -38,7 +37,6 @@ from .review_display import (
     body_with_marks,
     content_diff,
     shown_findings,
-    step_title,
     trail_by_round,
     waiting_text,
 )
@@ -91,8 +89,6 @@ def _task_list(request, *, claimed):
 
 def _rows(task_ids, now) -> list[dict]:
     tasks = tasks_in_order(task_ids)
-    drafters = get_user_model().objects.in_bulk(
-        {task.process.reviewprocess.drafter_id for task in tasks})
     rows = []
     for task in tasks:
         review_process = task.process.reviewprocess
@@ -100,7 +96,7 @@ def _rows(task_ids, now) -> list[dict]:
         rows.append({
             "task_id": task.pk, "title": publication.title,
             "section": publication.section.name, "step": step_title(task.flow_task.name),
-            "drafter": drafters.get(review_process.drafter_id), "round": review_process.round,
+            "drafter": review_process.drafter, "round": review_process.round,
             "waiting": waiting_text(task.created, now), "since": task.created,
         })
     return rows
@@ -147,9 +143,8 @@ def _task_page(request, task, *, bound=None, dismiss=None, status=200):
     may_act = is_open and refused is None
     claimed_by_me = task.status == STATUS.ASSIGNED and task.owner_id == user.pk
     decide = may_act and claimed_by_me
-    forms = {"approve": ApproveForm(auto_id="approve_%s"),
-             "reject": RejectForm(auto_id="reject_%s"),
-             "withhold": WithholdForm(auto_id="withhold_%s")}
+    forms = {name: form_class(auto_id=f"{name}_%s")
+             for name, form_class in DECISION_FORMS.items()}
     forms.update(bound or {})
 
     report = current_report(publication)
@@ -166,8 +161,7 @@ def _task_page(request, task, *, bound=None, dismiss=None, status=200):
                                      and dismiss.finding_id == item.pk
                                      else DismissFindingForm(finding_id=item.pk))
     body = body_with_marks(publication.body, findings, shown)
-    events = (publication_trail(publication=publication)
-              .filter(action__in=TRAIL_ACTIONS).select_related("actor"))
+    events = item_timeline(publication=publication).filter(action__in=TRAIL_ACTIONS)
     previous, diff = _diff_with_previous_round(review_process, publication)
     return render(request, "webui/review_task.html", {
         "task": task, "review_process": review_process, "publication": publication,

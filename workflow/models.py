@@ -4,6 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
+from viewflow.workflow.status import STATUS
+
+# a task still waiting for someone: in the queue, or claimed and not decided
+OPEN_TASK_STATES = (STATUS.NEW, STATUS.ASSIGNED)
 
 
 class RoundOutcome(models.TextChoices):

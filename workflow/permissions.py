@@ -70,16 +70,20 @@ def acted_this_round(user, process_id, *, exclude_task_id=None) -> bool:
 REVIEWER_ROLES = (Role.SECTION_HEAD, Role.SECRECY_REVIEWER, Role.LEADER)
 
 
+def holds_several_reviewer_roles(user) -> bool:
+    """With one reviewer role a person reviews one step of a round, which has one live task,
+    so having acted in the round means having acted on that very task. Only people holding
+    several reviewer roles could act twice: only for them is the round worth checking."""
+    return sum(user.has_role(role) for role in REVIEWER_ROLES) > 1
+
+
 def refusal(user, step: str, review_process, *, task_id=None) -> str | None:
     """Why `user` may not act on `step` of this round (None: they may)."""
     reason = step_refusal(user, step, review_process.publication)
     if reason:
         return reason
-    # With one reviewer role a person reviews one step of a round, which has one live task:
-    # having acted in this round would mean having acted on this very task. Only people
-    # holding several reviewer roles could act twice, so only they need the query.
-    several_roles = sum(user.has_role(role) for role in REVIEWER_ROLES) > 1
-    if several_roles and acted_this_round(user, review_process.pk, exclude_task_id=task_id):
+    if holds_several_reviewer_roles(user) and acted_this_round(user, review_process.pk,
+                                                           exclude_task_id=task_id):
         return _("同一人在同一轮审核中只能审核一次。")
     return None
 

@@ -12,14 +12,14 @@ from viewflow.workflow.status import STATUS
 from agencies.models import Role, User
 
 from .flows import ReviewFlow
-from .models import ReviewProcess, RoundOutcome
+from .models import OPEN_TASK_STATES, ReviewProcess, RoundOutcome
 from .permissions import (
     LEADERSHIP_REVIEW,
-    REVIEWER_ROLES,
     SECRECY_REVIEW,
     SECTION_HEAD_REVIEW,
     STEP_ROLE,
     STEP_SECTION_TIE,
+    holds_several_reviewer_roles,
 )
 
 
@@ -67,13 +67,11 @@ def actionable_tasks(*, user, step=None, section=None):
         return Task.objects.none()
     qs = (Task.objects
           # the IN lets PostgreSQL use the partial index on open tasks
-          .filter(status__in=(STATUS.NEW, STATUS.ASSIGNED))
+          .filter(status__in=OPEN_TASK_STATES)
           .filter(Q(status=STATUS.NEW) | Q(owner_id=user.pk))
           .filter(allowed)
           .order_by("created", "pk"))
-    if sum(user.has_role(role) for role in REVIEWER_ROLES) > 1:
-        # Someone with one reviewer role reviews one step of a round, so can only have
-        # acted in the round through that very task; with several roles, hide later steps.
+    if holds_several_reviewer_roles(user):  # hide the later steps of rounds they acted in
         acted = Task.objects.filter(process_id=OuterRef("process_id"), owner_id=user.pk,
                                     status=STATUS.DONE)
         qs = qs.exclude(Exists(acted))
@@ -83,7 +81,8 @@ def actionable_tasks(*, user, step=None, section=None):
 
 
 def with_review_context(tasks):
-    return tasks.select_related("process__reviewprocess__publication__section", "owner")
+    return tasks.select_related("process__reviewprocess__publication__section",
+                                "process__reviewprocess__drafter", "owner")
 
 
 def tasks_in_order(task_ids):
@@ -126,7 +125,7 @@ def open_tasks(*, publication):
     """The unfinished tasks of the item's open round (`publication` may be an OuterRef)."""
     return Task.objects.filter(process__reviewprocess__publication=publication,
                                process__reviewprocess__outcome=RoundOutcome.OPEN,
-                               status__in=(STATUS.NEW, STATUS.ASSIGNED))
+                               status__in=OPEN_TASK_STATES)
 
 
 def open_task_of(*, publication, step):

@@ -33,7 +33,7 @@ from scanning.tasks import scan_on_entering_secrecy_review
 
 from .flows import ReviewFlow
 from .lifecycle import PublicationLifecycle
-from .models import ReviewProcess, RoundOutcome, WithholdBasis
+from .models import OPEN_TASK_STATES, ReviewProcess, RoundOutcome, WithholdBasis
 from .permissions import (
     LEADERSHIP_REVIEW,
     SECRECY_REVIEW,
@@ -41,8 +41,6 @@ from .permissions import (
     refusal,
     step_refusal,
 )
-
-OPEN_TASK_STATES = (STATUS.NEW, STATUS.ASSIGNED)
 
 
 class Decision:
