@@ -6,7 +6,6 @@ what went out already. An SMTP failure leaves the notice unsent for the task's r
 """
 
 import logging
-import random
 import smtplib
 
 from django.conf import settings
@@ -14,7 +13,10 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from config.backoff import jittered_backoff
+
 from .models import Notification
+from .selectors import unsent_emails
 from .texts import email_of
 
 log = logging.getLogger(__name__)
@@ -24,20 +26,13 @@ SEND_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def backoff_seconds(retry: int) -> float:
-    """Exponential backoff with full jitter, capped."""
-    base = getattr(settings, "NOTIFICATION_EMAIL_RETRY_BASE_SECONDS", 30)
-    cap = getattr(settings, "NOTIFICATION_EMAIL_RETRY_MAX_SECONDS", 3600)
-    return random.uniform(base / 2, min(cap, base * 2 ** max(retry - 1, 0)))
+    return jittered_backoff(retry, base=settings.NOTIFICATION_EMAIL_RETRY_BASE_SECONDS,
+                            cap=settings.NOTIFICATION_EMAIL_RETRY_MAX_SECONDS)
 
 
 def due_for_email(notification_ids):
     """Those of the notices whose recipient has an address and wants e-mail, not sent yet."""
-    return (Notification.objects
-            .filter(pk__in=notification_ids, emailed_at__isnull=True,
-                    recipient__is_active=True)
-            .exclude(recipient__email="")
-            .exclude(recipient__notification_settings__email_enabled=False)
-            .order_by("pk"))
+    return unsent_emails().filter(pk__in=notification_ids).order_by("pk")
 
 
 def send_emails(notification_ids) -> list[int]:

@@ -25,26 +25,29 @@ def email_enabled(*, user) -> bool:
     return preference.email_enabled if preference is not None else True
 
 
+def unsent_emails():
+    """Notices not mailed yet whose recipient is active, has an address and wants e-mail."""
+    return (Notification.objects
+            .filter(emailed_at__isnull=True, recipient__is_active=True)
+            .exclude(recipient__email="")
+            .exclude(recipient__notification_settings__email_enabled=False))
+
+
 def lost_emails(*, now, limit: int) -> list[int]:
     """Notices due for e-mail whose after-commit task never ran (the broker was down then),
     oldest first; one query, on the partial index `notification_unemailed`.
 
     Only those older than the grace period, in which the after-commit task sends them, and
     younger than the cut-off, so that a person who adds an address or turns e-mail back on
-    is not flooded with old notices. The recipient conditions are those of
-    `emails.due_for_email` (which sending applies again), here so that notices nobody will
-    get by e-mail never fill the batch.
+    is not flooded with old notices. The recipient conditions (`unsent_emails`) are in the
+    query so that notices nobody will get by e-mail never fill the batch.
     """
     return list(
-        Notification.objects
-        .filter(emailed_at__isnull=True,
-                created_at__lte=now - dt.timedelta(
+        unsent_emails()
+        .filter(created_at__lte=now - dt.timedelta(
                     seconds=settings.NOTIFICATION_EMAIL_GRACE_SECONDS),
                 created_at__gt=now - dt.timedelta(
-                    seconds=settings.NOTIFICATION_EMAIL_MAX_AGE_SECONDS),
-                recipient__is_active=True)
-        .exclude(recipient__email="")
-        .exclude(recipient__notification_settings__email_enabled=False)
+                    seconds=settings.NOTIFICATION_EMAIL_MAX_AGE_SECONDS))
         # by age, as the index is: by id, PostgreSQL would walk the whole primary key
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit])

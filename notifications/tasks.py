@@ -21,7 +21,7 @@ def send_notification_emails(self, notification_ids: list[int], retry: bool = Tr
     failed = emails.send_emails(notification_ids)
     if not failed or not retry:
         return
-    max_retries = getattr(settings, "NOTIFICATION_EMAIL_MAX_RETRIES", 8)
+    max_retries = settings.NOTIFICATION_EMAIL_MAX_RETRIES
     # In the embedded mode tasks run in-process, where a countdown would not wait.
     if self.app.conf.task_always_eager or self.request.retries >= max_retries:
         log.error("gave up e-mailing notifications %s", failed)

@@ -13,7 +13,6 @@ the same `webhook-id`, which receivers deduplicate).
 """
 
 import logging
-import random
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import Event, record
+from config.backoff import jittered_backoff
 from publications.models import PublicationStatus
 
 from .adapters import (
@@ -53,9 +53,8 @@ def max_attempts() -> int:
 
 def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
     """Exponential backoff with full jitter, capped; a channel's Retry-After wins if longer."""
-    base = _setting("RELEASE_RETRY_BASE_SECONDS", 5)
-    cap = _setting("RELEASE_RETRY_MAX_SECONDS", 1800)
-    delay = random.uniform(base / 2, min(cap, base * 2 ** max(attempt - 1, 0)))
+    delay = jittered_backoff(attempt, base=_setting("RELEASE_RETRY_BASE_SECONDS", 5),
+                             cap=_setting("RELEASE_RETRY_MAX_SECONDS", 1800))
     return max(delay, retry_after or 0)
 
 
