@@ -1,9 +1,11 @@
 """Administrators enter the next year's holiday notice here, then tick the year complete."""
 
 from django.contrib import admin
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from .models import Holiday, HolidaySource, HolidayYear
+from .models import Holiday, HolidayKind, HolidaySource, HolidayYear
 
 
 @admin.register(Holiday)
@@ -28,10 +30,23 @@ class HolidayYearAdmin(admin.ModelAdmin):
     list_filter = ["complete"]
     ordering = ["-year"]
 
+    def get_queryset(self, request):
+        # Both counts in the list's one query instead of two COUNT queries per row.
+        return super().get_queryset(request).annotate(
+            holiday_count=_days_in_year(HolidayKind.HOLIDAY),
+            workday_count=_days_in_year(HolidayKind.WORKDAY))
+
     @admin.display(description=_("放假日数"))
     def holiday_days(self, obj):
-        return Holiday.objects.filter(date__year=obj.year, kind="holiday").count()
+        return obj.holiday_count
 
     @admin.display(description=_("调休上班日数"))
     def workdays(self, obj):
-        return Holiday.objects.filter(date__year=obj.year, kind="workday").count()
+        return obj.workday_count
+
+
+def _days_in_year(kind):
+    """The number of `kind` days in the outer row's year (0 when there are none)."""
+    days = (Holiday.objects.filter(date__year=OuterRef("year"), kind=kind).order_by()
+            .values("kind").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(days, output_field=IntegerField()), 0)

@@ -16,8 +16,10 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
+from django.urls import reverse
 
 from .channels.webhooks import EVENT_RELEASED, EVENT_RETRACTED, WebhookSender
+from .channels.wechat import WeChatClient, WeChatError
 from .models import ChannelKind
 
 PUBLISHED = "published"
@@ -54,7 +56,7 @@ class ChannelAdapter:
 
 
 def public_url(release) -> str:
-    path = f"/gk/{release.channel.agency.code}/items/{release.publication_id}/"
+    path = reverse("publicsite:item", args=[release.channel.agency.code, release.publication_id])
     base = getattr(settings, "PUBLIC_SITE_BASE_URL", "")
     return f"{base}{path}"
 
@@ -156,16 +158,12 @@ class WeChatAdapter(ChannelAdapter):
     """WeChat official account: draft → freepublish → poll; retraction by freepublish/delete."""
 
     def _client(self, release):
-        from .channels.wechat import WeChatClient
-
         config = release.channel.config or {}
         return WeChatClient(appid=config["appid"], secret=config["secret"],
                             base_url=config.get("base_url", "https://api.weixin.qq.com"),
-                            token_store=DjangoCacheTokenStore())
+                            token_store=DjangoCacheTokenStore(), http=shared_http_client())
 
     def deliver(self, release, *, key, state, save_state):
-        from .channels.wechat import WeChatError
-
         config = release.channel.config or {}
         if not config.get("appid") or not config.get("secret"):
             return Outcome(FAILED, error="渠道未配置 appid 或 secret")
@@ -205,8 +203,6 @@ class WeChatAdapter(ChannelAdapter):
         return Outcome(FAILED, error=status.reason, details={"reason_code": status.reason_code})
 
     def check_status(self, release, *, state):
-        from .channels.wechat import WeChatError
-
         try:
             with self._client(release) as client:
                 return self._status(client, state)
@@ -214,8 +210,6 @@ class WeChatAdapter(ChannelAdapter):
             return Outcome(RETRY if error.retryable else FAILED, error=str(error))
 
     def retract(self, release, *, key, state, save_state):
-        from .channels.wechat import WeChatError
-
         if not release.external_id:
             return Outcome(RETRACTED, details={"note": "未在微信发布成功，无需删除"})
         try:

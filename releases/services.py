@@ -15,9 +15,9 @@ from audit.services import Event, record
 from config.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
 from publications.fingerprint import fingerprint_of
 from publications.models import PublicationStatus
-from publications.selectors import visible_publication
+from publications.selectors import visible_publication, visible_publications
 
-from .models import ChannelKind, Release, ReleaseStatus
+from .models import ChannelCall, ChannelKind, Release, ReleaseStatus
 
 
 def _approvals(review_process) -> dict:
@@ -61,8 +61,6 @@ def create_releases_for_approval(*, publication, review_process) -> list[Release
 
 
 def _release_for(user, release_id, *, lock=True) -> Release:
-    from publications.selectors import visible_publications
-
     qs = Release.objects.filter(publication__in=visible_publications(user)).select_related(
         "channel", "publication")
     if lock:
@@ -129,7 +127,8 @@ def retry_release(*, user, release_id: int) -> Release:
         release.lease_expires_at = None
         release.save()
         # The failed call stays as history under another key; the retry starts afresh.
-        release.calls.filter(action="deliver", outcome="failed").update(
+        release.calls.filter(action=ChannelCall.Action.DELIVER,
+                             outcome=ChannelCall.Outcome.FAILED).update(
             idempotency_key=Concat(F("idempotency_key"), Value("-superseded-"),
                                    Cast(F("pk"), CharField())))
         record(agency_id=release.channel.agency_id, events=[Event(

@@ -1,10 +1,11 @@
 """REST API of the pre-scan: run it, dismiss a finding, apply masks."""
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+
+from publications.selectors import visible_publication
 
 from . import services
 
@@ -40,11 +41,7 @@ class ScanViewSet(viewsets.ViewSet):
 
     @extend_schema(request=None, responses=REPORT)
     def findings(self, request, pk=None):
-        from publications.selectors import visible_publications
-
-        publication = visible_publications(request.user).filter(pk=pk).first()
-        if publication is None:
-            return Response({"detail": _("未找到该信息。")}, status=404)
+        publication = visible_publication(request.user, pk)  # NotFound: 404 with a detail
         return Response(report_data(services.current_report(publication)))
 
     @extend_schema(request=DismissSerializer, responses=inline_serializer(

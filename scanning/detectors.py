@@ -118,12 +118,9 @@ def _region_ok(digits: str) -> bool:
 
 
 def _date_ok(year: int, month: int, day: int) -> bool:
-    if year < 1900:
-        return False
-    try:
-        return dt.date(year, month, day) <= dt.date.today()
-    except ValueError:
-        return False
+    """A real birth date from 1900 to today."""
+    return (year >= 1900 and _date_ok_any(year, month, day)
+            and dt.date(year, month, day) <= dt.date.today())
 
 
 def id18_status(number: str) -> str | None:

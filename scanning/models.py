@@ -24,10 +24,6 @@ class FindingKind(models.TextChoices):
     SENSITIVE_WORD = "sensitive_word", _("敏感词")
 
 
-PERSONAL_DATA_KINDS = {FindingKind.ID_NUMBER, FindingKind.MOBILE, FindingKind.LANDLINE,
-                       FindingKind.BANK_CARD, FindingKind.EMAIL}
-
-
 class SensitiveWordList(models.Model):
     agency = models.ForeignKey("agencies.Agency", models.PROTECT, related_name="word_lists",
                                verbose_name=_("机关"))

@@ -18,15 +18,9 @@ from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from publications.models import Publication
 from publications.selectors import visible_publication
 
+from .detectors import PERSONAL_DATA_KINDS
 from .engine import Scanner, WordList
-from .models import (
-    PERSONAL_DATA_KINDS,
-    Finding,
-    PublicNumber,
-    ScanReport,
-    SensitiveWordList,
-    Severity,
-)
+from .models import Finding, PublicNumber, ScanReport, SensitiveWordList, Severity
 
 _scanners: dict = {}
 
@@ -55,8 +49,8 @@ def _attachments(publication):
     return files
 
 
-def _summary(report) -> dict:
-    findings = list(report.findings.all())
+def _summary(report, findings: list[Finding]) -> dict:
+    """`findings` are the report's rows, as just stored by `_run`."""
     kinds: dict = {}
     for finding in findings:
         kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
@@ -91,8 +85,14 @@ def _run(publication, *, actor) -> ScanReport:
     Finding.objects.bulk_create(rows)
     record(agency_id=publication.agency_id, events=[Event(
         AuditAction.SCAN, publication=publication, actor=actor, round=publication.round,
-        fingerprint=publication.fingerprint, data=_summary(report))])
+        fingerprint=publication.fingerprint, data=_summary(report, rows))])
     return report
+
+
+def _current_reports(publication):
+    """The item's report for its current content (at most one: unique per fingerprint)."""
+    return ScanReport.objects.filter(publication=publication,
+                                     fingerprint=publication.fingerprint)
 
 
 def scan_publication(*, user, publication_id: int) -> ScanReport:
@@ -109,8 +109,7 @@ def scan_if_missing(publication_id: int) -> None:
                        .filter(pk=publication_id).first())
         if publication is None:
             return
-        if not ScanReport.objects.filter(publication=publication,
-                                         fingerprint=publication.fingerprint).exists():
+        if not _current_reports(publication).exists():
             _run(publication, actor=None)
 
 
@@ -119,8 +118,7 @@ def open_blockers(publication) -> list[Finding] | None:
 
     One query when a report exists and nothing blocks (the confidentiality approval's path).
     """
-    report = (ScanReport.objects.filter(publication=publication,
-                                        fingerprint=publication.fingerprint)
+    report = (_current_reports(publication)
               .annotate(blockers=Count("findings", filter=Q(
                   findings__severity=Severity.BLOCKING, findings__dismissed_at__isnull=True)))
               .first())
@@ -139,9 +137,7 @@ def finding_data(finding) -> dict:
 
 
 def current_report(publication) -> ScanReport | None:
-    return (ScanReport.objects.filter(publication=publication,
-                                      fingerprint=publication.fingerprint)
-            .prefetch_related("findings").first())
+    return _current_reports(publication).prefetch_related("findings").first()
 
 
 def dismiss_finding(*, user, publication_id: int, finding_id: int, justification: str):
@@ -202,9 +198,8 @@ def apply_masks(*, user, publication_id: int) -> ScanReport:
                     and f.field in ("title", "body")]
         if not findings:
             raise Conflict(_("标题和正文中没有需要脱敏的个人信息。"))
-        by_field = {field: [f for f in findings if f.field == field] for field in ("title", "body")}
-        title = masked_text(publication.title, by_field["title"])
-        body = masked_text(publication.body, by_field["body"])
+        title = masked_text(publication.title, findings, field="title")
+        body = masked_text(publication.body, findings, field="body")
         publication = update_publication(
             user=user, publication_id=publication.pk, data={"title": title, "body": body},
             action=AuditAction.MASKS_APPLIED,
