@@ -6,16 +6,13 @@ nothing here writes.
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from agencies.models import Section, User
 from workflow.models import ReviewProcess
 
 from .models import AuditAction, AuditEvent
-
-# The agencies' working day: a date filter means a day in Beijing time, whatever zone the
-# server or the person's browser is in.
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def publication_trail(*, publication):
@@ -28,7 +25,9 @@ def item_timeline(*, publication):
 
 
 def local_day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=LOCAL_ZONE)
+    """A date filter means a day of the agencies' zone (settings.TIME_ZONE, Beijing time),
+    whatever zone the server or the person's browser is in."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
 
 def agency_trail(*, agency, actor=None, action: str = "", section=None,

@@ -1140,10 +1140,6 @@ def through_services(args, *, redis, db_url, m):
 
 # --------------------------------------------------------------------------- main
 
-def verdict(ok):
-    return "OK  " if ok else "MISS"
-
-
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, str(BENCH_DIR))
@@ -1285,13 +1281,13 @@ def run(args, redis, started, load_start):
         f"{'figure':58s} {'measured':>12s} {'target':>10s}  verdict",
         f"{'deliveries/s, best 2-process configuration':58s} "
         f"{best['deliveries_per_s']:12.1f} {'≥ ' + str(int(TARGET_DELIVERIES_PER_S)):>10s}  "
-        f"{verdict(met)}",
+        f"{rp.verdict(met)}",
         f"    configuration: {best['variant']} = {best['description']}, prefetch "
         f"{args.prefetch}",
         f"{'duplicates seen by the receiver (all runs)':58s} {duplicates:12d} "
-        f"{TARGET_DUPLICATES:>10d}  {verdict(dup_ok)}",
+        f"{TARGET_DUPLICATES:>10d}  {rp.verdict(dup_ok)}",
         f"{'every release published exactly once':58s} "
-        f"{'yes' if all_published else 'NO':>12s} {'yes':>10s}  {verdict(all_published)}",
+        f"{'yes' if all_published else 'NO':>12s} {'yes':>10s}  {rp.verdict(all_published)}",
     ]
     for r in results:
         lines.append(f"  {r['variant']:12s} {r['deliveries_per_s']:7.1f} deliveries/s "

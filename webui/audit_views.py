@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods
 
 from audit.models import AuditAction
 from audit.selectors import (
-    LOCAL_ZONE,
     agency_trail,
     item_timeline,
     round_content,
@@ -231,6 +230,7 @@ def _csv_rows(events, channel_names, language):
 
 def _csv_lines(events, channel_names):
     writer = csv.writer(_Echo())
+    zone = timezone.get_default_timezone()  # the agencies' time, as on the pages
     yield "\ufeff" + writer.writerow([
         _("序号"), _("时间"), _("信息编号"), _("信息标题"), _("科室"), _("操作人"),
         _("审核环节"), _("动作"), _("审核轮次"), _("内容指纹"), _("意见"), _("附加信息")])
@@ -238,7 +238,7 @@ def _csv_lines(events, channel_names):
         publication = event.publication
         yield writer.writerow([_cell(value) for value in (
             event.seq,
-            timezone.localtime(event.at, LOCAL_ZONE).strftime("%Y-%m-%d %H:%M:%S"),
+            timezone.localtime(event.at, zone).strftime("%Y-%m-%d %H:%M:%S"),
             event.publication_id or "",
             publication.title if publication else "",
             publication.section.name if publication else "",
@@ -260,7 +260,7 @@ def trail_export(request):
     if events is None:
         return render(request, "webui/audit/trail.html", {"form": form, "page": None},
                       status=400)
-    today = timezone.localdate(timezone=LOCAL_ZONE).isoformat()
+    today = timezone.localdate(timezone=timezone.get_default_timezone()).isoformat()
     response = StreamingHttpResponse(
         _csv_rows(events, _channel_names(agency), translation.get_language()),
         content_type="text/csv; charset=utf-8")
