@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from agencies.models import Role, User
+from agencies.models import User
 
 from .flows import ReviewFlow
 from .models import OPEN_TASK_STATES, ReviewProcess, RoundOutcome
@@ -35,22 +35,18 @@ def _open_rounds(user, *, sections=None, section_code=None):
 
 
 def _step_filter(user, section_code) -> Q | None:
-    """Which steps of which sections' open rounds this person reviews."""
+    """Which steps of which sections' open rounds this person reviews (STEP_ROLE and
+    STEP_SECTION_TIE, as `permissions.step_refusal` checks them one at a time)."""
     allowed = Q(pk__in=[])
     any_step = False
-    if user.has_role(Role.SECTION_HEAD):
+    for step, role in STEP_ROLE.items():
+        if not user.has_role(role):
+            continue
         any_step = True
-        allowed |= Q(flow_task=ReviewFlow.section_head_review,
-                     process_id__in=_open_rounds(user, sections=user.headed_sections.values("pk"),
-                                                 section_code=section_code))
-    if user.has_role(Role.SECRECY_REVIEWER):
-        any_step = True
-        allowed |= Q(flow_task=ReviewFlow.secrecy_review,
-                     process_id__in=_open_rounds(user, section_code=section_code))
-    if user.has_role(Role.LEADER):
-        any_step = True
-        allowed |= Q(flow_task=ReviewFlow.leadership_review,
-                     process_id__in=_open_rounds(user, sections=user.covered_sections.values("pk"),
+        tie = STEP_SECTION_TIE.get(step)
+        sections = getattr(user, tie).values("pk") if tie else None
+        allowed |= Q(flow_task=getattr(ReviewFlow, step),
+                     process_id__in=_open_rounds(user, sections=sections,
                                                  section_code=section_code))
     return allowed if any_step else None
 
