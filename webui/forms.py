@@ -83,11 +83,17 @@ class PublicationForm(forms.Form):
         return {name: self.cleaned_data[name] for name in FORM_FIELDS}
 
     def add_service_errors(self, error) -> None:
-        """Show an InvalidInput's field messages next to the fields they name."""
-        for name, messages in (error.fields or {}).items():
-            name = "attachments" if name == "file" else name
-            target = name if name in self.fields else None
-            for message in messages if isinstance(messages, list | tuple) else [messages]:
-                self.add_error(target, str(message))
-        if not error.fields:
-            self.add_error(None, error.message)
+        # the attachment service names its upload "file"; here it is the attachments field
+        add_service_errors(self, error, renamed={"file": "attachments"})
+
+
+def add_service_errors(form, error, *, renamed=None) -> None:
+    """Show an InvalidInput's field messages next to the fields they name (`renamed` maps a
+    service's field name to the form's); the rest above the form."""
+    for name, messages in (error.fields or {}).items():
+        name = (renamed or {}).get(name, name)
+        target = name if name in form.fields else None
+        for message in messages if isinstance(messages, list | tuple) else [messages]:
+            form.add_error(target, str(message))
+    if not error.fields:
+        form.add_error(None, error.message)

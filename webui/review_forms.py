@@ -68,13 +68,3 @@ class DismissFindingForm(forms.Form):
         self.finding_id = finding_id
         # names the field's wrapper (field-<name>-justification) in _review_field.html
         self.name = f"dismiss-{finding_id}"
-
-
-def add_service_errors(form, error) -> None:
-    """Show an InvalidInput's field messages next to the fields they name."""
-    for name, messages in (error.fields or {}).items():
-        target = name if name in form.fields else None
-        for message in messages if isinstance(messages, list | tuple) else [messages]:
-            form.add_error(target, str(message))
-    if not error.fields:
-        form.add_error(None, error.message)

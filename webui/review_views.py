@@ -32,6 +32,7 @@ from workflow.models import ReviewProcess
 from workflow.permissions import REVIEW_STEPS, SECRECY_REVIEW, refusal
 from workflow.selectors import actionable_tasks, tasks_in_order, with_review_context
 
+from .forms import add_service_errors
 from .review_display import (
     TRAIL_ACTIONS,
     body_with_marks,
@@ -46,7 +47,6 @@ from .review_forms import (
     RejectForm,
     TaskFilterForm,
     WithholdForm,
-    add_service_errors,
 )
 
 PAGE_SIZE = 20
