@@ -91,12 +91,10 @@ def _submitted_content(data) -> tuple[str, str] | None:
     return title, body if isinstance(body, str) else ""
 
 
-def _round_record(publication, round: int) -> dict:
-    """The data the review round keeps (workflow stores the submitted title and body there);
-    {} for rounds that kept nothing."""
-    data = (ReviewProcess.objects.filter(publication=publication, round=round)
-            .values_list("data", flat=True).first())
-    return data if isinstance(data, dict) else {}
+def _kept_by_round(publication, round: int) -> dict | None:
+    """What the review round kept of its submitted content (ReviewProcess.submitted)."""
+    review_process = ReviewProcess.objects.filter(publication=publication, round=round).first()
+    return review_process.submitted if review_process is not None else None
 
 
 def submitted_rounds(*, publication) -> list[int]:
@@ -116,7 +114,7 @@ def round_content(*, publication, round: int) -> RoundContent | None:
     kept = _submitted_content(submitted.data)
     if kept is not None:
         return RoundContent(round, submitted, title=kept[0], body=kept[1], source="trail")
-    kept = _submitted_content(_round_record(publication, round).get("submitted"))
+    kept = _submitted_content(_kept_by_round(publication, round))
     if kept is not None:
         return RoundContent(round, submitted, title=kept[0], body=kept[1], source="round")
     if submitted.fingerprint and submitted.fingerprint == publication.fingerprint:

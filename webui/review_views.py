@@ -124,12 +124,10 @@ def _diff_with_previous_round(review_process, publication):
                 .order_by("-round").first())
     if previous is None:
         return None, None
-    submitted = (previous.data or {}).get("submitted")
-    if not submitted:
+    if previous.submitted is None:
         return previous, None
-    current = (review_process.data or {}).get("submitted") or {
-        "title": publication.title, "body": publication.body}
-    return previous, content_diff(submitted, current, previous_round=previous.round)
+    current = review_process.submitted or {"title": publication.title, "body": publication.body}
+    return previous, content_diff(previous.submitted, current, previous_round=previous.round)
 
 
 def _task_page(request, task, *, bound=None, dismiss=None, status=200):

@@ -59,3 +59,10 @@ class ReviewProcess(Process):
             models.Index(fields=["agency", "section"], condition=models.Q(outcome=""),
                          name="open_rounds_by_section"),
         ]
+
+    @property
+    def submitted(self) -> dict | None:
+        """{"title", "body"} as submitted in this round (workflow.services.submit_publication
+        keeps them); None for a round started before they were kept."""
+        kept = self.data.get("submitted") if isinstance(self.data, dict) else None
+        return kept if isinstance(kept, dict) and kept.get("title") else None
