@@ -35,6 +35,7 @@ test: translations
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 check-deploy: translations
 	SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=disclosure.example.gov.cn \

@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import AgencyScopedAdmin
-from .models import Agency, Role, Section, User
+from .models import Agency, Channel, Role, Section, User
 
 
 @admin.register(Agency)
@@ -41,3 +41,10 @@ class UserAdmin(AgencyScopedAdmin, BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
         (_("机关与角色"), {"fields": ["display_name", "agency", "section", "roles"]}),
     )
+
+
+@admin.register(Channel)
+class ChannelAdmin(AgencyScopedAdmin):
+    list_display = ["code", "name", "kind", "agency", "is_active"]
+    list_filter = ["agency", "kind", "is_active"]
+    search_fields = ["code", "name"]

@@ -1,7 +1,10 @@
-"""Agencies (机关), their sections (科室/股室) and the people who work in them.
+"""Agencies (机关), their sections (科室/股室), the people who work in them, and the
+channels they publish on.
 
 A person belongs to one agency. What they may do is given by their roles; a
-section head heads given sections and a leader covers given sections.
+section head heads given sections and a leader covers given sections. A channel is the
+agency's configuration of one outlet (its disclosure column, a WeChat account, a media
+platform, a newspaper): an item names its target channels here, and `releases` delivers.
 """
 
 from django.contrib.auth.models import AbstractUser
@@ -81,3 +84,31 @@ class User(AbstractUser):
 
     def has_role(self, role: str) -> bool:
         return self.is_active and role in (self.roles or [])
+
+
+class ChannelKind(models.TextChoices):
+    SITE = "site", _("政府信息公开专栏")
+    WECHAT = "wechat", _("微信公众号")
+    WEBHOOK = "webhook", _("媒体平台接口")
+    MANUAL = "manual", _("人工发布（报刊、公告栏等）")
+
+
+class Channel(models.Model):
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="channels",
+                               verbose_name=_("机关"))
+    code = models.SlugField(_("代码"), max_length=64)
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=16, choices=ChannelKind.choices)
+    config = models.JSONField(_("配置"), default=dict, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("发布渠道")
+        verbose_name_plural = _("发布渠道")
+        ordering = ["agency", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "code"], name="channel_code_unique"),
+        ]
+
+    def __str__(self):
+        return self.name

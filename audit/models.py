@@ -1,7 +1,8 @@
 """The append-only, hash-chained audit trail (one chain per agency).
 
 Rows are written only by `audit.services.record`, inside the transaction of the
-change they describe. On PostgreSQL a trigger refuses UPDATE and DELETE.
+change they describe. On PostgreSQL a trigger refuses UPDATE and DELETE. An event names
+its subject generically (`subject_type`, `subject_id`); the trail imports no domain app.
 """
 
 from django.conf import settings
@@ -54,8 +55,10 @@ class AuditChain(models.Model):
 class AuditEvent(models.Model):
     agency = models.ForeignKey("agencies.Agency", models.PROTECT, related_name="audit_events")
     seq = models.PositiveBigIntegerField(_("序号"))
-    publication = models.ForeignKey("publications.Publication", models.PROTECT, null=True,
-                                    blank=True, related_name="audit_events")
+    # What the event is about, by kind ("app_label.model") and id: an item, an application,
+    # a report, a configuration row. The trail knows no domain model, so no foreign key.
+    subject_type = models.CharField(_("对象类型"), max_length=64, blank=True, default="")
+    subject_id = models.BigIntegerField(_("对象编号"), null=True, blank=True)
     action = models.CharField(_("动作"), max_length=40, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
                               related_name="+")
@@ -76,7 +79,13 @@ class AuditEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "seq"], name="audit_seq_unique"),
         ]
-        indexes = [models.Index(fields=["publication", "seq"])]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "seq"],
+                                name="audit_subject")]
 
     def __str__(self):
         return f"#{self.seq} {self.action}"
+
+
+def subject_type_of(subject) -> str:
+    """The kind an event records for a model instance: its "app_label.model"."""
+    return subject._meta.label_lower

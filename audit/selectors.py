@@ -1,27 +1,29 @@
-"""Reads of the audit trail: one item's events, an agency's filtered trail, a round's content.
+"""Reads of the audit trail: one subject's events, an agency's filtered trail.
 
-Everything here is scoped by the caller's agency (or by an item the caller already may see);
-nothing here writes.
+Everything here is scoped by the caller's agency (or by a subject the caller already may
+see); nothing here writes. Subjects are named generically (kind and id): what an event is
+about is for the subject's own app to show.
 """
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.utils import timezone
 
 from agencies.models import Section, User
-from workflow.models import ReviewProcess
 
-from .models import AuditAction, AuditEvent
-
-
-def publication_trail(*, publication):
-    return AuditEvent.objects.filter(publication=publication).order_by("seq")
+from .models import AuditEvent, subject_type_of
 
 
-def item_timeline(*, publication):
-    """Every event of the item in chain order, with who acted (one query)."""
-    return publication_trail(publication=publication).select_related("actor")
+def subject_trail(*, subject):
+    """The events about `subject` (a model instance), in chain order."""
+    return (AuditEvent.objects.filter(subject_type=subject_type_of(subject),
+                                      subject_id=subject.pk)
+            .order_by("seq"))
+
+
+def timeline(*, subject):
+    """Every event about `subject` in chain order, with who acted (one query)."""
+    return subject_trail(subject=subject).select_related("actor")
 
 
 def local_day_start(day: dt.date) -> dt.datetime:
@@ -30,22 +32,26 @@ def local_day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
 
-def agency_trail(*, agency, actor=None, action: str = "", section=None,
-                 date_from: dt.date | None = None, date_to: dt.date | None = None):
+def agency_trail(*, agency, actor=None, action: str = "", subject_type: str = "",
+                 subject_ids=None, date_from: dt.date | None = None,
+                 date_to: dt.date | None = None):
     """The agency's events, newest first, narrowed by the given filters.
 
+    `subject_ids` (ids or a queryset of them) narrows to those subjects of `subject_type`.
     `date_from` and `date_to` are inclusive days in Beijing time. Rows come with their
-    actor, item and the item's section, so listing a page costs one query.
+    actor, so listing a page costs one query.
     """
     events = (AuditEvent.objects.filter(agency=agency)
-              .select_related("actor", "publication__section")
+              .select_related("actor")
               .order_by("-seq"))
     if actor is not None:
         events = events.filter(actor=actor)
     if action:
         events = events.filter(action=action)
-    if section is not None:
-        events = events.filter(publication__section=section)
+    if subject_type:
+        events = events.filter(subject_type=subject_type)
+    if subject_ids is not None:
+        events = events.filter(subject_id__in=subject_ids)
     if date_from is not None:
         events = events.filter(at__gte=local_day_start(date_from))
     if date_to is not None:
@@ -60,64 +66,3 @@ def trail_people(*, agency):
 
 def trail_sections(*, agency):
     return Section.objects.filter(agency=agency).order_by("code")
-
-
-@dataclass(frozen=True)
-class RoundContent:
-    """What was submitted for review in one round, if anything kept it."""
-
-    round: int
-    submitted: AuditEvent
-    title: str = ""
-    body: str = ""
-    # "trail": the submit event kept the content; "round": the review round's record kept it;
-    # "current": the item's content now has the fingerprint the round was submitted with, so
-    # it is the same content; "": not kept anywhere.
-    source: str = ""
-
-    @property
-    def kept(self) -> bool:
-        return bool(self.source)
-
-
-def _submitted_content(data) -> tuple[str, str] | None:
-    """Title and body from a submit event's data, if it kept them (older events did not)."""
-    if not isinstance(data, dict):
-        return None
-    content = data.get("content") if isinstance(data.get("content"), dict) else data
-    title, body = content.get("title"), content.get("body")
-    if not isinstance(title, str) or not title:
-        return None
-    return title, body if isinstance(body, str) else ""
-
-
-def _kept_by_round(publication, round: int) -> dict | None:
-    """What the review round kept of its submitted content (ReviewProcess.submitted)."""
-    review_process = ReviewProcess.objects.filter(publication=publication, round=round).first()
-    return review_process.submitted if review_process is not None else None
-
-
-def submitted_rounds(*, publication) -> list[int]:
-    """The rounds the item was submitted in, in order."""
-    return sorted(set(publication_trail(publication=publication)
-                      .filter(action=AuditAction.SUBMIT, round__isnull=False)
-                      .values_list("round", flat=True)))
-
-
-def round_content(*, publication, round: int) -> RoundContent | None:
-    """The content submitted in `round` (None when the item was never submitted in it)."""
-    submitted = (publication_trail(publication=publication)
-                 .filter(action=AuditAction.SUBMIT, round=round)
-                 .select_related("actor").last())
-    if submitted is None:
-        return None
-    kept = _submitted_content(submitted.data)
-    if kept is not None:
-        return RoundContent(round, submitted, title=kept[0], body=kept[1], source="trail")
-    kept = _submitted_content(_kept_by_round(publication, round))
-    if kept is not None:
-        return RoundContent(round, submitted, title=kept[0], body=kept[1], source="round")
-    if submitted.fingerprint and submitted.fingerprint == publication.fingerprint:
-        return RoundContent(round, submitted, title=publication.title, body=publication.body,
-                            source="current")
-    return RoundContent(round, submitted)

@@ -6,14 +6,13 @@ from django.db import connection
 from django.utils import timezone
 
 from .hashing import hash_of
-from .models import AuditChain, AuditEvent
-from .signals import events_recorded
+from .models import AuditChain, AuditEvent, subject_type_of
 
 
 @dataclass
 class Event:
     action: str
-    publication: object = None
+    subject: object = None  # the model instance the event is about
     actor: object = None
     tier: str = ""
     round: int | None = None
@@ -23,10 +22,7 @@ class Event:
 
 
 def record(*, agency_id: int, events: list[Event]) -> list[AuditEvent]:
-    """Append events to the agency's chain: one head lock, one insert, one update.
-
-    Then tells `events_recorded` receivers, in the same transaction.
-    """
+    """Append events to the agency's chain: one head lock, one insert, one update."""
     assert connection.in_atomic_block, "audit events are written inside the change's transaction"
     chain = AuditChain.objects.select_for_update().filter(agency_id=agency_id).first()
     if chain is None:
@@ -39,8 +35,9 @@ def record(*, agency_id: int, events: list[Event]) -> list[AuditEvent]:
         seq += 1
         row = AuditEvent(
             agency_id=agency_id, seq=seq,
-            # the objects, not their ids, so that receivers of events_recorded read them free
-            publication=event.publication, action=event.action, actor=event.actor,
+            subject_type=subject_type_of(event.subject) if event.subject is not None else "",
+            subject_id=event.subject.pk if event.subject is not None else None,
+            action=event.action, actor=event.actor,
             actor_username=event.actor.get_username() if event.actor is not None else "",
             tier=event.tier, round=event.round, at=now, fingerprint=event.fingerprint,
             comment=event.comment, data=event.data, prev_hash=prev,
@@ -50,5 +47,4 @@ def record(*, agency_id: int, events: list[Event]) -> list[AuditEvent]:
         rows.append(row)
     AuditEvent.objects.bulk_create(rows)
     AuditChain.objects.filter(pk=chain.pk).update(last_seq=seq, last_hash=prev)
-    events_recorded.send(sender=AuditEvent, agency_id=agency_id, events=rows)
     return rows

@@ -548,7 +548,7 @@ def bootstrap(args, redis_url):
 
 def make_agency(code, receiver):
     """An agency (tests.factories.make_org) with one webhook channel to the receiver."""
-    from releases.models import Channel, ChannelKind
+    from agencies.models import Channel, ChannelKind
     from tests.factories import make_org
 
     org = make_org(code=code, prefix=f"{code}_")
@@ -606,7 +606,7 @@ def create_approved_batch(org, channel, n, tag, chunk=2000):
                 Release(publication=p, channel=channel, round=1, fingerprint=p.fingerprint)
                 for p in publications])
             record(agency_id=org.agency.pk, events=[
-                Event(AuditAction.RELEASE_CREATED, publication=p, round=1,
+                Event(AuditAction.RELEASE_CREATED, subject=p, round=1,
                       fingerprint=r.fingerprint, data={"channel": channel.code, "release": r.pk})
                 for p, r in zip(publications, releases, strict=True)])
             ids.extend(r.pk for r in releases)

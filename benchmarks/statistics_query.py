@@ -134,9 +134,9 @@ def insert_select(model, given: dict[str, str], source: str) -> int:
 def build(args) -> dict:
     from django.db import connection, transaction
 
-    from agencies.models import Agency, Section, User
+    from agencies.models import Agency, Channel, Section, User
     from publications.models import Category, Publication
-    from releases.models import Channel, Release
+    from releases.models import Release
 
     a = args.agencies
     n_chan, n_cat = len(CHANNELS), len(CATEGORIES)

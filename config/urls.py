@@ -9,7 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from disclosure.api import StatisticsView
 from disclosure.views import dashboard as disclosure_dashboard
-from publications.api import CategoryViewSet, PublicationViewSet
+from publications.api import CategoryViewSet
 from releases.api import (
     ChannelViewSet,
     ReleaseActionsViewSet,
@@ -19,9 +19,9 @@ from releases.api import (
     RetractViewSet,
 )
 from releases.views import printable_notice
-from scanning.api import ScanViewSet
+from scanning.api import ScannedPublicationViewSet, ScanViewSet
 from webui.site import site
-from workflow.api import TaskViewSet
+from workflow.api import FindingDismissViewSet, SubmissionViewSet, TaskViewSet
 
 admin.site.site_header = _("政府信息公开审核发布 · 系统管理")
 admin.site.site_title = _("系统管理")
@@ -31,7 +31,7 @@ admin.site.site_url = "/app/"
 router = DefaultRouter()
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("categories", CategoryViewSet, basename="category")
-router.register("publications", PublicationViewSet, basename="publication")
+router.register("publications", ScannedPublicationViewSet, basename="publication")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("releases", ReleaseViewSet, basename="release")
 router.register("retraction-requests", RetractionRequestViewSet, basename="retraction-request")
@@ -41,12 +41,16 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/publications/<int:pk>/submit/", SubmissionViewSet.as_view({"post": "submit"}),
+         name="publication-submit"),
+    path("api/v1/publications/<int:pk>/withdraw/",
+         SubmissionViewSet.as_view({"post": "withdraw"}), name="publication-withdraw"),
     path("api/v1/publications/<int:pk>/scan/", ScanViewSet.as_view({"post": "scan"}),
          name="publication-scan"),
     path("api/v1/publications/<int:pk>/findings/", ScanViewSet.as_view({"get": "findings"}),
          name="publication-findings"),
     path("api/v1/publications/<int:pk>/findings/<int:finding_id>/dismiss/",
-         ScanViewSet.as_view({"post": "dismiss"}), name="finding-dismiss"),
+         FindingDismissViewSet.as_view({"post": "dismiss"}), name="finding-dismiss"),
     path("api/v1/publications/<int:pk>/apply-masks/",
          ScanViewSet.as_view({"post": "apply_masks"}), name="publication-apply-masks"),
     path("api/v1/releases/<int:pk>/confirm/", ReleaseActionsViewSet.as_view({"post": "confirm"}),

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import NotFound
+from core.errors import NotFound
 
 from .selectors import agency_year_statistics, readable_agency
 

@@ -37,9 +37,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Exists, OuterRef, Subquery, Sum
 from django.db.models.functions import ExtractMonth
 
-from agencies.models import Agency
+from agencies.models import Agency, Channel, ChannelKind
 from publications.models import DecisionType, DocumentType, Publication, PublicationStatus
-from releases.models import Channel, ChannelKind, Release, ReleaseStatus
+from releases.models import Release, ReleaseStatus
 
 from .workdays import LATE, ON_TIME, UNKNOWN, WorkingCalendar
 

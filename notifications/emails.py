@@ -13,7 +13,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from config.backoff import jittered_backoff
+from core.backoff import jittered_backoff
 
 from .models import Notification
 from .selectors import unsent_emails

@@ -1,21 +1,16 @@
 """Notices to people: a task entered their queue, their item was returned, approved,
-withheld or released. Rows are written by `notifications.receivers` in the transaction of
-the change (from the audit events it records); e-mail copies go out after commit.
+withheld or released. Rows are written by `notifications.services` (the `notify_*`
+functions), which the action that causes a notice calls in its own transaction; e-mail
+copies go out after commit.
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .kinds import NotificationKind
 from .links import path_of
-
-
-class NotificationKind(models.TextChoices):
-    TASK_QUEUED = "task_queued", _("待审核任务")
-    RETURNED = "returned", _("退回修改")
-    APPROVED = "approved", _("审核通过")
-    WITHHELD = "withheld", _("不予公开")
-    RELEASED = "released", _("已发布")
+from .texts import headline
 
 
 class Notification(models.Model):
@@ -72,8 +67,6 @@ class Notification(models.Model):
     @property
     def headline(self) -> str:
         """What happened, in the reader's language (stored rows keep only the facts)."""
-        from .texts import headline
-
         return headline(self)
 
 

@@ -1,14 +1,74 @@
-"""A person's actions on their notices: read one, read all, turn e-mail on or off.
+"""Writing notices, and a person's actions on their own: read one, read all, e-mail on/off.
 
-Notices themselves are created only by `notifications.receivers`, from audit events.
+The `notify_*` functions are called by the action that causes the notice, inside its
+transaction, so a notice exists exactly when the action committed. Each writes its notices
+in one statement (`inserts.insert_notices`, INSERT ... SELECT) and queues their e-mail
+copies for after the commit. Nobody hears of their own action.
 """
 
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import NotFound
+from core.errors import NotFound
 
+from .inserts import insert_notices
+from .kinds import NotificationKind as K
+from .links import item_link
 from .models import Notification, NotificationSettings
+from .tasks import send_notification_emails
+
+
+def notify_task_queued(*, publication, step: str, people) -> list[int]:
+    """A task of `step` entered the queue of `people`.
+
+    `people`: a queryset of the persons who may claim it, annotated with `open_task`, the
+    task's id (the caller's rules decide who they are; `workflow` passes everyone who may
+    act, less the actor). Their SELECT feeds the insert: one statement.
+    """
+    ids = insert_notices(people, recipient_id=F("pk"), task_id=F("open_task"),
+                         **_facts(publication, K.TASK_QUEUED, step=step))
+    email_on_commit(ids)
+    return ids
+
+
+def notify_drafter(*, publication, kind: str, actor=None, message: str = "") -> list[int]:
+    """Tell the item's drafter it was returned (with the comment), approved or withheld."""
+    return _to_drafter(publication, kind, actor=actor, message=message)
+
+
+def notify_released(*, publication) -> list[int]:
+    """Once per item, when its first channel carries it: a second channel's (or a concurrent
+    worker's) notice is refused by the one-per-item constraint and so e-mails nothing.
+    (The caller does not call it for an item retracted meanwhile.)"""
+    return _to_drafter(publication, K.RELEASED, ignore_conflicts=True)
+
+
+def _facts(publication, kind, **fields) -> dict:
+    """The columns every notice about the item carries."""
+    return {"agency_id": publication.agency_id, "kind": kind, "publication_id": publication.pk,
+            "title": publication.title, "step": "", "message": "", "link": "", **fields}
+
+
+def _to_drafter(publication, kind, *, actor=None, message="", ignore_conflicts=False):
+    if actor is not None and publication.drafter_id == actor.pk:
+        return []
+    drafter = get_user_model().objects.filter(pk=publication.drafter_id)
+    ids = insert_notices(drafter, ignore_conflicts=ignore_conflicts, recipient_id=F("pk"),
+                         **_facts(publication, kind, message=message,
+                                  link=item_link(publication.pk)))
+    email_on_commit(ids)
+    return ids
+
+
+def email_on_commit(notification_ids) -> None:
+    """E-mail copies once the change commits, never inside it. Robust: with the broker
+    down the change still succeeds (the notices stay in the bell, unmailed)."""
+    ids = list(notification_ids)
+    if ids:
+        transaction.on_commit(lambda: send_notification_emails.delay(ids), robust=True)
 
 
 def open_notification(*, user, notification_id: int) -> Notification:

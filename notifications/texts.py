@@ -4,9 +4,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from workflow.flows import step_title
+from publications.lifecycle import step_title
 
-from .models import NotificationKind as K
+from .kinds import NotificationKind as K
 
 
 def headline(notice) -> str:

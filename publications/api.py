@@ -9,7 +9,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from audit.api import TrailEventSerializer
-from audit.selectors import publication_trail
+from audit.selectors import subject_trail
 
 from . import services
 from .models import (
@@ -89,6 +89,12 @@ class PublicationInputSerializer(serializers.Serializer):
                                       max_length=1000, help_text="本信息废止的已发布文件的 id")
 
 
+def publication_data(*, user, pk) -> dict:
+    """The item as the API shows it after a change (the caller may see it)."""
+    publication = publication_list(user=user).prefetch_related("abolishes").get(pk=pk)
+    return PublicationSerializer(publication).data
+
+
 class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                          mixins.CreateModelMixin, mixins.UpdateModelMixin,
                          viewsets.GenericViewSet):
@@ -128,39 +134,13 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return self.partial_update(request, kwargs.get("pk"))
 
     def _output(self, pk):
-        return PublicationSerializer(self.get_queryset().get(pk=pk)).data
-
-    def retrieve(self, request, *args, **kwargs):
-        """The item, with the pre-scan of its current content (`scan`, null if not scanned)."""
-        from scanning.api import report_data
-        from scanning.services import current_report
-
-        publication = self.get_object()
-        data = dict(PublicationSerializer(publication).data)
-        data["scan"] = report_data(current_report(publication))
-        return Response(data)
-
-    @extend_schema(request=None, responses=PublicationSerializer)
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        from workflow.services import submit_publication
-
-        submit_publication(user=request.user, publication_id=pk)
-        return Response(self._output(pk))
-
-    @extend_schema(request=None, responses=PublicationSerializer)
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request, pk=None):
-        from workflow.services import withdraw_publication
-
-        withdraw_publication(user=request.user, publication_id=pk)
-        return Response(self._output(pk))
+        return publication_data(user=self.request.user, pk=pk)
 
     @extend_schema(responses=TrailEventSerializer(many=True))
     @action(detail=True, methods=["get"])
     def trail(self, request, pk=None):
         publication = get_object_or_404(visible_publications(request.user), pk=pk)
-        page = self.paginate_queryset(publication_trail(publication=publication))
+        page = self.paginate_queryset(subject_trail(subject=publication))
         return self.get_paginated_response(TrailEventSerializer(page, many=True).data)
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {

@@ -1,8 +1,8 @@
 """The item an agency discloses actively (主动公开): its content, disclosure
 metadata, attachments, target channels and content fingerprint.
 
-The `status` field is the publication's lifecycle; only the review flow
-(workflow.lifecycle) changes it.
+The `status` field is the publication's lifecycle (`publications.lifecycle`): the
+review services (workflow) and retraction (releases) move it, through its transitions.
 """
 
 from django.conf import settings
@@ -85,7 +85,7 @@ class Publication(models.Model):
     fee_amount_yuan = models.DecimalField(_("收费金额（元）"), max_digits=14, decimal_places=2,
                                           null=True, blank=True)
     formed_on = models.DateField(_("信息形成或变更日期"))
-    channels = models.ManyToManyField("releases.Channel", related_name="publications",
+    channels = models.ManyToManyField("agencies.Channel", related_name="publications",
                                       verbose_name=_("发布渠道"))
     abolishes = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="abolished_by",

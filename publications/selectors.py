@@ -1,10 +1,16 @@
-"""Reads of publications, scoped to what a person may see."""
+"""Reads of publications, scoped to what a person may see; the item facts of audit events."""
 
-from django.db.models import Q
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
+from django.utils.translation import gettext as _
 
 from agencies.models import Role
+from audit.models import subject_type_of
+from core.errors import NotFound
 
 from .models import Publication
+
+# What audit events about an item record as their subject's kind.
+ITEM_SUBJECT = subject_type_of(Publication)
 
 # Roles that read every item of their agency; a drafter alone sees their section's.
 AGENCY_WIDE_ROLES = {Role.SECTION_HEAD, Role.SECRECY_REVIEWER, Role.LEADER, Role.PUBLISHER,
@@ -36,10 +42,6 @@ def visible_publications(user):
 
 def visible_publication(user, publication_id, *, lock=False, related=()):
     """The item if the person may see it, else NotFound (404); `lock` takes its row lock."""
-    from django.utils.translation import gettext as _
-
-    from config.errors import NotFound
-
     qs = visible_publications(user)
     if related:
         qs = qs.select_related(*related)
@@ -58,3 +60,21 @@ def publication_list(*, user, status=None, section=None):
     if section:
         qs = qs.filter(section__code=section)
     return qs.prefetch_related("channels", "attachments")
+
+
+def items_of_section(section):
+    """The ids of a section's items, for narrowing the audit trail to them."""
+    return Publication.objects.filter(section=section).values("pk")
+
+
+def with_item_facts(events):
+    """Audit events with the item each is about (`item_id`, `item_title`, `item_section`;
+    empty for events about something else), in the events' own query."""
+    item = Publication.objects.filter(pk=OuterRef("subject_id"))
+
+    def of_items(value):
+        return Case(When(subject_type=ITEM_SUBJECT, then=value))
+
+    return events.annotate(item_id=of_items(F("subject_id")),
+                           item_title=of_items(Subquery(item.values("title")[:1])),
+                           item_section=of_items(Subquery(item.values("section__name")[:1])))

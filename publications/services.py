@@ -12,18 +12,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from agencies.models import Role, Section
+from agencies.models import Channel, Role, Section
 from audit.models import AuditAction
 from audit.services import Event, record
-from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from releases.models import Channel
+from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 
 from .fingerprint import compute_fingerprint, fingerprint_of
+from .lifecycle import PublicationLifecycle
 from .models import Attachment, Category, DecisionType, DocumentType, Publication
 from .models import PublicationStatus as S
 from .selectors import visible_publication
 
-EDITABLE_STATES = (S.DRAFT, S.RETURNED)
 CONTENT_FIELDS = ("title", "body", "article20_item", "document_type", "document_number",
                   "effective_on", "abolished_on", "decision_type", "decision_count",
                   "fee_amount_yuan", "formed_on")
@@ -157,7 +156,7 @@ def create_publication(*, user, data: dict) -> Publication:
         if abolishes:
             publication.abolishes.add(*abolishes)
         record(agency_id=user.agency_id, events=[Event(
-            AuditAction.CREATE, publication=publication, actor=user, round=publication.round,
+            AuditAction.CREATE, subject=publication, actor=user, round=publication.round,
             fingerprint=publication.fingerprint)])
     return publication
 
@@ -168,7 +167,7 @@ def _editable(user, publication_id) -> Publication:
                                       related=("section", "category"))
     if publication.drafter_id != user.pk:
         raise NotPermitted(_("只有起草该信息的经办人可以修改。"))
-    if publication.status not in EDITABLE_STATES:
+    if not PublicationLifecycle(publication).edit.can_proceed():
         raise Conflict(_("当前状态为“%s”，不能修改；只有草稿或退回修改的信息可以修改。")
                        % publication.get_status_display())
     return publication
@@ -205,7 +204,7 @@ def update_publication(*, user, publication_id: int, data: dict,
         if "abolishes" in changed:
             publication.abolishes.set(merged["abolishes"])
         record(agency_id=publication.agency_id, events=[Event(
-            action, publication=publication, actor=user, round=publication.round,
+            action, subject=publication, actor=user, round=publication.round,
             fingerprint=publication.fingerprint, data={"fields": changed, **(extra or {})})])
     return publication
 
@@ -256,5 +255,5 @@ def _refingerprint(publication, user, data: dict) -> None:
     publication.fingerprint = fingerprint_of(publication)
     publication.save(update_fields=["fingerprint", "updated_at"])
     record(agency_id=publication.agency_id, events=[Event(
-        AuditAction.EDIT, publication=publication, actor=user, round=publication.round,
+        AuditAction.EDIT, subject=publication, actor=user, round=publication.round,
         fingerprint=publication.fingerprint, data=data)])

@@ -36,9 +36,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Least, Replace
 from django.utils import timezone
 
-from agencies.models import Agency
+from agencies.models import Agency, Channel, ChannelKind
 from publications.models import Attachment, Category, Publication, PublicationStatus
-from releases.models import Channel, ChannelKind, Release, ReleaseStatus
+from releases.models import Release, ReleaseStatus
 
 TOMBSTONE_DAYS = 90
 SEARCH_MAX_CHARS = 100

@@ -6,6 +6,7 @@ database. `releases.delivery` owns state, idempotency records and the audit trai
 redelivered task resumes instead of publishing again.
 """
 
+import abc
 import os
 import re
 from collections.abc import Callable
@@ -18,9 +19,10 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from agencies.models import ChannelKind
+
 from .channels.webhooks import EVENT_RELEASED, EVENT_RETRACTED, WebhookSender
 from .channels.wechat import WeChatClient, WeChatError
-from .models import ChannelKind
 
 PUBLISHED = "published"
 AWAITING_CONFIRMATION = "awaiting_confirmation"
@@ -43,16 +45,20 @@ class Outcome:
 SaveState = Callable[[dict], None]
 
 
-class ChannelAdapter:
+class ChannelAdapter(abc.ABC):
+    """What delivery needs of a channel kind; every kind implements all three."""
+
+    @abc.abstractmethod
     def deliver(self, release, *, key: str, state: dict, save_state: SaveState) -> Outcome:
-        raise NotImplementedError
+        """Send the item (idempotent under `key`)."""
 
+    @abc.abstractmethod
     def retract(self, release, *, key: str, state: dict, save_state: SaveState) -> Outcome:
-        raise NotImplementedError
+        """Take the item back (idempotent under `key`)."""
 
+    @abc.abstractmethod
     def check_status(self, release, *, state: dict) -> Outcome:
         """Where a delivery that answered IN_PROGRESS stands now."""
-        return Outcome(PUBLISHED, external_url=release.external_url)
 
 
 def public_url(release) -> str:
@@ -67,6 +73,9 @@ class SiteAdapter(ChannelAdapter):
     def deliver(self, release, *, key, state, save_state):
         return Outcome(PUBLISHED, external_url=public_url(release))
 
+    def check_status(self, release, *, state):
+        return Outcome(PUBLISHED, external_url=public_url(release))
+
     def retract(self, release, *, key, state, save_state):
         return Outcome(RETRACTED)
 
@@ -75,6 +84,9 @@ class ManualAdapter(ChannelAdapter):
     """Newspapers, magazines, notice boards: a publisher confirms date and page."""
 
     def deliver(self, release, *, key, state, save_state):
+        return Outcome(AWAITING_CONFIRMATION)
+
+    def check_status(self, release, *, state):
         return Outcome(AWAITING_CONFIRMATION)
 
     def retract(self, release, *, key, state, save_state):
@@ -134,6 +146,11 @@ class WebhookAdapter(ChannelAdapter):
 
     def deliver(self, release, *, key, state, save_state):
         return self._send(release, key, EVENT_RELEASED, publication_payload(release))
+
+    def check_status(self, release, *, state):
+        # A receiver answers at once, so it never leaves a delivery in progress; should one
+        # be, it is sent again under the same webhook-id (receivers deduplicate).
+        return Outcome(RETRY, error="投递状态未知，将以同一 webhook-id 重发")
 
     def retract(self, release, *, key, state, save_state):
         return self._send(release, key, EVENT_RETRACTED,

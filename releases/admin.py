@@ -1,15 +1,8 @@
 from django.contrib import admin
 
-from agencies.admin_scope import AgencyScopedAdmin, ReadOnlyAdmin
+from agencies.admin_scope import ReadOnlyAdmin
 
-from .models import Channel, Release, RetractionRequest
-
-
-@admin.register(Channel)
-class ChannelAdmin(AgencyScopedAdmin):
-    list_display = ["code", "name", "kind", "agency", "is_active"]
-    list_filter = ["agency", "kind", "is_active"]
-    search_fields = ["code", "name"]
+from .models import Release, RetractionRequest
 
 
 @admin.register(Release)

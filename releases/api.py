@@ -5,10 +5,11 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from agencies.models import Channel
 from publications.selectors import visible_publications
 
 from . import services
-from .models import Channel, Release, ReleaseStatus, RetractionRequest
+from .models import Release, ReleaseStatus, RetractionRequest
 
 
 class ChannelSerializer(serializers.ModelSerializer):

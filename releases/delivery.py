@@ -1,9 +1,11 @@
 """Working the release outbox: claim, call the channel, record the outcome.
 
 Pending `Release` rows are the outbox. A Celery task per release calls
-`deliver` (dispatched after the approval commits); a periodic sweeper
-re-dispatches releases still pending or whose worker went silent (lease
-expired), so a lost message or a dead worker never loses a release.
+`deliver` (dispatched after the approval commits, `releases.tasks`); a periodic
+sweeper re-dispatches what `due_releases` finds still pending or abandoned by a
+silent worker (lease expired), so a lost message or a dead worker never loses a
+release. Nothing here queues a task: each function returns what is to happen
+next, and the task acts on it.
 
 Exactly once: a release is claimed under a row lock (SKIP LOCKED) with a lease
 before anything is sent; each call out has an idempotency key recorded in
@@ -13,6 +15,7 @@ the same `webhook-id`, which receivers deduplicate).
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,7 +25,8 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import Event, record
-from config.backoff import jittered_backoff
+from core.backoff import jittered_backoff
+from notifications.services import notify_released
 from publications.models import PublicationStatus
 
 from .adapters import (
@@ -39,37 +43,24 @@ from .models import ChannelCall, Release, ReleaseStatus
 log = logging.getLogger(__name__)
 
 
-def _setting(name, default):
-    return getattr(settings, name, default)
-
-
 def lease_seconds() -> int:
-    return _setting("RELEASE_LEASE_SECONDS", 300)
-
-
-def max_attempts() -> int:
-    return _setting("RELEASE_MAX_ATTEMPTS", 8)
+    return settings.RELEASE_LEASE_SECONDS
 
 
 def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
     """Exponential backoff with full jitter, capped; a channel's Retry-After wins if longer."""
-    delay = jittered_backoff(attempt, base=_setting("RELEASE_RETRY_BASE_SECONDS", 5),
-                             cap=_setting("RELEASE_RETRY_MAX_SECONDS", 1800))
+    delay = jittered_backoff(attempt, base=settings.RELEASE_RETRY_BASE_SECONDS,
+                             cap=settings.RELEASE_RETRY_MAX_SECONDS)
     return max(delay, retry_after or 0)
 
 
-def dispatch_on_commit(release_ids, *, action="deliver") -> None:
-    """Queue one task per release once the transaction commits.
+@dataclass(frozen=True)
+class Next:
+    """What a delivery attempt leaves to do: try again in `delay` seconds (None: done),
+    and whether to take the release back now (it was retracted while being sent)."""
 
-    If the broker is down the rows stay pending and the sweeper sends them later; the
-    request that approved them must not fail for it (hence robust).
-    """
-    from .tasks import deliver_release, retract_release
-
-    task = deliver_release if action == "deliver" else retract_release
-    ids = list(release_ids)
-    if ids:
-        transaction.on_commit(lambda: [task.delay(pk) for pk in ids], robust=True)
+    delay: float | None = None
+    retract: bool = False
 
 
 def _claim(release_id, *, statuses, action, retracting=False):
@@ -121,17 +112,15 @@ def _saver(call):
     return save_state
 
 
-def deliver(release_id) -> float | None:
-    """One delivery attempt. Returns seconds until the next attempt, or None when done."""
+def deliver(release_id) -> Next:
+    """One delivery attempt."""
     claimed = _claim(release_id, statuses=[ReleaseStatus.PENDING, ReleaseStatus.SENDING],
                      action=ChannelCall.Action.DELIVER)
     if claimed is None:
-        return None
+        return Next()
     release, call = claimed
     adapter = adapter_for(release.channel)
-    if call.outcome == ChannelCall.Outcome.SUCCEEDED:
-        outcome = Outcome(**call.result)  # done before; the worker died before recording it
-    elif call.state.get("in_progress"):
+    if call.state.get("in_progress"):
         outcome = adapter.check_status(release, state=call.state)
     else:
         try:
@@ -143,15 +132,15 @@ def deliver(release_id) -> float | None:
     return _record_delivery(release, call, outcome)
 
 
-def _record_delivery(release, call, outcome: Outcome) -> float | None:
+def _record_delivery(release, call, outcome: Outcome) -> Next:
     """Write the outcome on the claimed release (our lease makes us its only writer; the
     row lock orders this after a concurrent retraction, whose status we re-read)."""
     now = timezone.now()
     with transaction.atomic():
         publication = release.publication
-        publication.status = (Release.objects.select_for_update(of=("self",))
-                              .filter(pk=release.pk)
-                              .values_list("publication__status", flat=True).get())
+        item_status = (Release.objects.select_for_update(of=("self",))
+                       .filter(pk=release.pk)
+                       .values_list("publication__status", flat=True).get())
         release.lease_expires_at = None
         release.next_attempt_at = None
         event, delay = None, None
@@ -171,12 +160,12 @@ def _record_delivery(release, call, outcome: Outcome) -> float | None:
             event = AuditAction.RELEASE_AWAITING_CONFIRMATION
             call_outcome = ChannelCall.Outcome.SUCCEEDED
         elif outcome.state == IN_PROGRESS:
-            delay = _setting("RELEASE_POLL_SECONDS", 30)
+            delay = settings.RELEASE_POLL_SECONDS
             release.external_id = outcome.external_id or release.external_id
             release.lease_expires_at = now + timedelta(seconds=delay + lease_seconds())
             release.next_attempt_at = now + timedelta(seconds=delay)
             call.state = {**call.state, "in_progress": True}
-        elif outcome.state == RETRY and release.attempts < max_attempts():
+        elif outcome.state == RETRY and release.attempts < settings.RELEASE_MAX_ATTEMPTS:
             delay = backoff_seconds(release.attempts, outcome.retry_after)
             release.status = ReleaseStatus.PENDING
             release.next_attempt_at = now + timedelta(seconds=delay)
@@ -200,22 +189,23 @@ def _record_delivery(release, call, outcome: Outcome) -> float | None:
             ChannelCall.objects.filter(pk=call.pk).update(state=call.state)
         if event:
             record(agency_id=release.channel.agency_id, events=[Event(
-                event, publication=publication, round=release.round,
+                event, subject=publication, round=release.round,
                 fingerprint=release.fingerprint, comment=release.error,
                 data={"release": release.pk, "channel": release.channel.code,
                       "attempts": release.attempts, "external_url": release.external_url})])
-        if release.status == ReleaseStatus.PUBLISHED and (
-                publication.status == PublicationStatus.RETRACTED):
-            dispatch_on_commit([release.pk], action="retract")  # retracted while it was sent
-    return delay
+        retracted = item_status == PublicationStatus.RETRACTED
+        if release.status == ReleaseStatus.PUBLISHED and not retracted:
+            notify_released(publication=publication)
+    # published while the item was being retracted: take it back at once
+    return Next(delay, retract=release.status == ReleaseStatus.PUBLISHED and retracted)
 
 
-def retract(release_id) -> float | None:
+def retract(release_id) -> Next:
     """Take one published release back from its channel."""
     claimed = _claim(release_id, statuses=[ReleaseStatus.PUBLISHED],
                      action=ChannelCall.Action.RETRACT, retracting=True)
     if claimed is None:
-        return None
+        return Next()
     release, call = claimed
     try:
         outcome = adapter_for(release.channel).retract(
@@ -236,22 +226,21 @@ def retract(release_id) -> float | None:
                 outcome=ChannelCall.Outcome.SUCCEEDED, finished_at=now,
                 result={"state": outcome.state, **outcome.details})
             record(agency_id=release.channel.agency_id, events=[Event(
-                AuditAction.RELEASE_RETRACTED, publication=release.publication,
+                AuditAction.RELEASE_RETRACTED, subject=release.publication,
                 round=release.round, fingerprint=release.fingerprint,
                 comment=outcome.details.get("note", ""),
                 data={"release": release.pk, "channel": release.channel.code})])
-            return None
+            return Next()
         delay = backoff_seconds(release.attempts, outcome.retry_after)
         release.next_attempt_at = now + timedelta(seconds=delay)
         release.error = f"撤稿未完成：{outcome.error}"
         release.save()
-        return delay
+        return Next(delay)
 
 
-def sweep(limit: int = 500) -> dict:
-    """Re-dispatch releases due again or abandoned by a worker, and unfinished retractions."""
-    from .tasks import deliver_release, retract_release
-
+def due_releases(limit: int = 500) -> tuple[list[int], list[int]]:
+    """(deliveries, retractions): releases due again or abandoned by a worker, and
+    unfinished retractions, for the sweeper to dispatch."""
     now = timezone.now()
     due_again = Q(status=ReleaseStatus.PENDING) & (
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
@@ -268,8 +257,4 @@ def sweep(limit: int = 500) -> dict:
         retractions = list(Release.objects.select_for_update(skip_locked=True, of=("self",))
                            .filter(not_yet_retracted).order_by("pk")
                            .values_list("pk", flat=True)[:limit])
-    for pk in deliveries:
-        deliver_release.delay(pk)
-    for pk in retractions:
-        retract_release.delay(pk)
-    return {"deliveries": len(deliveries), "retractions": len(retractions)}
+    return deliveries, retractions

@@ -1,61 +1,60 @@
 """Release actions: creation at final approval (the only writer of new Release rows),
 confirmation of manual media, retry of failed releases, and retraction (撤稿)."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
-from agencies.models import Role
+from agencies.models import ChannelKind, Role
 from audit.models import AuditAction
 from audit.services import Event, record
-from config.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
+from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
+from notifications.services import notify_released
 from publications.fingerprint import fingerprint_of
-from publications.models import PublicationStatus
+from publications.lifecycle import PublicationLifecycle
+from publications.models import Publication, PublicationStatus
 from publications.selectors import visible_publication, visible_publications
 
-from .models import ChannelCall, ChannelKind, Release, ReleaseStatus
+from .models import ChannelCall, Release, ReleaseStatus
+from .tasks import dispatch_on_commit
 
 
-def _approvals(review_process) -> dict:
-    """step name -> (owner id, decision data) of the round's completed review tasks."""
-    tasks = Task.objects.filter(process_id=review_process.pk, status=STATUS.DONE,
-                                flow_task_type="HUMAN").only("flow_task", "owner_id", "data")
-    return {task.flow_task.name: (task.owner_id, task.data or {}) for task in tasks}
+@dataclass(frozen=True)
+class Approval:
+    """A review round that every tier approved, as the review hands it over.
 
-
-def create_releases_for_approval(*, publication, review_process) -> list[Release]:
-    """One pending release per target channel, after checking the approvals.
-
-    Refuses unless every tier approved the current content fingerprint in this
-    round, by distinct people none of whom drafted the item.
+    Delivery does not depend on how approval happened: `workflow` decides that a round is
+    fully approved (three tiers, three different people, none the drafter, all on this
+    fingerprint) and says so with this; releases only check that the item still has the
+    content and channels that were approved.
     """
-    from workflow.permissions import REVIEW_STEPS
 
+    publication: Publication
+    round: int
+    fingerprint: str
+    approvers: tuple[int, ...]
+
+
+def create_releases_for_approval(*, approval: Approval) -> list[Release]:
+    """One pending release per target channel; delivery is dispatched after commit."""
+    publication = approval.publication
     channels = list(publication.channels.all())
     current = fingerprint_of(publication, channels=channels)
-    if current != review_process.fingerprint or current != publication.fingerprint:
+    if current != approval.fingerprint or current != publication.fingerprint:
         raise StaleContent(_("内容指纹与审核时不一致，拒绝发布。"))
-    approvals = _approvals(review_process)
-    approvers = set()
-    for step in REVIEW_STEPS:
-        owner_id, data = approvals.get(step, (None, {}))
-        if (owner_id is None or data.get("decision") != "approve"
-                or data.get("fingerprint") != current or owner_id == publication.drafter_id):
-            raise Conflict(_("三审未全部通过，拒绝发布。"))
-        approvers.add(owner_id)
-    if len(approvers) != len(REVIEW_STEPS):
-        raise Conflict(_("三审须由不同人员完成，拒绝发布。"))
+    if (publication.status != PublicationStatus.APPROVED
+            or publication.drafter_id in approval.approvers
+            or len(set(approval.approvers)) != len(approval.approvers)):
+        raise Conflict(_("三审须由不同人员完成且均已通过，拒绝发布。"))
     releases = Release.objects.bulk_create([
-        Release(publication=publication, channel=channel, round=review_process.round,
+        Release(publication=publication, channel=channel, round=approval.round,
                 fingerprint=current)
         for channel in channels
     ])
-    from .delivery import dispatch_on_commit
-
     dispatch_on_commit([release.pk for release in releases])
     return releases
 
@@ -103,17 +102,16 @@ def confirm_release(*, user, release_id: int, published_on, reference: str, scan
             release.confirmation_scan.save(scan.name, scan, save=False)
         release.save()
         record(agency_id=release.channel.agency_id, events=[Event(
-            AuditAction.RELEASE_CONFIRMED, publication=release.publication, actor=user,
+            AuditAction.RELEASE_CONFIRMED, subject=release.publication, actor=user,
             round=release.round, fingerprint=release.fingerprint,
             data={"release": release.pk, "channel": release.channel.code,
                   "published_on": published_on.isoformat(), "reference": release.reference})])
+        notify_released(publication=release.publication)
     return release
 
 
 def retry_release(*, user, release_id: int) -> Release:
     """A publisher sends a failed release again (after fixing what the error said)."""
-    from .delivery import dispatch_on_commit
-
     with transaction.atomic():
         release = _release_for(user, release_id)
         _require_publisher(user)
@@ -132,7 +130,7 @@ def retry_release(*, user, release_id: int) -> Release:
             idempotency_key=Concat(F("idempotency_key"), Value("-superseded-"),
                                    Cast(F("pk"), CharField())))
         record(agency_id=release.channel.agency_id, events=[Event(
-            AuditAction.RELEASE_RETRY, publication=release.publication, actor=user,
+            AuditAction.RELEASE_RETRY, subject=release.publication, actor=user,
             round=release.round, fingerprint=release.fingerprint,
             data={"release": release.pk, "channel": release.channel.code})])
         dispatch_on_commit([release.pk])
@@ -151,8 +149,6 @@ def _require_covering_leader(user, publication):
 
 
 def _require_retractable(publication):
-    from workflow.lifecycle import PublicationLifecycle
-
     if not PublicationLifecycle(publication).retract.can_proceed():
         raise Conflict(_("只有已通过发布的信息可以撤稿。"))
 
@@ -183,7 +179,7 @@ def request_retraction(*, user, publication_id: int, reason: str):
         request = RetractionRequest.objects.create(publication=publication, requested_by=user,
                                                    reason=reason.strip())
         record(agency_id=publication.agency_id, events=[Event(
-            AuditAction.RETRACTION_REQUESTED, publication=publication, actor=user,
+            AuditAction.RETRACTION_REQUESTED, subject=publication, actor=user,
             round=publication.round, fingerprint=publication.fingerprint,
             comment=request.reason, data={"request": request.pk})])
     return request
@@ -219,7 +215,7 @@ def decide_retraction(*, user, request_id: int, approve: bool, comment: str = ""
             request.status = RetractionRequest.Status.DECLINED
             request.save()
             record(agency_id=publication.agency_id, events=[Event(
-                AuditAction.RETRACTION_DECLINED, publication=publication, actor=user,
+                AuditAction.RETRACTION_DECLINED, subject=publication, actor=user,
                 round=publication.round, fingerprint=publication.fingerprint,
                 comment=request.decision_comment, data={"request": request.pk})])
     return request
@@ -228,16 +224,12 @@ def decide_retraction(*, user, request_id: int, approve: bool, comment: str = ""
 def _retract(publication, *, leader, reason, data=None):
     """Retract a locked, approved publication: releases never sent are withdrawn at once,
     published ones are taken back through their channels after commit."""
-    from workflow.lifecycle import PublicationLifecycle
-
-    from .delivery import dispatch_on_commit
-
     PublicationLifecycle(publication).retract()
     publication.save(update_fields=["status", "updated_at"])
     releases = list(Release.objects.select_for_update(of=("self",))
                     .filter(publication=publication).select_related("channel"))
     now = timezone.now()
-    events = [Event(AuditAction.RETRACT, publication=publication, actor=leader,
+    events = [Event(AuditAction.RETRACT, subject=publication, actor=leader,
                     round=publication.round, fingerprint=publication.fingerprint,
                     comment=reason, data=data or {})]
     to_channels = []
@@ -249,7 +241,7 @@ def _retract(publication, *, leader, reason, data=None):
             release.status = ReleaseStatus.RETRACTED
             release.retracted_at = now
             release.save(update_fields=["status", "retracted_at", "updated_at"])
-            events.append(Event(AuditAction.RELEASE_RETRACTED, publication=publication,
+            events.append(Event(AuditAction.RELEASE_RETRACTED, subject=publication,
                                 round=release.round, fingerprint=release.fingerprint,
                                 data={"release": release.pk, "channel": release.channel.code,
                                       "note": "未发出，直接撤回"}))

@@ -6,10 +6,11 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from agencies.models import ChannelKind
 from publications.selectors import visible_publications
 from publications.services import sanitise_html
 
-from .models import ChannelKind, Release, ReleaseStatus
+from .models import Release, ReleaseStatus
 
 
 @login_required

@@ -1,10 +1,12 @@
-"""REST API of the pre-scan: run it, dismiss a finding, apply masks."""
+"""REST API of the pre-scan: run it, read it, apply masks (a reviewer dismisses a finding
+through workflow.api: who may is the review's rule)."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from publications.api import PublicationSerializer, PublicationViewSet
 from publications.selectors import visible_publication
 
 from . import services
@@ -17,10 +19,6 @@ def report_data(report) -> dict | None:
             "scanned_at": report.created_at,
             "findings": [services.finding_data(f) for f in report.findings.all()],
             "unscanned": report.unscanned}
-
-
-class DismissSerializer(serializers.Serializer):
-    justification = serializers.CharField(allow_blank=False)
 
 
 REPORT = inline_serializer("ScanReport", fields={
@@ -44,18 +42,18 @@ class ScanViewSet(viewsets.ViewSet):
         publication = visible_publication(request.user, pk)  # NotFound: 404 with a detail
         return Response(report_data(services.current_report(publication)))
 
-    @extend_schema(request=DismissSerializer, responses=inline_serializer(
-        "DismissedFinding", fields={"id": serializers.IntegerField(),
-                                    "dismissed": serializers.BooleanField()}))
-    def dismiss(self, request, pk=None, finding_id=None):
-        data = DismissSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        finding = services.dismiss_finding(user=request.user, publication_id=int(pk),
-                                           finding_id=int(finding_id),
-                                           justification=data.validated_data["justification"])
-        return Response(services.finding_data(finding))
-
     @extend_schema(request=None, responses=REPORT)
     def apply_masks(self, request, pk=None):
         report = services.apply_masks(user=request.user, publication_id=int(pk))
         return Response(report_data(report))
+
+
+class ScannedPublicationViewSet(PublicationViewSet):
+    """The items' API, whose detail carries the pre-scan of the current content."""
+
+    def retrieve(self, request, *args, **kwargs):
+        """The item, with the pre-scan of its current content (`scan`, null if not scanned)."""
+        publication = self.get_object()
+        data = dict(PublicationSerializer(publication).data)
+        data["scan"] = report_data(services.current_report(publication))
+        return Response(data)

@@ -7,14 +7,14 @@ content fingerprint, and keeps reviewers' dismissals.
 
 import hashlib
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import Event, record
-from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from publications.models import Publication
 from publications.selectors import visible_publication
 
@@ -84,7 +84,7 @@ def _run(publication, *, actor) -> ScanReport:
         rows.append(row)
     Finding.objects.bulk_create(rows)
     record(agency_id=publication.agency_id, events=[Event(
-        AuditAction.SCAN, publication=publication, actor=actor, round=publication.round,
+        AuditAction.SCAN, subject=publication, actor=actor, round=publication.round,
         fingerprint=publication.fingerprint, data=_summary(report, rows))])
     return report
 
@@ -140,34 +140,32 @@ def current_report(publication) -> ScanReport | None:
     return _current_reports(publication).prefetch_related("findings").first()
 
 
-def dismiss_finding(*, user, publication_id: int, finding_id: int, justification: str):
-    """A confidentiality reviewer clears a finding, giving the reason."""
-    from workflow.permissions import SECRECY_REVIEW, step_refusal
+def dismiss_finding(*, user, publication, finding_id: int, justification: str):
+    """Clear a finding of the item's current content, giving the reason.
 
+    Who may is the review's rule: `workflow.services.dismiss_finding` checks it, with the
+    item locked, and calls this in its transaction.
+    """
     if not (justification or "").strip():
         raise InvalidInput(_("排除预检发现时必须说明理由。"),
                            fields={"justification": [_("请填写排除理由。")]})
-    with transaction.atomic():
-        publication = visible_publication(user, publication_id, lock=True)
-        reason = step_refusal(user, SECRECY_REVIEW, publication)
-        if reason:
-            raise NotPermitted(_("只有保密审查员可以排除预检发现。") + reason)
-        finding = (Finding.objects.select_for_update()
-                   .filter(pk=finding_id, report__publication=publication).first())
-        if finding is None:
-            raise NotFound(_("未找到该预检发现。"))
-        if finding.report.fingerprint != publication.fingerprint:
-            raise Conflict(_("该发现属于旧版本内容，请重新检查。"))
-        if finding.dismissed_at is not None:
-            raise Conflict(_("该发现已被排除。"))
-        finding.dismissed_by = user
-        finding.dismissed_at = timezone.now()
-        finding.justification = justification.strip()
-        finding.save(update_fields=["dismissed_by", "dismissed_at", "justification"])
-        record(agency_id=publication.agency_id, events=[Event(
-            AuditAction.FINDING_DISMISSED, publication=publication, actor=user,
-            round=publication.round, fingerprint=publication.fingerprint,
-            comment=finding.justification, data=_finding_for_trail(finding))])
+    assert connection.in_atomic_block, "called in the caller's transaction, item locked"
+    finding = (Finding.objects.select_for_update()
+               .filter(pk=finding_id, report__publication=publication).first())
+    if finding is None:
+        raise NotFound(_("未找到该预检发现。"))
+    if finding.report.fingerprint != publication.fingerprint:
+        raise Conflict(_("该发现属于旧版本内容，请重新检查。"))
+    if finding.dismissed_at is not None:
+        raise Conflict(_("该发现已被排除。"))
+    finding.dismissed_by = user
+    finding.dismissed_at = timezone.now()
+    finding.justification = justification.strip()
+    finding.save(update_fields=["dismissed_by", "dismissed_at", "justification"])
+    record(agency_id=publication.agency_id, events=[Event(
+        AuditAction.FINDING_DISMISSED, subject=publication, actor=user,
+        round=publication.round, fingerprint=publication.fingerprint,
+        comment=finding.justification, data=_finding_for_trail(finding))])
     return finding
 
 

@@ -5,10 +5,9 @@ from dataclasses import dataclass, field
 
 from rest_framework.test import APIClient
 
-from agencies.models import Agency, Role, Section, User
+from agencies.models import Agency, Channel, ChannelKind, Role, Section, User
 from publications.models import Category
 from publications.services import create_publication
-from releases.models import Channel, ChannelKind
 from workflow import services as review
 from workflow.selectors import actionable_tasks
 

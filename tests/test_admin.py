@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 PAGES = ["agencies/agency", "agencies/section", "agencies/user", "publications/category",
          "releases/retractionrequest", "scanning/sensitivewordlist", "scanning/publicnumber",
          "disclosure/holiday",
-         "publications/publication", "releases/channel", "releases/release", "audit/auditevent"]
+         "publications/publication", "agencies/channel", "releases/release", "audit/auditevent"]
 
 
 @pytest.fixture

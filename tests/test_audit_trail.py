@@ -119,7 +119,10 @@ def test_postgres_refuses_truncating_the_audit_trail(org, trail):
     ("fingerprint", "repeat('a', 64)"),
     ("data", "'{\"basis\": \"state_secret\"}'::jsonb"),
     ("at", "at - interval '1 day'"),
-    ("publication_id", "NULL"),
+    ("subject_id", "NULL"),
+    ("subject_id", "subject_id + 1"),
+    ("subject_type", "''"),
+    ("subject_type", "'agencies.channel'"),
 ])
 def test_event_altered_behind_the_triggers_back_is_named_by_the_verifier(org, trail, column,
                                                                          value):

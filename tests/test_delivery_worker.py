@@ -17,7 +17,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from releases.models import Channel, ChannelKind, Release
+from agencies.models import Channel, ChannelKind
+from releases.models import Release
 
 from .factories import approve_through, make_org, submitted_item
 from .webhook_receiver import Receiver
@@ -150,7 +151,7 @@ def approve_items(org, n):
 
 
 def wait_until_published(n, timeout=90, sweep_every=None):
-    from releases.delivery import sweep
+    from releases.tasks import sweep_outbox as sweep
 
     deadline = time.time() + timeout
     last_sweep = time.time()

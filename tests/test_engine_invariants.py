@@ -3,12 +3,13 @@
 import pytest
 from viewflow.workflow.nodes.view import ViewActivation
 
-from config.errors import Conflict
+from core.errors import Conflict
 from publications.models import Publication
 from releases.models import Release
 from releases.services import create_releases_for_approval
 from workflow.flows import ReviewActivation, ReviewFlow
 from workflow.models import ReviewProcess
+from workflow.services import approval_of
 
 from .factories import approve_through, submitted_item, task_for
 
@@ -60,7 +61,7 @@ def test_releases_cannot_be_created_before_all_tiers_approved(org):
     approve_through(org, publication, "head_office", "secrecy")
     review_process = ReviewProcess.objects.get(publication=publication, round=1)
     with pytest.raises(Conflict):
-        create_releases_for_approval(publication=publication, review_process=review_process)
+        approval_of(review_process=review_process, publication=publication)
     assert not Release.objects.filter(publication=publication).exists()
 
 
@@ -71,5 +72,6 @@ def test_releases_refuse_a_round_whose_approvals_were_for_other_content(org):
     Release.objects.filter(publication=publication).delete()
     Publication.objects.filter(pk=publication.pk).update(body="<p>另一份内容</p>")
     publication.refresh_from_db()
+    approval = approval_of(review_process=review_process, publication=publication)
     with pytest.raises(Conflict):
-        create_releases_for_approval(publication=publication, review_process=review_process)
+        create_releases_for_approval(approval=approval)

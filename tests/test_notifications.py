@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 
 from agencies.models import Role, User
-from config.errors import Conflict
+from core.errors import Conflict
 from notifications import emails, selectors
 from notifications.inserts import insert_notices
 from notifications.models import Notification, NotificationSettings

@@ -14,12 +14,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agencies.models import Agency
+from agencies.models import Agency, Channel
 from publications.models import Attachment, Publication
 from publications.services import add_attachment
 from publicsite import selectors
 from releases import delivery
-from releases.models import Channel, Release
+from releases.models import Release
 from releases.services import retract_publication
 from workflow import services as review
 

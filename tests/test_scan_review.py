@@ -2,7 +2,7 @@
 
 import pytest
 
-from audit.models import AuditEvent
+from audit.selectors import subject_trail
 from publications.models import Publication
 from scanning.models import ScanReport
 
@@ -48,7 +48,7 @@ def test_scan_reports_findings_with_positions_into_the_stored_body(org):
     assert by_kind["id_number"]["masked"] == ID[:2] + "*" * 13 + ID[-3:]
     assert by_kind["mobile"]["field"] == "title"
     assert by_kind["mobile"]["masked"] == "138****5678"
-    trail = AuditEvent.objects.filter(publication=publication).order_by("seq").last()
+    trail = subject_trail(subject=publication).order_by("seq").last()
     assert trail.action == "scan" and trail.data["blocking"] >= 1
 
 
@@ -71,11 +71,11 @@ def test_secrecy_approval_is_refused_until_each_blocking_finding_is_dismissed(or
                                     format="json").status_code == 409
 
     assert secrecy_approve(org, publication).status_code == 200
-    actions = list(AuditEvent.objects.filter(publication=publication).order_by("seq")
+    actions = list(subject_trail(subject=publication).order_by("seq")
                    .values_list("action", flat=True))
     assert actions.index("scan") < actions.index("finding_dismissed") < len(actions) - 1
     assert actions[-1] == "approve"
-    dismissal = AuditEvent.objects.get(publication=publication, action="finding_dismissed")
+    dismissal = subject_trail(subject=publication).get(action="finding_dismissed")
     assert dismissal.comment == "系申请人本人同意公开的测试号码"
     assert ID not in str(dismissal.data)  # the trail keeps the masked form only
 
@@ -93,7 +93,7 @@ def test_item_is_scanned_when_it_enters_the_secrecy_review(org, django_capture_o
         approve_through(org, publication, "head_office")
     report = ScanReport.objects.get(publication=publication, fingerprint=publication.fingerprint)
     assert [f.kind for f in report.findings.all()] == ["id_number"]
-    scan_event = AuditEvent.objects.filter(publication=publication, action="scan").get()
+    scan_event = subject_trail(subject=publication).filter(action="scan").get()
     assert scan_event.actor_id is None  # done by the system
 
 
@@ -110,7 +110,7 @@ def test_drafter_applies_all_masks_in_one_step_and_gets_a_new_fingerprint(org):
     assert "138****5678" in publication.title
     assert not [f for f in response.json()["findings"]
                 if f["kind"] in ("id_number", "mobile")]
-    last = AuditEvent.objects.filter(publication=publication).order_by("-seq")[:2]
+    last = subject_trail(subject=publication).order_by("-seq")[:2]
     assert {e.action for e in last} == {"masks_applied", "scan"}
 
 

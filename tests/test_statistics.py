@@ -15,10 +15,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from agencies.models import Channel, ChannelKind
 from disclosure.models import HolidayYear
 from disclosure.selectors import agency_year_statistics
 from publications.models import Category, Publication
-from releases.models import Channel, ChannelKind, Release
+from releases.models import Release
 
 from .factories import api, create_item, make_org, make_user
 

@@ -4,7 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditAction
+from audit.selectors import subject_trail
 from publications.models import Publication
 from workflow import services as review
 
@@ -119,7 +120,7 @@ def test_returned_item_shows_the_reviewers_comment(client, org):
     head = org["head_office"]
     review.reject_task(user=head, task_id=task_for(head, publication).pk,
                        comment="请补充发文依据")
-    assert AuditEvent.objects.filter(publication=publication, action=AuditAction.REJECT).exists()
+    assert subject_trail(subject=publication).filter(action=AuditAction.REJECT).exists()
     login(client, org["drafter_office"])
     assert "请补充发文依据" in client.get(f"/app/items/{publication.pk}/").content.decode()
     assert "请补充发文依据" in client.get(f"/app/items/{publication.pk}/edit/").content.decode()

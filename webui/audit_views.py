@@ -17,21 +17,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from agencies.models import Channel
 from audit.models import AuditAction
-from audit.selectors import (
-    agency_trail,
-    item_timeline,
-    round_content,
-    submitted_rounds,
-    trail_people,
-    trail_sections,
-)
+from audit.selectors import agency_trail, timeline, trail_people, trail_sections
 from audit.verification import Break, verify_chain
 from publications.models import Publication
+from publications.selectors import ITEM_SUBJECT, items_of_section, with_item_facts
 from publications.services import sanitise_html
-from releases.models import Channel
 from scanning.models import FindingKind, Severity
 from workflow.models import WithholdBasis
+from workflow.selectors import round_content, submitted_rounds
 
 from .templatetags.webui import action_label, person_label, short_hash, tier_label
 from .views import visible_item_or_404
@@ -87,7 +82,12 @@ class TrailFilterForm(forms.Form):
         return cleaned
 
     def filters(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.fields}
+        """The trail's filters; a section narrows it to events about that section's items."""
+        filters = {name: self.cleaned_data[name] for name in self.fields if name != "section"}
+        section = self.cleaned_data["section"]
+        if section is not None:
+            filters.update(subject_type=ITEM_SUBJECT, subject_ids=items_of_section(section))
+        return filters
 
 
 def _filtered_trail(request, agency):
@@ -95,7 +95,7 @@ def _filtered_trail(request, agency):
     form = TrailFilterForm(request.GET, agency=agency)
     if not form.is_valid():
         return form, None
-    return form, agency_trail(agency=agency, **form.filters())
+    return form, with_item_facts(agency_trail(agency=agency, **form.filters()))
 
 
 # --- what an event's data says, in words -------------------------------------------------
@@ -235,13 +235,12 @@ def _csv_lines(events, channel_names):
         _("序号"), _("时间"), _("信息编号"), _("信息标题"), _("科室"), _("操作人"),
         _("审核环节"), _("动作"), _("审核轮次"), _("内容指纹"), _("意见"), _("附加信息")])
     for event in events.iterator(chunk_size=2000):
-        publication = event.publication
         yield writer.writerow([_cell(value) for value in (
             event.seq,
             timezone.localtime(event.at, zone).strftime("%Y-%m-%d %H:%M:%S"),
-            event.publication_id or "",
-            publication.title if publication else "",
-            publication.section.name if publication else "",
+            event.item_id or "",
+            event.item_title or "",
+            event.item_section or "",
             person_label(event.actor, event.actor_username) or _("系统"),
             tier_label(event.tier),
             action_label(event.action),
@@ -275,7 +274,7 @@ def item(request, publication_id):
     publication = _item_or_404(request.user, publication_id)
     channel_names = _channel_names(agency)
     events = [(event, event_details(event, channel_names=channel_names))
-              for event in item_timeline(publication=publication)]
+              for event in timeline(subject=publication)]
     return render(request, "webui/audit/item.html", {
         "publication": publication, "events": events,
         "rounds": submitted_rounds(publication=publication)})
@@ -315,5 +314,5 @@ def verify(request):
         result = {"report": report, "seconds": time.monotonic() - started,
                   "problem": "" if report.ok else chain_problem_text(report),
                   "event": None if report.ok else
-                  agency_trail(agency=agency).filter(seq=report.seq).first()}
+                  with_item_facts(agency_trail(agency=agency)).filter(seq=report.seq).first()}
     return render(request, "webui/audit/verify.html", {"agency": agency, "result": result})

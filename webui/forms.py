@@ -4,10 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import InvalidInput
+from agencies.models import Channel
+from core.errors import InvalidInput
 from publications.models import ARTICLE20_ITEMS, Category
 from publications.services import check_attachment
-from releases.models import Channel
 
 # What the form passes to create_publication / update_publication.
 FORM_FIELDS = ("title", "body", "section", "category", "article20_item", "formed_on",

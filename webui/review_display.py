@@ -14,9 +14,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
+from publications.lifecycle import step_title
 from scanning.models import FindingKind
 from scanning.text import html_to_text
-from workflow.flows import step_title
 from workflow.models import WithholdBasis
 
 EXCERPT_CHARS = 30

@@ -22,13 +22,14 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from audit.selectors import item_timeline
-from config.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
+from audit.selectors import timeline
+from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
+from publications.lifecycle import step_title
 from publications.selectors import can_see
-from scanning.services import current_report, dismiss_finding
+from scanning.services import current_report
 from workflow import services
-from workflow.flows import ReviewFlow, step_title
-from workflow.models import ReviewProcess
+from workflow.flows import ReviewFlow
+from workflow.models import Decision, ReviewProcess
 from workflow.permissions import REVIEW_STEPS, SECRECY_REVIEW, refusal
 from workflow.selectors import actionable_tasks, tasks_in_order, with_review_context
 
@@ -51,7 +52,8 @@ from .review_forms import (
 
 PAGE_SIZE = 20
 REVIEW_NODES = [getattr(ReviewFlow, step) for step in REVIEW_STEPS]
-DECISION_FORMS = {"approve": ApproveForm, "reject": RejectForm, "withhold": WithholdForm}
+DECISION_FORMS = {Decision.APPROVE: ApproveForm, Decision.REJECT: RejectForm,
+                  Decision.WITHHOLD: WithholdForm}
 
 
 # ---------------------------------------------------------------- the two lists
@@ -159,7 +161,7 @@ def _task_page(request, task, *, bound=None, dismiss=None, status=200):
                                      and dismiss.finding_id == item.pk
                                      else DismissFindingForm(finding_id=item.pk))
     body = body_with_marks(publication.body, findings, shown)
-    events = item_timeline(publication=publication).filter(action__in=TRAIL_ACTIONS)
+    events = timeline(subject=publication).filter(action__in=TRAIL_ACTIONS)
     previous, diff = _diff_with_previous_round(review_process, publication)
     return render(request, "webui/review_task.html", {
         "task": task, "review_process": review_process, "publication": publication,
@@ -224,25 +226,25 @@ def unclaim(request, task_id):
 @require_POST
 @login_required
 def approve(request, task_id):
-    return _decide(request, task_id, "approve", services.approve_task, _("已通过。"))
+    return _decide(request, task_id, Decision.APPROVE, services.approve_task, _("已通过。"))
 
 
 @require_POST
 @login_required
 def reject(request, task_id):
-    return _decide(request, task_id, "reject", services.reject_task, _("已退回经办人。"))
+    return _decide(request, task_id, Decision.REJECT, services.reject_task, _("已退回经办人。"))
 
 
 @require_POST
 @login_required
 def withhold(request, task_id):
-    return _decide(request, task_id, "withhold", services.withhold_task,
+    return _decide(request, task_id, Decision.WITHHOLD, services.withhold_task,
                    _("已决定不予公开。"))
 
 
 def _decide(request, task_id, decision, service, done_message):
     task = _task_or_404(request.user, task_id)
-    if decision == "withhold" and task.flow_task.name != SECRECY_REVIEW:
+    if decision == Decision.WITHHOLD and task.flow_task.name != SECRECY_REVIEW:
         messages.error(request, _("只有保密审查环节可以决定不予公开。"))
         return redirect("webui:review:task", task_id=task.pk)
     form = DECISION_FORMS[decision](request.POST, auto_id=f"{decision}_%s")
@@ -276,7 +278,7 @@ def dismiss(request, task_id, finding_id):
     form = DismissFindingForm(request.POST, finding_id=finding_id)
     if form.is_valid():
         try:
-            dismiss_finding(user=request.user,
+            services.dismiss_finding(user=request.user,
                             publication_id=task.process.reviewprocess.publication_id,
                             finding_id=finding_id, **form.cleaned_data)
         except InvalidInput as error:

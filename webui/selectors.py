@@ -2,7 +2,8 @@
 
 from django.db.models import OuterRef, Q, Subquery
 
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditAction
+from audit.selectors import subject_trail
 from publications.selectors import visible_publications
 from workflow.selectors import open_tasks
 
@@ -26,6 +27,6 @@ def waiting_step_of(publication):
 
 
 def latest_reject_comment(publication) -> str:
-    event = (AuditEvent.objects.filter(publication=publication, action=AuditAction.REJECT)
+    event = (subject_trail(subject=publication).filter(action=AuditAction.REJECT)
              .order_by("-seq").only("comment").first())
     return event.comment if event else ""

@@ -10,11 +10,10 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
-from notifications.web import NotificationApplication
-
 from . import views
 from .applications import RoleApplication
 from .audit import AuditApplication
+from .notifications import NotificationApplication
 from .review import ReviewApplication
 
 

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.models import Role
-from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from publications.lifecycle import PublicationLifecycle
 from publications.models import PublicationStatus
 from publications.selectors import visible_publication
 from publications.services import (
-    EDITABLE_STATES,
     add_attachment,
     create_publication,
     remove_attachment,
@@ -27,9 +27,6 @@ from .forms import PublicationForm
 from .selectors import latest_reject_comment, my_items, waiting_step_of
 
 PAGE_SIZE = 20
-SUBMITTABLE = (PublicationStatus.DRAFT, PublicationStatus.RETURNED)
-WITHDRAWABLE = (PublicationStatus.DRAFT, PublicationStatus.IN_REVIEW,
-                PublicationStatus.RETURNED)
 
 
 def visible_item_or_404(user, pk, related=("section", "category", "drafter")):
@@ -88,7 +85,7 @@ def item_create(request):
 @login_required
 def item_edit(request, pk):
     publication = _own_or_403(request.user, pk)
-    if publication.status not in EDITABLE_STATES:
+    if not PublicationLifecycle(publication).edit.can_proceed():
         messages.error(request, _("当前状态为“%s”，不能修改；只有草稿或退回修改的信息可以修改。")
                        % publication.get_status_display())
         return redirect("webui:items:detail", pk=pk)
@@ -124,6 +121,7 @@ def item_detail(request, pk):
     publication = visible_item_or_404(request.user, pk)
     is_owner = publication.drafter_id == request.user.pk
     status = publication.status
+    lifecycle = PublicationLifecycle(publication)
     return render(request, "webui/item_detail.html", {
         "publication": publication,
         "channels": list(publication.channels.all()),
@@ -132,9 +130,9 @@ def item_detail(request, pk):
         else None,
         "reject_comment": latest_reject_comment(publication)
         if status == PublicationStatus.RETURNED else "",
-        "can_edit": is_owner and status in EDITABLE_STATES,
-        "can_submit": is_owner and status in SUBMITTABLE,
-        "can_withdraw": is_owner and status in WITHDRAWABLE,
+        "can_edit": is_owner and lifecycle.edit.can_proceed(),
+        "can_submit": is_owner and lifecycle.submit.can_proceed(),
+        "can_withdraw": is_owner and lifecycle.withdraw.can_proceed(),
     })
 
 

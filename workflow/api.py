@@ -1,12 +1,14 @@
 """REST API for review tasks: the caller's queue and the three decisions."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from viewflow.workflow.models import Task
 
-from config.pagination import IdPageWithCount
+from core.pagination import IdPageWithCount
+from publications.api import PublicationSerializer, publication_data
+from scanning.services import finding_data
 
 from . import services
 from .models import WithholdBasis
@@ -99,3 +101,37 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def withhold(self, request, pk=None):
         data = self._payload(WithholdSerializer)
         return self._done(services.withhold_task(user=request.user, task_id=pk, **data))
+
+
+class DismissSerializer(serializers.Serializer):
+    justification = serializers.CharField(allow_blank=False)
+
+
+class FindingDismissViewSet(viewsets.ViewSet):
+    """POST /api/v1/publications/{id}/findings/{finding_id}/dismiss/ (see config/urls.py)."""
+
+    @extend_schema(request=DismissSerializer, responses=inline_serializer(
+        "DismissedFinding", fields={"id": serializers.IntegerField(),
+                                    "dismissed": serializers.BooleanField()}))
+    def dismiss(self, request, pk=None, finding_id=None):
+        data = DismissSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        finding = services.dismiss_finding(user=request.user, publication_id=int(pk),
+                                           finding_id=int(finding_id),
+                                           justification=data.validated_data["justification"])
+        return Response(finding_data(finding))
+
+
+class SubmissionViewSet(viewsets.ViewSet):
+    """POST /api/v1/publications/{id}/submit/ and …/withdraw/ (see config/urls.py): the
+    drafter starts a review round, or takes the item back."""
+
+    @extend_schema(request=None, responses=PublicationSerializer)
+    def submit(self, request, pk=None):
+        services.submit_publication(user=request.user, publication_id=pk)
+        return Response(publication_data(user=request.user, pk=pk))
+
+    @extend_schema(request=None, responses=PublicationSerializer)
+    def withdraw(self, request, pk=None):
+        services.withdraw_publication(user=request.user, publication_id=pk)
+        return Response(publication_data(user=request.user, pk=pk))

@@ -14,8 +14,10 @@ from viewflow.workflow import flow
 from viewflow.workflow.lock import select_for_update_lock
 from viewflow.workflow.nodes.view import ViewActivation
 
+from publications.lifecycle import ReviewStep as Step
+
 from .models import ReviewProcess
-from .permissions import REVIEW_STEPS, STEP_PERMISSION
+from .permissions import STEP_PERMISSION
 
 
 class ReviewActivation(ViewActivation):
@@ -39,9 +41,9 @@ def _the_process(process):
 class ReviewStep(flow.View):
     activation_class = ReviewActivation
 
-    def __init__(self, title):
+    def __init__(self, step: Step):
         super().__init__(decisions_only_through_services)
-        self.task_title = title
+        self.task_title = step.label
 
 
 class ReviewFlow(flow.Flow):
@@ -52,17 +54,17 @@ class ReviewFlow(flow.Flow):
     start = flow.StartHandle(this.start_round).Next(this.section_head_review)
 
     section_head_review = (
-        ReviewStep(_("科室审核"))
+        ReviewStep(Step.SECTION_HEAD_REVIEW)
         .Permission(STEP_PERMISSION["section_head_review"], obj=_the_process)
         .Next(this.secrecy_review)
     )
     secrecy_review = (
-        ReviewStep(_("保密审查"))
+        ReviewStep(Step.SECRECY_REVIEW)
         .Permission(STEP_PERMISSION["secrecy_review"], obj=_the_process)
         .Next(this.leadership_review)
     )
     leadership_review = (
-        ReviewStep(_("领导审签"))
+        ReviewStep(Step.LEADERSHIP_REVIEW)
         .Permission(STEP_PERMISSION["leadership_review"], obj=_the_process)
         .Next(this.approved)
     )
@@ -77,9 +79,3 @@ class ReviewFlow(flow.Flow):
         activation.process.fingerprint = fingerprint
         return activation.process
 
-
-def step_title(step: str, default: str = "") -> str:
-    """A review step's title by its name (科室审核, 保密审查, 领导审签), else `default`."""
-    if step in REVIEW_STEPS:
-        return str(getattr(ReviewFlow, step).task_title)
-    return default

@@ -18,6 +18,14 @@ class RoundOutcome(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
+class Decision(models.TextChoices):
+    """What a reviewer decides on a task (kept in the task's data with the fingerprint)."""
+
+    APPROVE = "approve", _("通过")
+    REJECT = "reject", _("退回")
+    WITHHOLD = "withhold", _("不予公开")
+
+
 class WithholdBasis(models.TextChoices):
     """The eight 不予公开 grounds of Art. 14-16, as rows of the annual report's table 三."""
 

@@ -10,11 +10,12 @@ from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
 from agencies.models import Role
+from publications.lifecycle import ReviewStep
 
-SECTION_HEAD_REVIEW = "section_head_review"
-SECRECY_REVIEW = "secrecy_review"
-LEADERSHIP_REVIEW = "leadership_review"
-REVIEW_STEPS = (SECTION_HEAD_REVIEW, SECRECY_REVIEW, LEADERSHIP_REVIEW)
+SECTION_HEAD_REVIEW = ReviewStep.SECTION_HEAD_REVIEW.value
+SECRECY_REVIEW = ReviewStep.SECRECY_REVIEW.value
+LEADERSHIP_REVIEW = ReviewStep.LEADERSHIP_REVIEW.value
+REVIEW_STEPS = tuple(ReviewStep.values)
 
 STEP_PERMISSION = {step: f"workflow.{step}" for step in REVIEW_STEPS}
 _PERMISSION_STEP = {perm: step for step, perm in STEP_PERMISSION.items()}

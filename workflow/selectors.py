@@ -4,12 +4,16 @@ Filtering starts from open tasks (a partial index on viewflow's task table) and
 open rounds (a partial index on ReviewProcess), never from the whole history.
 """
 
+from dataclasses import dataclass
+
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from agencies.models import User
+from audit.models import AuditAction, AuditEvent
+from audit.selectors import subject_trail
 
 from .flows import ReviewFlow
 from .models import OPEN_TASK_STATES, ReviewProcess, RoundOutcome
@@ -127,3 +131,47 @@ def open_tasks(*, publication):
 def open_task_of(*, publication, step):
     """The item's open task at `step`, if its round waits there (at most one row)."""
     return open_tasks(publication=publication).filter(flow_task=getattr(ReviewFlow, step))
+
+
+@dataclass(frozen=True)
+class RoundContent:
+    """What was submitted for review in one round, if anything kept it."""
+
+    round: int
+    submitted: AuditEvent
+    title: str = ""
+    body: str = ""
+    # "round": the review round's record kept it (ReviewProcess.submitted, outside the
+    # hashed trail); "current": the item's content now has the fingerprint the round was
+    # submitted with, so it is the same content; "": not kept anywhere.
+    source: str = ""
+
+    @property
+    def kept(self) -> bool:
+        return bool(self.source)
+
+
+def _submit_events(publication):
+    return subject_trail(subject=publication).filter(action=AuditAction.SUBMIT,
+                                                     round__isnull=False)
+
+
+def submitted_rounds(*, publication) -> list[int]:
+    """The rounds the item was submitted in, in order."""
+    return sorted(set(_submit_events(publication).values_list("round", flat=True)))
+
+
+def round_content(*, publication, round: int) -> RoundContent | None:
+    """The content submitted in `round` (None when the item was never submitted in it)."""
+    submitted = _submit_events(publication).filter(round=round).select_related("actor").last()
+    if submitted is None:
+        return None
+    review_process = ReviewProcess.objects.filter(publication=publication, round=round).first()
+    kept = review_process.submitted if review_process is not None else None
+    if kept is not None:
+        return RoundContent(round, submitted, title=kept["title"],
+                            body=kept.get("body") or "", source="round")
+    if submitted.fingerprint and submitted.fingerprint == publication.fingerprint:
+        return RoundContent(round, submitted, title=publication.title, body=publication.body,
+                            source="current")
+    return RoundContent(round, submitted)

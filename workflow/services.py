@@ -5,16 +5,24 @@ lock (viewflow's select_for_update_lock, outermost, so the loser of a race
 waits, then sees the task already done and gets a Conflict), checks the
 separation-of-duties rules, drives the viewflow activation and the
 publication's lifecycle, and writes its audit events before committing.
+
+What an action triggers is called where the action is written: the notices
+(`notifications.services.notify_*`, in the transaction), the pre-scan when an item
+reaches the confidentiality review (a Celery task after commit), and at final approval
+the releases (`releases.services.create_releases_for_approval`, which dispatches
+delivery after commit).
 """
 
 import random
 import time
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.lock import lock_scope
 from viewflow.workflow.models import Task
@@ -22,31 +30,30 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from audit.models import AuditAction
 from audit.services import Event, record
-from config.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
+from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
+from notifications.kinds import NotificationKind
+from notifications.services import notify_drafter, notify_task_queued
 from publications.fingerprint import fingerprint_of
+from publications.lifecycle import PublicationLifecycle
 from publications.models import Publication
 from publications.models import PublicationStatus as S
 from publications.selectors import can_see, visible_publication
-from releases.services import create_releases_for_approval
+from releases.services import Approval, create_releases_for_approval
+from scanning import services as scanning_services
 from scanning.services import finding_data, open_blockers, scan_if_missing
 from scanning.tasks import scan_on_entering_secrecy_review
 
 from .flows import ReviewFlow
-from .lifecycle import PublicationLifecycle
-from .models import OPEN_TASK_STATES, ReviewProcess, RoundOutcome, WithholdBasis
+from .models import OPEN_TASK_STATES, Decision, ReviewProcess, RoundOutcome, WithholdBasis
 from .permissions import (
     LEADERSHIP_REVIEW,
+    REVIEW_STEPS,
     SECRECY_REVIEW,
     SECTION_HEAD_REVIEW,
     refusal,
     step_refusal,
 )
-
-
-class Decision:
-    APPROVE = "approve"
-    REJECT = "reject"
-    WITHHOLD = "withhold"
+from .selectors import open_task_of, people_who_may_act
 
 
 def _publication_for_drafter(user, publication_id, *, lock: bool) -> Publication:
@@ -75,9 +82,21 @@ def submit_publication(*, user, publication_id: int) -> ReviewProcess:
             publication=publication, fingerprint=publication.fingerprint,
             _process_data={"submitted": {"title": publication.title, "body": publication.body}})
         record(agency_id=publication.agency_id, events=[Event(
-            AuditAction.SUBMIT, publication=publication, actor=user, round=publication.round,
+            AuditAction.SUBMIT, subject=publication, actor=user, round=publication.round,
             fingerprint=publication.fingerprint)])
+        _tell_reviewers(publication, SECTION_HEAD_REVIEW, actor=user)
     return process
+
+
+def _tell_reviewers(publication, step, *, actor) -> None:
+    """Notify everyone who may claim the item's open task at `step`, but the actor: who they
+    are is `people_who_may_act`, the rules the engine checks when they claim."""
+    people = people_who_may_act(publication=publication, step=step)  # never the drafter
+    if actor is not None and actor.pk != publication.drafter_id:
+        people = people.exclude(pk=actor.pk)
+    open_task = open_task_of(publication=publication, step=step).values("pk")[:1]
+    people = people.annotate(open_task=Subquery(open_task)).filter(open_task__isnull=False)
+    notify_task_queued(publication=publication, step=step, people=people)
 
 
 def withdraw_publication(*, user, publication_id: int) -> Publication:
@@ -106,7 +125,7 @@ def _withdraw(user, publication_id, open_round):
     lifecycle.withdraw()
     publication.save(update_fields=["status", "updated_at"])
     record(agency_id=publication.agency_id, events=[Event(
-        AuditAction.WITHDRAW, publication=publication, actor=user, round=publication.round,
+        AuditAction.WITHDRAW, subject=publication, actor=user, round=publication.round,
         fingerprint=publication.fingerprint)])
     return publication
 
@@ -220,7 +239,7 @@ def unclaim_task(*, user, task_id: int):
 
 
 def _task_event(action, task, review_process, publication, user, **kwargs):
-    return Event(action, publication=publication, actor=user, tier=task.flow_task.name,
+    return Event(action, subject=publication, actor=user, tier=task.flow_task.name,
                  round=review_process.round, fingerprint=publication.fingerprint, **kwargs)
 
 
@@ -267,8 +286,7 @@ def _decide(user, task_id, decision, *, comment="", basis=None):
             return _decide_locked(user, task_id, decision, comment=comment, basis=basis)
     except _StaleRound as stale:
         _return_stale_round(stale.process_id)
-        raise StaleContent(
-            _("信息内容在提交审核后被改动，本轮审核作废，已退回经办人重新提交。")) from None
+        raise StaleContent(str(STALE_ROUND)) from None
 
 
 def _decide_locked(user, task_id, decision, *, comment, basis):
@@ -336,16 +354,40 @@ def _approve(activation, task, review_process, publication, user, comment) -> li
         # robust: with the broker down the secrecy approval scans synchronously instead
         transaction.on_commit(
             lambda: scan_on_entering_secrecy_review.delay(publication.pk), robust=True)
-    if step == LEADERSHIP_REVIEW:
-        PublicationLifecycle(publication).approve()
-        publication.save(update_fields=["status", "updated_at"])
-        releases = create_releases_for_approval(publication=publication,
-                                                review_process=review_process)
-        events += [Event(AuditAction.RELEASE_CREATED, publication=publication,
-                         round=review_process.round, fingerprint=release.fingerprint,
-                         data={"channel": release.channel.code, "release": release.pk})
-                   for release in releases]
+    if step != LEADERSHIP_REVIEW:
+        _tell_reviewers(publication, REVIEW_STEPS[REVIEW_STEPS.index(step) + 1], actor=user)
+        return events
+    PublicationLifecycle(publication).approve()
+    publication.save(update_fields=["status", "updated_at"])
+    approval = approval_of(review_process=review_process, publication=publication)
+    releases = create_releases_for_approval(approval=approval)
+    events += [Event(AuditAction.RELEASE_CREATED, subject=publication,
+                     round=review_process.round, fingerprint=release.fingerprint,
+                     data={"channel": release.channel.code, "release": release.pk})
+               for release in releases]
+    notify_drafter(publication=publication, kind=NotificationKind.APPROVED, actor=user)
     return events
+
+
+def approval_of(*, review_process, publication) -> Approval:
+    """The round as fully approved, or Conflict: every tier approved the round's
+    fingerprint, by different people, none of them the drafter (read from the round's
+    completed tasks, not from what the caller believes)."""
+    done = Task.objects.filter(process_id=review_process.pk, status=STATUS.DONE,
+                               flow_task_type="HUMAN").only("flow_task", "owner_id", "data")
+    decided = {task.flow_task.name: (task.owner_id, task.data or {}) for task in done}
+    approvers = []
+    for step in REVIEW_STEPS:
+        owner_id, data = decided.get(step, (None, {}))
+        if (owner_id is None or data.get("decision") != Decision.APPROVE
+                or data.get("fingerprint") != review_process.fingerprint
+                or owner_id == publication.drafter_id):
+            raise Conflict(_("三审未全部通过，拒绝发布。"))
+        approvers.append(owner_id)
+    if len(set(approvers)) != len(REVIEW_STEPS):
+        raise Conflict(_("三审须由不同人员完成，拒绝发布。"))
+    return Approval(publication=publication, round=review_process.round,
+                    fingerprint=review_process.fingerprint, approvers=tuple(approvers))
 
 
 def _end_round(activation, task, review_process, publication, user, decision, comment,
@@ -356,16 +398,19 @@ def _end_round(activation, task, review_process, publication, user, decision, co
     if decision == Decision.REJECT:
         lifecycle.return_to_drafter()
         outcome, action = RoundOutcome.RETURNED, AuditAction.REJECT
+        notice = NotificationKind.RETURNED
     else:
         lifecycle.withhold()
         outcome, action = RoundOutcome.WITHHELD, AuditAction.WITHHOLD
+        notice = NotificationKind.WITHHELD
     publication.save(update_fields=["status", "updated_at"])
     _close_round(review_process, outcome)
+    notify_drafter(publication=publication, kind=notice, actor=user, message=comment)
     return [_task_event(action, task, review_process, publication, user, comment=comment,
                         data={"basis": basis} if basis else {})]
 
 
-STALE_ROUND_COMMENT = "信息内容在提交审核后被改动，本轮审核作废，退回经办人重新提交。"
+STALE_ROUND = gettext_lazy("信息内容在提交审核后被改动，本轮审核作废，已退回经办人重新提交。")
 
 
 def _return_stale_round(process_id):
@@ -386,10 +431,29 @@ def _return_stale_round(process_id):
         PublicationLifecycle(publication).return_to_drafter()
         publication.fingerprint = fingerprint_of(publication)
         publication.save(update_fields=["status", "fingerprint", "updated_at"])
+        # stored in the trail (and hashed): the same words whatever the actor's language
+        with translation.override(settings.LANGUAGE_CODE):
+            comment = str(STALE_ROUND)
         record(agency_id=publication.agency_id, events=[Event(
-            AuditAction.CONTENT_CHANGED, publication=publication,
+            AuditAction.CONTENT_CHANGED, subject=publication,
             tier=open_tasks[0].flow_task.name if open_tasks else "",
             round=review_process.round, fingerprint=publication.fingerprint,
-            # stored in the trail (and hashed): the same words whatever the actor's language
-            comment=STALE_ROUND_COMMENT,
-            data={"reviewed_fingerprint": review_process.fingerprint})])
+            comment=comment, data={"reviewed_fingerprint": review_process.fingerprint})])
+        notify_drafter(publication=publication, kind=NotificationKind.RETURNED,
+                       message=comment)
+
+
+def dismiss_finding(*, user, publication_id: int, finding_id: int, justification: str):
+    """The confidentiality reviewer clears a pre-scan finding, giving the reason.
+
+    Who may is the rule of the 保密审查 step (any confidentiality reviewer of the item's
+    agency who did not draft it); the finding itself is `scanning`'s to change.
+    """
+    with transaction.atomic():
+        publication = visible_publication(user, publication_id, lock=True)
+        reason = step_refusal(user, SECRECY_REVIEW, publication)
+        if reason:
+            raise NotPermitted(_("只有保密审查员可以排除预检发现。") + reason)
+        return scanning_services.dismiss_finding(user=user, publication=publication,
+                                                 finding_id=finding_id,
+                                                 justification=justification)

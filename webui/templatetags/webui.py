@@ -58,7 +58,7 @@ def action_label(action) -> str:
 @register.filter
 def tier_label(tier) -> str:
     """The review step an event belongs to (科室审核, 保密审查, 领导审签), from the flow."""
-    from workflow.flows import step_title
+    from publications.lifecycle import step_title
 
     return step_title(tier, default=tier or "")
 

@@ -3,9 +3,8 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from webui.applications import RoleApplication
-
-from . import views
+from . import notification_views as views
+from .applications import RoleApplication
 
 
 class NotificationApplication(RoleApplication):

@@ -10,10 +10,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from agencies.models import Agency, Role, Section, User
+from agencies.models import Agency, Channel, ChannelKind, Role, Section, User
 from publications.models import Category, Publication
 from publications.services import create_publication
-from releases.models import Channel, ChannelKind
 from scanning.models import PublicNumber, SensitiveWordList
 from workflow import services as review
 from workflow.selectors import actionable_tasks

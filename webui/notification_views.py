@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from config.errors import NotFound
-
-from .selectors import email_enabled, notifications_for
-from .services import mark_all_read, open_notification, set_email_enabled
+from core.errors import NotFound
+from notifications.selectors import email_enabled, notifications_for
+from notifications.services import mark_all_read, open_notification, set_email_enabled
 
 PAGE_SIZE = 20
 
