@@ -318,7 +318,7 @@ class CountingReceiver:
     webhook-id and answers 200 at once (HTTP/1.1, keep-alive allowed)."""
 
     def __init__(self):
-        from tests.webhook_receiver import SECRET, signature_ok
+        from testsupport.webhook_receiver import SECRET, signature_ok
 
         self.secret = SECRET
         self.lock = threading.Lock()
@@ -549,7 +549,7 @@ def bootstrap(args, redis_url):
 def make_agency(code, receiver):
     """An agency (tests.factories.make_org) with one webhook channel to the receiver."""
     from agencies.models import Channel, ChannelKind
-    from tests.factories import make_org
+    from testsupport.factories import make_org
 
     org = make_org(code=code, prefix=f"{code}_")
     channel = Channel.objects.create(agency=org.agency, code=CHANNEL_CODE, name="温县发布（压测）",
@@ -1077,7 +1077,7 @@ def through_services(args, *, redis, db_url, m):
     from config.celery import app
     from publications.services import create_publication
     from releases.models import Release
-    from tests.factories import item_data
+    from testsupport.factories import item_data
     from workflow import services as review
 
     receiver = CountingReceiver()

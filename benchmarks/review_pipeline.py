@@ -380,7 +380,7 @@ class Pipeline:
     def run_item(self, i, *, recorder=None, upto=3, tag="bench", keep_sample=False):
         """create, submit, then approve `upto` tiers (3 = fully approved, releases created)."""
         from publications.services import create_publication
-        from tests.factories import item_data
+        from testsupport.factories import item_data
         from workflow import services as review
 
         section = ("office", "construction")[i % 2]
@@ -837,7 +837,7 @@ def main(argv=None):
     from django.db import connection
 
     from audit.verification import verify_chain
-    from tests.factories import make_org
+    from testsupport.factories import make_org
 
     org = make_org(code="bench_agency")
     pipeline = Pipeline(org)

@@ -4,7 +4,7 @@ Each view gets the agency from `public_page`, reads only through
 `publicsite.selectors`, and renders a fixed number of queries whatever the
 number of items. Templates render public fields only: nothing internal
 (drafters, sections, review comments, fingerprints) reaches a page, which
-tests/test_public_site.py checks.
+tests/publicsite/test_public_site.py checks.
 """
 
 import os

@@ -5,7 +5,8 @@ from django.db import connection, connections
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from .factories import make_org
+from testsupport.factories import make_org
+from testsupport.workers import RedisServer, reconnect
 
 
 def pytest_collection_modifyitems(config, items):
@@ -84,3 +85,25 @@ def _tasks_in_process():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A private redis-server on a free loopback port: stopping it hurts no other test."""
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def broker(redis_server):
+    """Point this process's Celery app at the private Redis, publishing for real."""
+    from config.celery import app
+
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url = redis_server.url
+    app.conf.task_always_eager = False
+    reconnect(app)
+    yield app
+    app.conf.broker_url, app.conf.task_always_eager = saved
+    reconnect(app)

@@ -2,7 +2,7 @@
 
 import re
 
-from ..factories import PASSWORD
+from testsupport.factories import PASSWORD
 
 
 def log_in(page, user, *, next_path="/app/"):

@@ -3,9 +3,8 @@
 import pytest
 
 from publications.models import Publication
-
-from ..factories import make_org
-from .helpers import log_in
+from tests.browser.helpers import log_in
+from testsupport.factories import make_org
 
 pytestmark = pytest.mark.postgres
 

@@ -4,11 +4,10 @@ untranslated; the header's switch turns the pages into English and back."""
 import pytest
 
 from agencies.models import User
+from tests.browser.helpers import log_in
+from tests.i18n_check import english_words
+from testsupport.factories import approve_through, make_org, make_user, submitted_item, task_for
 from workflow import services as review
-
-from ..factories import approve_through, make_org, make_user, submitted_item, task_for
-from ..i18n_check import english_words
-from .helpers import log_in
 
 pytestmark = pytest.mark.postgres
 

@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 
 from releases.models import Release
-
-from ..factories import PASSWORD, approve_through, make_org, submitted_item
+from testsupport.factories import PASSWORD, approve_through, make_org, submitted_item
 
 pytestmark = pytest.mark.postgres
 

@@ -10,11 +10,10 @@ import pytest
 
 from audit.selectors import subject_trail
 from publications.models import Publication
+from tests.browser.helpers import log_in
+from testsupport.factories import make_org, submitted_item, task_for
 from webui.templatetags.webui import action_label
 from workflow import services as review
-
-from ..factories import make_org, submitted_item, task_for
-from .helpers import log_in
 
 pytestmark = pytest.mark.postgres
 

@@ -10,8 +10,7 @@ import pytest
 
 from scanning.engine import Scanner
 from scanning.extract import UnreadableAttachment, extract_text
-
-from .helpers import make_pdf
+from tests.scanning.helpers import make_pdf
 
 ID = "11010519491231002X"
 MOBILE = "13812345678"

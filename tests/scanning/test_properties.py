@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 from scanning.detectors import PERSONAL_DATA_KINDS
 from scanning.engine import Scanner
 from scanning.masking import apply_masks, mask_bank_card, mask_id, mask_mobile
-
-from .helpers import FILLER, card_numbers, id_numbers, mobile_numbers, spaced
+from tests.scanning.helpers import FILLER, card_numbers, id_numbers, mobile_numbers, spaced
 
 SCANNER = Scanner()
 

@@ -1,0 +1,76 @@
+"""Engine rules that viewflow alone would not keep."""
+
+import pytest
+from viewflow.workflow.nodes.view import ViewActivation
+
+from core.errors import Conflict
+from publications.models import Publication
+from releases.models import Release
+from releases.services import create_releases_for_approval
+from testsupport.factories import approve_through, submitted_item, task_for
+from workflow.flows import ReviewActivation, ReviewFlow
+from workflow.models import ReviewProcess
+from workflow.services import approval_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _cancel_and_revive(task, activation_class):
+    with ReviewFlow.lock(task.process_id):
+        task.refresh_from_db()
+        activation_class(task).cancel()
+        task.refresh_from_db()
+        return activation_class(task).revive()
+
+
+def test_revived_review_task_stays_restricted_to_the_sections_heads(org):
+    publication = submitted_item(org)
+    task = task_for(org["head_office"], publication)
+    assert ReviewFlow.section_head_review.activation_class is ReviewActivation
+    revived = _cancel_and_revive(task, ReviewActivation)
+
+    assert revived.owner_permission == "workflow.section_head_review"
+    assert revived.owner_permission_obj_pk == str(task.process_id)
+    node = ReviewFlow.section_head_review
+    assert node.can_assign(org["head_office"], revived)
+    for outsider in ("head_construction", "secrecy", "auditor", "drafter_office", "publisher"):
+        assert not node.can_assign(org[outsider], revived), outsider
+    assert task_for(org["head_office"], publication).pk == revived.pk
+
+
+def test_stock_viewflow_revive_would_open_the_task_to_everyone(org):
+    """Why ReviewActivation exists: viewflow 2.4 drops owner_permission on revive."""
+    publication = submitted_item(org)
+    task = task_for(org["head_office"], publication)
+    revived = _cancel_and_revive(task, ViewActivation)
+    assert revived.owner_permission is None
+    assert ReviewFlow.section_head_review.can_assign(org["auditor"], revived)
+
+
+def test_viewflow_permission_checks_follow_separation_of_duties(org):
+    publication = submitted_item(org, drafter="drafting_head")
+    task = task_for(org["head_office"], publication)
+    node = ReviewFlow.section_head_review
+    assert node.can_assign(org["head_office"], task)
+    assert not node.can_assign(org["drafting_head"], task)  # drafted it
+
+
+def test_releases_cannot_be_created_before_all_tiers_approved(org):
+    publication = submitted_item(org)
+    approve_through(org, publication, "head_office", "secrecy")
+    review_process = ReviewProcess.objects.get(publication=publication, round=1)
+    with pytest.raises(Conflict):
+        approval_of(review_process=review_process, publication=publication)
+    assert not Release.objects.filter(publication=publication).exists()
+
+
+def test_releases_refuse_a_round_whose_approvals_were_for_other_content(org):
+    publication = submitted_item(org)
+    approve_through(org, publication, "head_office", "secrecy", "leader")
+    review_process = ReviewProcess.objects.get(publication=publication, round=1)
+    Release.objects.filter(publication=publication).delete()
+    Publication.objects.filter(pk=publication.pk).update(body="<p>另一份内容</p>")
+    publication.refresh_from_db()
+    approval = approval_of(review_process=review_process, publication=publication)
+    with pytest.raises(Conflict):
+        create_releases_for_approval(approval=approval)
