@@ -1,10 +1,10 @@
 """Writing notices in one statement: INSERT INTO notifications_notification ... SELECT.
 
-The receivers run inside every review action's transaction, so each statement they issue is
-paid on the hot path. Who is told comes from a query (everyone who may claim a task, an
-item's drafter); rather than reading those people into Python and inserting them back, the
-query feeds the insert, and RETURNING hands back the new ids for the e-mail task
-(PostgreSQL, and SQLite from 3.35; without it, one more SELECT finds them).
+The `notify_*` services run inside every review action's transaction, so each statement
+they issue is paid on the hot path. Who is told comes from a query (everyone who may claim
+a task, an item's drafter); rather than reading those people into Python and inserting
+them back, the query feeds the insert, and RETURNING hands back the new ids for the e-mail
+task (PostgreSQL, and SQLite from 3.35; without it, one more SELECT finds them).
 """
 
 from django.db import connection

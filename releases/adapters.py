@@ -63,7 +63,7 @@ class ChannelAdapter(abc.ABC):
 
 def public_url(release) -> str:
     path = reverse("publicsite:item", args=[release.channel.agency.code, release.publication_id])
-    base = getattr(settings, "PUBLIC_SITE_BASE_URL", "")
+    base = settings.PUBLIC_SITE_BASE_URL
     return f"{base}{path}"
 
 

@@ -59,10 +59,11 @@ def warm(org):
     return org
 
 
-# Notifications (notifications.receivers) add, in the transition's transaction, one statement
-# wherever someone is told: an INSERT ... SELECT that reads who may claim the new task (submit,
-# head and secrecy approval) or the drafter (final approval, reject, withhold) and returns the
-# new ids. (Before, a task notice cost two: the SELECT of the people, then the insert.)
+# Notifications (notifications.services.notify_*) add, in the transition's transaction, one
+# statement wherever someone is told: an INSERT ... SELECT that reads who may claim the new
+# task (submit, head and secrecy approval) or the drafter (final approval, reject, withhold)
+# and returns the new ids. (Before, a task notice cost two: the SELECT of the people, then
+# the insert.)
 # A task action finds its round and locks it in one statement (workflow.services
 # _RoundOfTaskLock), which pays for those inserts on claim and every decision.
 PINNED = {
