@@ -7,10 +7,13 @@ from django.utils import timezone
 
 from agencies.models import Channel, ChannelKind
 from audit.selectors import subject_trail
+from notifications.models import Notification
 from releases import delivery
+from releases.adapters import WeChatAdapter
 from releases.channels.fake_wechat import FakeWeChatServer
 from releases.models import Release
-from releases.tasks import sweep_outbox
+from releases.services import retract_publication
+from releases.tasks import deliver_release, sweep_outbox
 from testsupport.factories import api, approve_through, submitted_item
 from testsupport.webhook_receiver import Receiver
 
@@ -169,6 +172,33 @@ def test_a_worker_that_died_mid_send_is_picked_up_by_the_sweeper(
     assert counts["deliveries"] == 1
     release.refresh_from_db()
     assert release.status == "published"
+
+
+def test_a_release_that_lands_after_its_item_was_retracted_is_taken_back_at_once(
+        channels, wechat, monkeypatch, django_capture_on_commit_callbacks):
+    """The retraction comes while WeChat is still publishing: the attempt that finds the
+    article live says so (delivery.Next.retract) and the task takes it back."""
+    wechat.script_publish(["publishing", "success"])
+    publication = approved(channels, ["wechat"], django_capture_on_commit_callbacks)
+    release = Release.objects.get(publication=publication)
+    assert release.status == "sending"
+    asked = WeChatAdapter.check_status
+
+    def retracted_meanwhile(self, release, *, state):
+        retract_publication(user=channels["leader"], publication_id=publication.pk,
+                            reason="发现数据错误")
+        return asked(self, release, state=state)
+
+    monkeypatch.setattr(WeChatAdapter, "check_status", retracted_meanwhile)
+    make_due()
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver_release(release.pk)
+    release.refresh_from_db()
+    assert release.status == "retracted"
+    assert wechat.calls_to("freepublish/delete") == 1
+    actions = list(subject_trail(subject=publication).values_list("action", flat=True))
+    assert actions[-3:] == ["retract", "release_published", "release_retracted"]
+    assert not Notification.objects.filter(publication=publication, kind="released").exists()
 
 
 def test_publisher_confirms_a_newspaper_release(channels, django_capture_on_commit_callbacks):

@@ -1,5 +1,7 @@
 """Engine rules that viewflow alone would not keep."""
 
+from dataclasses import replace
+
 import pytest
 from viewflow.workflow.nodes.view import ViewActivation
 
@@ -74,3 +76,19 @@ def test_releases_refuse_a_round_whose_approvals_were_for_other_content(org):
     approval = approval_of(review_process=review_process, publication=publication)
     with pytest.raises(Conflict):
         create_releases_for_approval(approval=approval)
+
+
+def test_releases_refuse_an_approval_naming_the_drafter_or_one_person_twice(org):
+    """Releases check what they are handed, whoever builds the Approval."""
+    publication = submitted_item(org)
+    approve_through(org, publication, "head_office", "secrecy", "leader")
+    Release.objects.filter(publication=publication).delete()
+    publication.refresh_from_db()
+    review_process = ReviewProcess.objects.get(publication=publication, round=1)
+    approval = approval_of(review_process=review_process, publication=publication)
+    for approvers in ((publication.drafter_id, *approval.approvers[1:]),
+                      (approval.approvers[0],) * 3):
+        with pytest.raises(Conflict):
+            create_releases_for_approval(approval=replace(approval, approvers=approvers))
+    assert not Release.objects.filter(publication=publication).exists()
+    assert len(create_releases_for_approval(approval=approval)) == publication.channels.count()
