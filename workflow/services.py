@@ -100,28 +100,46 @@ def _tell_reviewers(publication, step, *, actor) -> None:
 
 
 def withdraw_publication(*, user, publication_id: int) -> Publication:
-    """The drafter takes the item back before final approval; an open round is cancelled."""
-    publication = _publication_for_drafter(user, publication_id, lock=False)
-    open_round = ReviewProcess.objects.filter(publication=publication,
-                                              status=PROCESS.NEW).first()
-    if open_round is None:
-        with transaction.atomic():
-            return _withdraw(user, publication_id, None)
-    with ReviewFlow.lock(open_round.pk):
-        return _withdraw(user, publication_id, open_round)
+    """The drafter takes the item back before final approval; an open round is cancelled.
+
+    Locks in the order every decision takes them: the open round first, then the item. The
+    round is looked up before any lock, so it is checked again under the item's lock: a
+    round opened by a submit that committed in between (or ended meanwhile) means looking
+    again, so that it is cancelled rather than left open on a withdrawn item.
+    """
+    for _attempt in range(3):
+        publication = _publication_for_drafter(user, publication_id, lock=False)
+        open_round = _open_round_of(publication)
+        try:
+            if open_round is None:
+                with transaction.atomic():
+                    return _withdraw(user, publication_id, None)
+            with ReviewFlow.lock(open_round.pk):
+                return _withdraw(user, publication_id, open_round)
+        except _RoundChanged:
+            continue
+    raise Conflict(_("审核状态已变化，请刷新后重试。"))
+
+
+class _RoundChanged(Exception):
+    """The item's open round is not the one looked up before locking."""
+
+
+def _open_round_of(publication):
+    return ReviewProcess.objects.filter(publication=publication, status=PROCESS.NEW).first()
 
 
 def _withdraw(user, publication_id, open_round):
     publication = _publication_for_drafter(user, publication_id, lock=True)
+    current = _open_round_of(publication)  # fixed now: a submit or decision needs our locks
+    if (current and current.pk) != (open_round and open_round.pk):
+        raise _RoundChanged
     lifecycle = PublicationLifecycle(publication)
     if not lifecycle.withdraw.can_proceed():
         raise Conflict(_("当前状态为“%s”，不能撤回。") % publication.get_status_display())
-    if open_round is not None:
-        open_round.refresh_from_db()
-        if open_round.status != PROCESS.NEW:
-            raise Conflict(_("审核状态已变化，请刷新后重试。"))
-        _cancel_open_tasks(open_round.pk)
-        _close_round(open_round, RoundOutcome.WITHDRAWN, status=PROCESS.CANCELED)
+    if current is not None:
+        _cancel_open_tasks(current.pk)
+        _close_round(current, RoundOutcome.WITHDRAWN, status=PROCESS.CANCELED)
     lifecycle.withdraw()
     publication.save(update_fields=["status", "updated_at"])
     record(agency_id=publication.agency_id, events=[Event(
