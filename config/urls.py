@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
-from rest_framework.routers import DefaultRouter
 
+from core.routers import IdRouter
 from disclosure.api import StatisticsView
 from disclosure.views import dashboard as disclosure_dashboard
 from publications.api import CategoryViewSet
@@ -28,7 +28,7 @@ admin.site.site_title = _("系统管理")
 admin.site.index_title = _("机关、科室、人员与渠道")
 admin.site.site_url = "/app/"
 
-router = DefaultRouter()
+router = IdRouter()
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("publications", ScannedPublicationViewSet, basename="publication")
@@ -73,3 +73,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("releases/<int:pk>/notice/", printable_notice, name="release-notice"),
 ]
+
+# JSON errors on API paths (no route, a body too large), the site's pages elsewhere.
+handler400 = "core.api.bad_request"
+handler403 = "core.api.permission_denied"
+handler404 = "core.api.page_not_found"
+handler500 = "core.api.server_error"

@@ -416,3 +416,63 @@ def test_token_is_refused_for_bad_credentials(org, credentials):
     response = APIClient().post("/api/v1/auth/token/", credentials, format="json")
     assert_message(response)
     assert "token" not in response.json()
+
+
+# --- requests that used to end in a 500 (issue 10, defect 9) ------------------------------
+
+def assert_json_error(response, status):
+    assert response.status_code == status, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert isinstance(body.get("detail"), str) and body["detail"].strip(), body
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("post", "/api/v1/tasks/abc/approve/"),
+    ("post", "/api/v1/tasks/abc/claim/"),
+    ("get", "/api/v1/tasks/abc/"),
+    ("post", "/api/v1/publications/abc/submit/"),
+    ("post", "/api/v1/publications/abc/withdraw/"),
+    ("get", "/api/v1/publications/abc/"),
+    ("patch", "/api/v1/publications/abc/"),
+    ("get", "/api/v1/publications/abc/trail/"),
+    ("delete", "/api/v1/publications/abc/attachments/1/"),
+    ("delete", "/api/v1/publications/1/attachments/abc/"),
+    ("post", "/api/v1/publications/abc/scan/"),
+    ("post", "/api/v1/retraction-requests/abc/approve/"),
+    ("post", "/api/v1/retraction-requests/abc/decline/"),
+    ("post", "/api/v1/releases/abc/confirm/"),
+    ("get", "/api/v1/releases/abc/"),
+    ("get", "/api/v1/no-such-thing/"),
+])
+def test_a_non_numeric_id_or_unknown_api_path_is_a_json_404(org, method, path):
+    response = getattr(api(org["drafter_office"]), method)(path, {}, format="json")
+    assert_json_error(response, 404)
+
+
+@pytest.mark.parametrize("query", ["section=%00", "status=%00", "section=a%00b"])
+def test_a_nul_byte_in_a_query_parameter_is_a_json_400(org, query):
+    response = api(org["drafter_office"]).get(f"{URL}?{query}")
+    assert_json_error(response, 400)
+
+
+def test_a_nul_byte_in_a_web_page_filter_is_refused_by_the_form_not_a_500(org, client):
+    client.force_login(org["auditor"])
+    assert client.get("/app/audit/?action=%00").status_code == 400
+    client.force_login(org["head_office"])
+    assert client.get("/app/review/?section=%00").status_code < 500
+
+
+def test_json_nested_1000_deep_is_a_json_400_and_writes_nothing(org):
+    before = written()
+    raw = "[" * 1000 + "]" * 1000
+    response = api(org["drafter_office"]).post(URL, raw, content_type="application/json")
+    assert_json_error(response, 400)
+    assert written() == before
+
+
+def test_a_body_over_the_upload_limit_is_a_json_400(org, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    raw = json.dumps({**item_data(), "body": "<p>" + "长" * 2000 + "</p>"}, default=str)
+    response = api(org["drafter_office"]).post(URL, raw, content_type="application/json")
+    assert_json_error(response, 400)

@@ -1,8 +1,10 @@
 """Releases reaching their channels, in-process (the Celery worker tests are separate)."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from agencies.models import Channel, ChannelKind
@@ -199,6 +201,18 @@ def test_a_release_that_lands_after_its_item_was_retracted_is_taken_back_at_once
     actions = list(subject_trail(subject=publication).values_list("action", flat=True))
     assert actions[-3:] == ["retract", "release_published", "release_retracted"]
     assert not Notification.objects.filter(publication=publication, kind="released").exists()
+
+
+def test_the_sweep_command_sends_what_is_due(channels, receiver):
+    """`manage.py sweep_releases` is how the embedded mode retries: it sends a release whose
+    dispatch was lost (approved here without running the after-commit dispatch)."""
+    publication = submitted_item(channels, channels=["wenxian_fabu"])
+    approve_through(channels, publication, "head_office", "secrecy", "leader")
+    out = io.StringIO()
+    call_command("sweep_releases", stdout=out)
+    assert "dispatched 1 deliveries, 0 retractions" in out.getvalue()
+    assert statuses(publication) == {"wenxian_fabu": "published"}
+    assert len(receiver.accepted("publication.released")) == 1
 
 
 def test_publisher_confirms_a_newspaper_release(channels, django_capture_on_commit_callbacks):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from releases.delivery import sweep
+from releases.tasks import sweep_outbox
 
 
 class Command(BaseCommand):
@@ -8,6 +8,6 @@ class Command(BaseCommand):
             "(Celery beat does this every minute in production).")
 
     def handle(self, *args, **options):
-        counts = sweep()
+        counts = sweep_outbox()
         self.stdout.write(f"dispatched {counts['deliveries']} deliveries, "
                           f"{counts['retractions']} retractions")
