@@ -107,6 +107,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+# A pooled connection is checked before its first use in each request (and, see
+# config/celery.py, each task), so one that PostgreSQL dropped (a failover, a restart) is
+# replaced instead of failing the request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Review actions lock the process row themselves (viewflow select_for_update_lock);
 # a request-wide transaction would turn the loser of a race into a 500.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -197,7 +201,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
                                     "interval_step": 0.5, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Celery's Django fixup closes the database connection around every task unless told to
-# reuse it: a new PostgreSQL connection per delivery cost ~10 ms of server CPU each.
+# reuse it: a new PostgreSQL connection per delivery cost ~10 ms of server CPU each. Reused,
+# a connection is checked per task instead (config/celery.py), as a web request does.
 CELERY_DB_REUSE_MAX = 1000
 # Longer than any retry delay or countdown: Redis redelivers unacknowledged messages
 # after this, which would otherwise duplicate scheduled retries.
