@@ -7,8 +7,10 @@ COPY . .
 RUN pip install --no-cache-dir . && useradd --system --home /app app \
     && mkdir -p /app/var && chown app /app/var
 # the .mo catalogues are built from the .po files, as root since /app is root's
-RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py compile_translations
+RUN SECRET_KEY=build-only AUDIT_SIGNING_KEY=build-only ALLOWED_HOSTS=localhost \
+    python manage.py compile_translations
 USER app
-RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+RUN SECRET_KEY=build-only AUDIT_SIGNING_KEY=build-only ALLOWED_HOSTS=localhost \
+    python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

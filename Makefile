@@ -38,7 +38,8 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 check-deploy: translations
-	SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=disclosure.example.gov.cn \
+	SECRET_KEY=$$(openssl rand -hex 32) AUDIT_SIGNING_KEY=$$(openssl rand -base64 32) \
+		ALLOWED_HOSTS=disclosure.example.gov.cn \
 		DJANGO_SETTINGS_MODULE=config.settings.production \
 		$(PY) manage.py check --deploy --fail-level WARNING
 

@@ -71,6 +71,8 @@ class AuditEvent(models.Model):
     data = models.JSONField(_("附加信息"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
+    # Which form of audit.hashing computed `hash` (events keep the form they were written in).
+    hash_form = models.PositiveSmallIntegerField(_("哈希格式"), default=2)
 
     class Meta:
         verbose_name = _("审计事件")

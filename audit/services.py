@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
-from .hashing import hash_of
+from .hashing import CURRENT_FORM, hash_of
 from .models import AuditChain, AuditEvent, subject_type_of
 
 
@@ -40,7 +40,7 @@ def record(*, agency_id: int, events: list[Event]) -> list[AuditEvent]:
             action=event.action, actor=event.actor,
             actor_username=event.actor.get_username() if event.actor is not None else "",
             tier=event.tier, round=event.round, at=now, fingerprint=event.fingerprint,
-            comment=event.comment, data=event.data, prev_hash=prev,
+            comment=event.comment, data=event.data, prev_hash=prev, hash_form=CURRENT_FORM,
         )
         row.hash = hash_of(row)
         prev = row.hash

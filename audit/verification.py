@@ -2,6 +2,11 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Subquery
+
+from agencies.models import Agency
+
+from . import checkpoints
 from .hashing import hash_of
 from .models import AuditChain, AuditEvent
 
@@ -13,6 +18,9 @@ class Break:
     UNLINKED = "unlinked"          # an event does not point at the hash of the one before
     ALTERED = "altered"            # an event's content no longer matches its hash
     TRUNCATED = "truncated"        # the chain head records more events than remain
+    BEYOND_HEAD = "beyond_head"    # events exist past the chain head: the head was moved back
+    CHECKPOINT = "checkpoint"      # the chain no longer holds what a signed checkpoint recorded
+    BAD_CHECKPOINT = "bad_checkpoint"  # the kept checkpoint is unreadable or not our signature
 
 
 @dataclass
@@ -25,10 +33,33 @@ class ChainReport:
     kind: str = ""
 
 
-def verify_chain(agency) -> ChainReport:
+LATEST = object()
+
+
+def verify_chain(agency, *, checkpoint=LATEST) -> ChainReport:
+    """Walk the chain up to the head as it stands when the walk starts, and hold it against
+    the agency's latest signed checkpoint (`audit.checkpoints`; pass None to skip it).
+
+    The head is read first: events appended while the walk runs (a busy system) lie beyond
+    it and are left to the next check, instead of making an intact chain look truncated.
+    """
+    if checkpoint is LATEST:
+        try:
+            checkpoint = checkpoints.latest(agency.code)
+        except checkpoints.CheckpointError as error:
+            return ChainReport(agency.code, 0, False,
+                               f"the kept checkpoint cannot be trusted: {error}", None,
+                               Break.BAD_CHECKPOINT)
+    last_seq, last_hash, newest = _head_and_newest(agency)
+    if newest > last_seq:
+        return ChainReport(agency.code, 0, False,
+                           f"events up to #{newest} exist beyond the chain head "
+                           f"(#{last_seq}): the head was moved back", last_seq + 1,
+                           Break.BEYOND_HEAD)
     expected_seq, prev = 1, ""
     count = 0
-    events = AuditEvent.objects.filter(agency=agency).order_by("seq").iterator(chunk_size=2000)
+    events = (AuditEvent.objects.filter(agency=agency, seq__lte=last_seq).order_by("seq")
+              .iterator(chunk_size=2000))
     for event in events:
         count += 1
         if event.seq != expected_seq:
@@ -43,12 +74,38 @@ def verify_chain(agency) -> ChainReport:
             return ChainReport(agency.code, count, False,
                                f"event #{event.seq} ({event.action}) was altered: "
                                "its content does not match its hash", event.seq, Break.ALTERED)
+        if checkpoint is not None and event.seq == checkpoint.seq and (
+                event.hash != checkpoint.hash):
+            return ChainReport(agency.code, count, False,
+                               f"event #{event.seq} is not the one the checkpoint signed at "
+                               f"{checkpoint.at:%Y-%m-%d %H:%M} recorded: the chain was "
+                               "rewritten", event.seq, Break.CHECKPOINT)
         prev, expected_seq = event.hash, expected_seq + 1
-    head = AuditChain.objects.filter(agency=agency).first()
-    last_seq = head.last_seq if head else 0
-    if last_seq != expected_seq - 1 or (head and head.last_hash != prev):
+    if last_seq != expected_seq - 1 or last_hash != prev:
         return ChainReport(agency.code, count, False,
                            f"events after #{expected_seq - 1} are missing "
                            f"(the chain head records #{last_seq})", expected_seq,
                            Break.TRUNCATED)
+    if checkpoint is not None and last_seq < checkpoint.seq:
+        return ChainReport(agency.code, count, False,
+                           f"the chain ends at #{last_seq} but the checkpoint signed at "
+                           f"{checkpoint.at:%Y-%m-%d %H:%M} recorded #{checkpoint.seq}: "
+                           "events were removed and the head moved back", last_seq + 1,
+                           Break.CHECKPOINT)
     return ChainReport(agency.code, count, True)
+
+
+def _head_and_newest(agency) -> tuple[int, str, int]:
+    """The chain head and the newest event's seq, in one statement (one snapshot): an append
+    writes its events and moves the head in one transaction, so the two agree unless the
+    head was tampered with."""
+    newest = (AuditEvent.objects.filter(agency=agency).order_by("-seq").values("seq")[:1])
+    row = (Agency.objects.filter(pk=agency.pk)
+           .annotate(newest=Subquery(newest),
+                     last_seq=Subquery(AuditChain.objects.filter(agency=agency)
+                                       .values("last_seq")[:1]),
+                     last_hash=Subquery(AuditChain.objects.filter(agency=agency)
+                                        .values("last_hash")[:1]))
+           .values_list("last_seq", "last_hash", "newest").get())
+    last_seq, last_hash, newest = row
+    return last_seq or 0, last_hash or "", newest or 0

@@ -16,4 +16,7 @@ urlpatterns = [
     path("<slug:agency_code>/search/", views.search, name="search"),
     path("<slug:agency_code>/feed.atom", views.feed, name="feed"),
     path("<slug:agency_code>/sitemap.xml", views.sitemap, name="sitemap"),
+    path("<slug:agency_code>/checkpoint", views.audit_checkpoint, name="checkpoint"),
+    path("<slug:agency_code>/checkpoint/key", views.audit_checkpoint_key,
+         name="checkpoint-key"),
 ]

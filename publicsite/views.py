@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from audit import checkpoints
 from publications.models import ARTICLE20_ITEMS, Category
 from publications.services import sanitise_html
 
@@ -197,3 +198,22 @@ def feed(request, agency):
 @public_page
 def sitemap(request, agency):
     return sitemap_views.sitemap(request, sitemaps={"items": PublicItemSitemap(agency)})
+
+
+@public_page
+def audit_checkpoint(request, agency):
+    """The latest signed checkpoint of the agency's audit trail, as kept outside the
+    database (audit.checkpoints): anyone can keep a copy and hold a later chain to it. The
+    verification key is given in a header and at …/checkpoint/key."""
+    text = checkpoints.latest_text(agency.code)
+    if text is None:
+        raise PageNotFound
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["X-Checkpoint-Key"] = checkpoints.public_key_text()
+    return response
+
+
+@public_page
+def audit_checkpoint_key(request, agency):
+    return HttpResponse(checkpoints.public_key_text() + "\n",
+                        content_type="text/plain; charset=utf-8")

@@ -63,6 +63,7 @@ def other_org(db):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "checkpoints"
 
 
 @pytest.fixture(autouse=True)

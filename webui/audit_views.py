@@ -296,10 +296,14 @@ def chain_problem_text(report) -> str:
     """What the verifier found, in words (its own message is for the command line)."""
     texts = {
         Break.TRUNCATED: _("第 %d 号及之后的事件缺失：链头记录的事件比现存的多。"),
+        Break.BEYOND_HEAD: _("第 %d 号及之后的事件在链头之外：链头被回拨过。"),
         Break.MISSING: _("第 %d 号事件缺失。"),
         Break.UNLINKED: _("第 %d 号事件与前一事件衔接不上：前一事件被改写过，或被替换。"),
         Break.ALTERED: _("第 %d 号事件被改动：其内容与记录时计算的哈希值不符。"),
+        Break.CHECKPOINT: _("第 %d 号事件与已签名的检查点不符：审计链在检查点之后被改写或截断。"),
     }
+    if report.kind == Break.BAD_CHECKPOINT:
+        return _("保存的检查点无法读取或签名无效，无法据以校验。")
     return texts.get(report.kind, _("第 %d 号事件未通过校验。")) % report.seq
 
 

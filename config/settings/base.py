@@ -5,6 +5,7 @@ in-process after commit, e-mail to the console. Production-like: set
 DATABASE_URL and REDIS_URL (and use config.settings.production).
 """
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -38,6 +39,24 @@ def _embedded_secret_key() -> str:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or _embedded_secret_key()
+
+
+def _embedded_signing_key() -> str:
+    """The Ed25519 key that signs audit checkpoints, kept in var/ in the embedded mode (out
+    of the database, which is what matters); production takes it from the environment."""
+    path = VAR_DIR / "audit_signing_key"
+    if not path.exists():
+        path.write_text(base64.b64encode(secrets.token_bytes(32)).decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# Signed checkpoints of each agency's audit chain head (audit.checkpoints): the key, where
+# they are kept (outside PostgreSQL), and how often beat signs them.
+AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY") or _embedded_signing_key()
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", VAR_DIR / "checkpoints"))
+AUDIT_CHECKPOINT_SECONDS = float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "600"))
+
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -209,6 +228,8 @@ CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULE = {
     "sweep-release-outbox": {"task": "releases.tasks.sweep_outbox", "schedule": 60.0},
+    "sign-audit-checkpoints": {"task": "audit.tasks.write_checkpoints",
+                               "schedule": AUDIT_CHECKPOINT_SECONDS},
     # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 

@@ -9,6 +9,11 @@ from .base import env_bool, env_list
 
 if not os.environ.get("SECRET_KEY"):
     raise ImproperlyConfigured("SECRET_KEY must be set in the environment for production.")
+if not os.environ.get("AUDIT_SIGNING_KEY"):
+    raise ImproperlyConfigured(
+        "AUDIT_SIGNING_KEY must be set in the environment for production: the Ed25519 key "
+        "(32 bytes, base64) that signs audit checkpoints; make one with "
+        "`python manage.py write_checkpoints --new-key`.")
 
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")

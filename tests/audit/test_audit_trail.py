@@ -118,6 +118,10 @@ def test_postgres_refuses_truncating_the_audit_trail(org, trail):
     ("fingerprint", "repeat('a', 64)"),
     ("data", "'{\"basis\": \"state_secret\"}'::jsonb"),
     ("at", "at - interval '1 day'"),
+    # the auditor's pages and CSV show the actor from its id (observed on main: changing it
+    # moved a drafter's withdrawal onto the auditor and verification said OK)
+    ("actor_id", "(SELECT id FROM agencies_user WHERE username = 'auditor')"),
+    ("hash_form", "1"),
     ("subject_id", "NULL"),
     ("subject_id", "subject_id + 1"),
     ("subject_type", "''"),
@@ -249,3 +253,49 @@ def test_unknown_agency_fails_with_a_clear_message(org):
     with pytest.raises(CommandError, match="unknown agency: no_such_agency"):
         call_command("verify_audit_trail", "--agency", "no_such_agency",
                      stdout=io.StringIO(), stderr=io.StringIO())
+
+
+# --- tampering with the chain head, and a chain that grows during the walk -----------
+
+@pytest.mark.postgres
+def test_head_moved_back_over_existing_events_is_detected(org, trail):
+    """Observed on main: a chain head moved back verified OK once the events past it were
+    deleted too; moved back alone it must not pass either."""
+    middle = trail[4]
+    AuditChain.objects.filter(agency=org.agency).update(last_seq=middle.seq,
+                                                        last_hash=middle.hash)
+    message, err = verify_fails("--agency", org.agency.code)
+    assert "beyond the chain head" in err, err
+    assert names_seq(err, trail[-1].seq), err
+
+
+def test_events_appended_while_the_walk_runs_do_not_make_an_intact_chain_look_truncated(
+        org, trail, monkeypatch):
+    """Observed on main: the walk read the head after the events, so on a busy system an
+    intact chain was reported truncated."""
+    from audit import verification
+
+    checked, appended = verification.hash_of, []
+
+    def append_meanwhile(event):
+        if not appended:  # while the first event is checked, a request appends to the chain
+            appended.append(create_item(org, title="核对期间新建"))
+        return checked(event)
+
+    monkeypatch.setattr(verification, "hash_of", append_meanwhile)
+    report = verification.verify_chain(org.agency)
+    monkeypatch.undo()
+    assert report.ok, report
+    assert report.events == len(trail)
+    assert verification.verify_chain(org.agency).events == len(trail) + 1
+
+
+def test_new_events_are_hashed_in_the_current_form_over_every_shown_column(org, trail):
+    from audit.hashing import CURRENT_FORM
+
+    assert {e.hash_form for e in trail} == {CURRENT_FORM}
+    event = trail[3]
+    assert event.actor_id is not None
+    original = event.hash
+    event.actor_id = org["auditor"].pk
+    assert hash_of(event) != original
