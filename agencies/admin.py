@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import AgencyScopedAdmin
@@ -22,13 +23,16 @@ class SectionAdmin(AgencyScopedAdmin):
     search_fields = ["code", "name"]
 
 
-class UserRolesForm(forms.ModelForm):
+class UserRolesForm(UserChangeForm):
+    """Django's person form (the password shown as a read-only hash summary, changed only
+    through its own form), with the roles as checkboxes."""
+
     roles = forms.MultipleChoiceField(
         label=_("角色"), choices=Role.choices, required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
-    class Meta:
+    class Meta(UserChangeForm.Meta):
         model = User
         fields = ["roles"]  # the admin adds the fieldsets' fields
 
@@ -41,6 +45,17 @@ class UserAdmin(AgencyScopedAdmin, BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
         (_("机关与角色"), {"fields": ["display_name", "agency", "section", "roles"]}),
     )
+    # Only a platform operator (a superuser) grants these: an agency admin who could tick
+    # them would make themselves (or anyone) an operator of every agency.
+    OPERATOR_ONLY = {"is_superuser", "is_staff", "groups", "user_permissions"}
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [(name, {**options, "fields": [f for f in options["fields"]
+                                              if f not in self.OPERATOR_ONLY]})
+                for name, options in fieldsets]
 
 
 @admin.register(Channel)

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.models import Role
 from audit.models import AuditAction
 from audit.services import Event, record
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
@@ -95,10 +96,18 @@ def _current_reports(publication):
                                      fingerprint=publication.fingerprint)
 
 
+# Who may run a scan (it writes a `scan` event): the item's drafter, before submitting,
+# and the reviewers. Auditors and publishers only read the stored scan.
+SCANNING_ROLES = (Role.SECTION_HEAD, Role.SECRECY_REVIEWER, Role.LEADER)
+
+
 def scan_publication(*, user, publication_id: int) -> ScanReport:
-    """Anyone who may see the item may scan it (the drafter before submitting, reviewers)."""
     with transaction.atomic():
         publication = visible_publication(user, publication_id, lock=True)
+        if publication.drafter_id != user.pk and not any(
+                user.has_role(role) for role in SCANNING_ROLES):
+            raise NotPermitted(
+                _("只有经办人和审核人员可以运行预检；审计监督和发布员可查看预检结果。"))
         return _run(publication, actor=user)
 
 

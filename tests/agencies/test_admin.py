@@ -56,3 +56,44 @@ def test_agency_admin_manages_only_their_own_agency(client, org, other_org):
     html = form.content.decode()
     assert org["head_office"].username in html
     assert other_org["head_office"].username not in html
+
+
+def agency_admin_with_people_rights(org):
+    admin = make_user(org.agency, "agency_admin_1", [Role.AGENCY_ADMIN], is_staff=True)
+    admin.user_permissions.set(Permission.objects.filter(
+        content_type__app_label="agencies"))
+    return admin
+
+
+def test_an_agency_admin_cannot_make_anyone_a_superuser_staff_or_give_permissions(
+        client, org):
+    """Observed on main: a non-superuser agency admin with "change user" could tick
+    is_superuser on themselves."""
+    admin = agency_admin_with_people_rights(org)
+    client.force_login(admin)
+    for person in (admin, org["drafter_office"]):
+        url = f"/admin/agencies/user/{person.pk}/change/"
+        page = client.get(url).content.decode()
+        for field in ("is_superuser", "is_staff", "user_permissions", "groups"):
+            assert f'name="{field}"' not in page, field
+        # the password is Django's read-only summary, never the hash in an editable field
+        assert person.password not in page
+        response = client.post(url, {
+            "username": person.username, "display_name": "改名", "agency": org.agency.pk,
+            "roles": person.roles, "is_active": "on", "is_superuser": "on", "is_staff": "on",
+            "user_permissions": [p.pk for p in Permission.objects.all()[:5]],
+            "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        person.refresh_from_db()
+        assert person.display_name == "改名"  # the change itself went through
+        assert not person.is_superuser
+        assert person.is_staff == (person == admin)
+        assert person.user_permissions.count() == (
+            Permission.objects.filter(content_type__app_label="agencies").count()
+            if person == admin else 0)
+
+
+def test_a_superuser_still_grants_staff_status(client, org, superuser):
+    client.force_login(superuser)
+    page = client.get(f"/admin/agencies/user/{org['drafter_office'].pk}/change/")
+    assert 'name="is_staff"' in page.content.decode()

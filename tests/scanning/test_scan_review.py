@@ -125,15 +125,26 @@ def test_masks_only_by_the_drafter_and_only_while_editable(org):
         f"/api/v1/publications/{clean.pk}/apply-masks/").status_code == 409
 
 
-def test_scan_is_open_to_whoever_may_see_the_item_and_404_to_others(org, other_org):
+def test_scan_is_open_to_the_drafter_and_reviewers_and_404_to_others(org, other_org):
     publication = create_item(org)
-    for username in ("drafter_office", "head_office", "secrecy", "auditor", "leader"):
+    for username in ("drafter_office", "head_office", "secrecy", "leader"):
         assert api(org[username]).post(
             f"/api/v1/publications/{publication.pk}/scan/").status_code == 200
     assert api(other_org["secrecy"]).post(
         f"/api/v1/publications/{publication.pk}/scan/").status_code == 404
     assert api(org["drafter_construction"]).post(
         f"/api/v1/publications/{publication.pk}/scan/").status_code == 404
+
+
+def test_auditors_and_publishers_only_read_they_run_no_scan(org):
+    """Observed on main: auditors could run scans, which write `scan` events."""
+    publication = create_item(org)
+    for username in ("auditor", "publisher"):
+        response = api(org[username]).post(f"/api/v1/publications/{publication.pk}/scan/")
+        assert response.status_code == 403, response.json()
+        assert api(org[username]).get(
+            f"/api/v1/publications/{publication.pk}/findings/").status_code == 200
+    assert not subject_trail(subject=publication).filter(action="scan").exists()
 
 
 def test_publication_detail_shows_the_scan_of_its_current_content(org):
