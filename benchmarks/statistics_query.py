@@ -1,16 +1,16 @@
-#!/usr/bin/env python
-"""Benchmark of the active-disclosure statistics for one agency-year on PostgreSQL.
+"""Active-disclosure statistics for one agency-year, on PostgreSQL.
 
-A standalone script, not a test. Like review_pipeline.py it works in its own
-database on the server of $DATABASE_URL (dropped and re-created at every start,
-then migrated). It builds, at SQL level (INSERT … SELECT generate_series), the
-released items of --agencies agencies spread over --years years, with releases on
-one to three channels, documents, abolitions, retracted items and items that must
-not count (drafts, failed and pending releases), runs ANALYZE, then times
-`disclosure.selectors.agency_year_statistics` for a few agencies in the last year:
-median and p95 of --runs runs each, against the target of 100 ms.
+A standalone script, not a test. It works in its own database (lib.bootstrap), builds in
+SQL (INSERT … SELECT generate_series, lib.data.insert_select) the released items of
+--agencies agencies over --years years, with releases on one to four channels, documents,
+abolitions, retracted items and items that must not count (drafts, failed and pending
+releases, releases awaiting confirmation), runs VACUUM ANALYZE, then times
+`disclosure.selectors.agency_year_statistics` (what GET /api/v1/statistics/ and the
+dashboard run) for a few agencies in the last year: median and p95 of --runs calls each,
+wall-clock and CPU (this process, and the PostgreSQL backend, which does most of the work),
+against the target of 100 ms.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_statistics \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python benchmarks/statistics_query.py            # 1,000,000 items
     ... benchmarks/statistics_query.py --quick                       # 100,000 items
 
@@ -19,18 +19,14 @@ See benchmarks/README.md.
 
 import argparse
 import json
-import os
-import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lib import bootstrap
+from lib.bootstrap import RESULTS_DIR
+from lib.data import insert_select
+from lib.timing import Clock, RunClock, Samples
 
-from review_pipeline import pct, setup_django  # noqa: E402
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TARGET_MS = 100.0
 # as created by disclosure/migrations/0003_statistics_indexes.py (for --compare-index)
 STATISTICS_INDEXES = {
@@ -64,11 +60,7 @@ def parse_args(argv=None):
     parser.add_argument("--compare-index", action="store_true",
                         help="also measure without the statistics indexes (see "
                              "disclosure/migrations/0003_statistics_indexes.py)")
-    parser.add_argument("--database", default="bench_statistics",
-                        help="dedicated database (default bench_statistics); it is DROPPED and "
-                             "re-created at start")
-    parser.add_argument("--any-name", action="store_true",
-                        help="allow a --database name not starting with 'bench' (it is dropped!)")
+    bootstrap.add_database_options(parser, "bench_statistics")
     args = parser.parse_args(argv)
     if args.items is None:
         args.items = 100_000 if args.quick else 1_000_000
@@ -76,60 +68,11 @@ def parse_args(argv=None):
         args.agencies = 100 if args.quick else 1_000
     if args.items < args.agencies or args.agencies < 1 or args.years < 1 or args.runs < 1:
         parser.error("need --items >= --agencies >= 1, --years >= 1, --runs >= 1")
-    if not args.database.startswith("bench") and not args.any_name:
-        parser.error(f"refusing to drop database {args.database!r}: its name does not start "
-                     "with 'bench' (pass --any-name if you really mean it)")
+    bootstrap.check_database_name(parser, args)
     return args
 
 
-def bootstrap(args) -> str:
-    _url, server_version = setup_django(args.database, redis_url="")
-    return server_version
-
-
 # ------------------------------------------------------------------------ building
-
-def insert_select(model, given: dict[str, str], source: str) -> int:
-    """INSERT INTO model's table (columns) SELECT … FROM source.
-
-    `given` maps column names to SQL expressions over `source`; every other NOT NULL
-    column gets the field's default (or now() for auto_now fields), so the script keeps
-    working when a column with a default is added to a model. `given` and `source` are
-    literal SQL (`%` is the modulo operator there).
-    """
-    import json as _json
-
-    from django.db import connection
-
-    columns, expressions, values = [], [], []
-    for f in model._meta.local_concrete_fields:
-        if f.column in given:
-            columns.append(f.column)
-            expressions.append(given[f.column].replace("%", "%%"))
-        elif f.primary_key or f.null:
-            continue
-        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            columns.append(f.column)
-            expressions.append("now()")
-        elif f.has_default() or f.empty_strings_allowed:
-            default = f.get_default()
-            columns.append(f.column)
-            if isinstance(default, dict | list):
-                expressions.append("%s::jsonb")
-                values.append(_json.dumps(default))
-            else:
-                expressions.append("%s")
-                values.append(default)
-        else:
-            sys.exit(f"benchmark does not know how to fill {model.__name__}.{f.name}: "
-                     "add it to the script")
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    sql = (f"INSERT INTO {model._meta.db_table} ({quoted}) "
-           f"SELECT {', '.join(expressions)} FROM {source.replace('%', '%%')}")
-    with connection.cursor() as cur:
-        cur.execute(sql, values)
-        return cur.rowcount
-
 
 def build(args) -> dict:
     from django.db import connection, transaction
@@ -261,34 +204,33 @@ def measure(args, label: str) -> dict:
     step = max(args.agencies // args.measure_agencies, 1)
     ids = list(range(1, args.agencies + 1, step))[: args.measure_agencies]
     agencies = list(Agency.objects.filter(pk__in=ids).order_by("pk"))
-    all_ms, per_agency = [], []
+    everything, per_agency = Samples(), []
     for agency in agencies:
         for _ in range(3):  # warm-up: plans and buffers
             stats = agency_year_statistics(agency=agency, year=args.year)
         with CaptureQueriesContext(connection) as ctx:
             agency_year_statistics(agency=agency, year=args.year)
-        ms = []
+        samples = Samples()
         for _ in range(args.runs):
-            t0 = time.perf_counter()
-            agency_year_statistics(agency=agency, year=args.year)
-            ms.append((time.perf_counter() - t0) * 1000)
-        all_ms += ms
+            with Clock(db=True) as clock:
+                agency_year_statistics(agency=agency, year=args.year)
+            samples.add(clock)
+            everything.add(clock)
         figures = stats.as_api()
         per_agency.append({
-            "agency": agency.code, "queries": len(ctx), "median_ms": statistics.median(ms),
-            "p95_ms": pct(ms, 95), "released_items": figures["timeliness"]["released"],
+            "agency": agency.code, "queries": len(ctx), **samples.as_dict(),
+            "released_items": figures["timeliness"]["released"],
             "released_by_channel": figures["released_by_channel"],
             "retracted": figures["retracted"], "table2": figures["table2"],
             "timeliness": figures["timeliness"]})
         print(f"  [{label}] {agency.code}: {figures['timeliness']['released']:>5} items first "
-              f"released in {args.year}, {len(ctx)} queries, median "
-              f"{statistics.median(ms):6.1f} ms, p95 {pct(ms, 95):6.1f} ms")
-    return {"label": label, "median_ms": statistics.median(all_ms), "p95_ms": pct(all_ms, 95),
-            "max_ms": max(all_ms), "agencies": per_agency, "sample": per_agency[0]}
+              f"released in {args.year}, {len(ctx)} queries; {samples.line()}")
+    return {"label": label, **everything.as_dict(), "agencies": per_agency,
+            "sample": per_agency[0]}
 
 
-def explain(args, path: Path) -> None:
-    """EXPLAIN (ANALYZE, BUFFERS) of every statement of one run, for the first agency."""
+def explain(args, path) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of every statement of one call, for the first agency."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -306,11 +248,12 @@ def explain(args, path: Path) -> None:
     path.write_text(("\n" + "=" * 100 + "\n").join(out))
 
 
-def main():
-    args = parse_args()
-    t_start = time.perf_counter()
-    load_start = os.getloadavg()
-    version = bootstrap(args)
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    run = RunClock()
+    db = bootstrap.setup_django(args.database, redis_url="")
+    info = bootstrap.machine(db.server_version)
+    print(bootstrap.machine_line(info))
     built = build(args)
     print(f"built {built['publications']:,} publications and {built['releases']:,} releases "
           f"in {built['build_s']:.0f} s; database {built['database_size']}")
@@ -329,31 +272,34 @@ def main():
     RESULTS_DIR.mkdir(exist_ok=True)
     explain(args, RESULTS_DIR / "statistics_plans.txt")
     main_run = runs[0]
-    ok = main_run["p95_ms"] <= TARGET_MS
+    ok = main_run["wall_p95_ms"] <= TARGET_MS
     lines = [
-        "SUMMARY — statistics for one agency-year",
-        f"  PostgreSQL {version}; {os.cpu_count()} CPUs; load average at start "
-        f"{load_start[0]:.2f}, at end {os.getloadavg()[0]:.2f}",
+        "SUMMARY  statistics for one agency-year",
+        f"  {bootstrap.machine_line(info)}",
         f"  data: {built['publications']:,} publications ({args.items:,} released, "
         f"{built['publications'] - args.items:,} that must not count), "
         f"{built['releases']:,} releases, {args.agencies:,} agencies, "
         f"{args.years} years; built in {built['build_s']:.0f} s ({built['database_size']})",
         f"  queries per call: {main_run['sample']['queries']}",
     ]
-    for run in runs:
-        lines.append(f"  {run['label']}: median {run['median_ms']:.1f} ms, "
-                     f"p95 {run['p95_ms']:.1f} ms, max {run['max_ms']:.1f} ms "
-                     f"over {len(run['agencies'])} agencies × {args.runs} runs")
-    lines.append(f"  target p95 ≤ {TARGET_MS:.0f} ms: {'MET' if ok else 'NOT MET'}")
-    lines.append(f"  total wall time {time.perf_counter() - t_start:.0f} s")
+    for r in runs:
+        lines.append(f"  {r['label']}: wall median {r['wall_p50_ms']:.1f} ms, p95 "
+                     f"{r['wall_p95_ms']:.1f} ms, max {r['wall_max_ms']:.1f} ms; CPU per call: "
+                     f"this process p50 {r['cpu_p50_ms']:.1f} ms, PostgreSQL backend mean "
+                     f"{r['db_cpu_mean_ms']:.1f} ms; over {len(r['agencies'])} agencies × "
+                     f"{args.runs} runs")
+    lines.append(f"  target p95 ≤ {TARGET_MS:.0f} ms (wall): {'MET' if ok else 'NOT MET'}")
+    lines.append(f"  run: {run.line()}")
     print("\n" + "\n".join(lines))
     (RESULTS_DIR / "statistics_query.json").write_text(json.dumps(
-        {"args": vars(args), "build": built, "runs": runs, "target_ms": TARGET_MS,
-         "target_met": ok}, ensure_ascii=False, indent=2, default=str))
+        {"args": vars(args), "machine": info, "build": built, "runs": runs,
+         "target_ms": TARGET_MS, "target_met": ok, "run": run.report()},
+        ensure_ascii=False, indent=2, default=str))
     (RESULTS_DIR / "statistics_summary.txt").write_text("\n".join(lines) + "\n")
     print(f"results: {RESULTS_DIR / 'statistics_query.json'}, plans: "
           f"{RESULTS_DIR / 'statistics_plans.txt'}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
