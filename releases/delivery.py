@@ -187,15 +187,16 @@ def _record_delivery(release, call, outcome: Outcome) -> Next:
                         "external_id": outcome.external_id, "error": outcome.error})
         else:
             ChannelCall.objects.filter(pk=call.pk).update(state=call.state)
+        retracted = item_status == PublicationStatus.RETRACTED
+        if release.status == ReleaseStatus.PUBLISHED and not retracted:
+            notify_released(publication=publication)
         if event:
+            # last: the agency's chain-head lock is then held only until the commit
             record(agency_id=release.channel.agency_id, events=[Event(
                 event, subject=publication, round=release.round,
                 fingerprint=release.fingerprint, comment=release.error,
                 data={"release": release.pk, "channel": release.channel.code,
                       "attempts": release.attempts, "external_url": release.external_url})])
-        retracted = item_status == PublicationStatus.RETRACTED
-        if release.status == ReleaseStatus.PUBLISHED and not retracted:
-            notify_released(publication=publication)
     # published while the item was being retracted: take it back at once
     return Next(delay, retract=release.status == ReleaseStatus.PUBLISHED and retracted)
 
