@@ -25,6 +25,7 @@ translations: install
 run: translations
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py write_checkpoints  # the embedded mode has no beat to sign the audit chain heads
 	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
