@@ -127,3 +127,18 @@ def test_the_command_signs_every_agency_and_beat_runs_it(org, other_org, chain, 
     new_key = io.StringIO()
     call_command("write_checkpoints", "--new-key", stdout=new_key)
     assert len(base64.b64decode(new_key.getvalue().strip())) == 32
+
+
+def test_a_damaged_checkpoint_of_one_agency_does_not_stop_signing_the_others(
+        org, other_org, chain, settings):
+    create_item(other_org)
+    checkpoints.write_checkpoint(org.agency)
+    latest = settings.AUDIT_CHECKPOINT_DIR / org.agency.code / "latest.txt"
+    damaged = latest.read_text().replace("\n\n—", "\n\n— x")
+    latest.write_text(damaged)
+    out = io.StringIO()
+    call_command("write_checkpoints", stdout=out)
+    assert "signed the chain heads of 1 agencies" in out.getvalue()
+    assert checkpoints.latest(other_org.agency.code) is not None
+    assert latest.read_text() == damaged  # kept as evidence, reported by verification
+    assert verify_chain(org.agency).kind == Break.BAD_CHECKPOINT
