@@ -39,7 +39,7 @@ from publications.models import Publication
 from publications.models import PublicationStatus as S
 from publications.selectors import can_see, visible_publication
 from releases.services import Approval, create_releases_for_approval
-from scanning import services as scanning_services
+from scanning.services import dismiss_finding as dismiss_scan_finding
 from scanning.services import finding_data, open_blockers, scan_if_missing
 from scanning.tasks import scan_on_entering_secrecy_review
 
@@ -472,6 +472,5 @@ def dismiss_finding(*, user, publication_id: int, finding_id: int, justification
         reason = step_refusal(user, SECRECY_REVIEW, publication)
         if reason:
             raise NotPermitted(_("只有保密审查员可以排除预检发现。") + reason)
-        return scanning_services.dismiss_finding(user=user, publication=publication,
-                                                 finding_id=finding_id,
-                                                 justification=justification)
+        return dismiss_scan_finding(user=user, publication=publication,
+                                    finding_id=finding_id, justification=justification)
