@@ -9,7 +9,7 @@ platform, a newspaper): an item names its target channels here, and `releases` d
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 
@@ -56,6 +56,15 @@ class Section(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def holding_role(role: str) -> models.Q:
+    """People whose roles include `role`, as a filter."""
+    if connection.vendor == "postgresql":
+        return models.Q(roles__contains=[role])
+    # SQLite (the embedded mode) has no JSON containment. Roles are a JSON list of fixed
+    # codes, so the quoted code occurs in the list's text exactly when it is an element.
+    return models.Q(roles__icontains=f'"{role}"')
 
 
 class User(AbstractUser):

@@ -34,6 +34,9 @@ class AuditAction(models.TextChoices):
     RETRACT = "retract", _("撤稿")
     RETRACTION_REQUESTED = "retraction_requested", _("申请撤稿")
     RETRACTION_DECLINED = "retraction_declined", _("撤稿申请未批准")
+    RELEASE_RETRACTION_FAILED = "release_retraction_failed", _("渠道撤稿失败")
+    RELEASE_SUBMITTED = "release_submitted", _("渠道已受理，待生效")
+    RELEASE_ATTEMPT_FAILED = "release_attempt_failed", _("渠道调用失败，稍后重试")
 
 
 class AuditChain(models.Model):

@@ -227,7 +227,8 @@ def agency_year_statistics(*, agency: Agency, year: int) -> AgencyYearStatistics
 def _retracted_release_in(start, end):
     return Release.objects.order_by().filter(
         publication=OuterRef("pk"), published_on__gte=start, published_on__lte=end,
-        status__in=[ReleaseStatus.PUBLISHED, ReleaseStatus.RETRACTED])
+        status__in=[ReleaseStatus.PUBLISHED, ReleaseStatus.RETRACTED,
+                   ReleaseStatus.RETRACTION_FAILED])
 
 
 def readable_agency(*, user, code: str) -> Agency | None:

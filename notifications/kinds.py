@@ -10,3 +10,4 @@ class NotificationKind(models.TextChoices):
     APPROVED = "approved", _("审核通过")
     WITHHELD = "withheld", _("不予公开")
     RELEASED = "released", _("已发布")
+    RETRACTION_FAILED = "retraction_failed", _("撤稿失败")

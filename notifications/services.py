@@ -8,10 +8,11 @@ copies for after the commit. Nobody hears of their own action.
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.models import Role, Section, holding_role
 from core.errors import NotFound
 
 from .inserts import insert_notices
@@ -44,6 +45,21 @@ def notify_released(*, publication) -> list[int]:
     worker's) notice is refused by the one-per-item constraint and so e-mails nothing.
     (The caller does not call it for an item retracted meanwhile.)"""
     return _to_drafter(publication, K.RELEASED, ignore_conflicts=True)
+
+
+def notify_retraction_failed(*, publication, release) -> list[int]:
+    """A channel would not take a retracted item back: the agency's publishers (who look after
+    the channels) and the leaders covering its section must see to it by hand."""
+    leaders = Section.leaders.through.objects.filter(section_id=publication.section_id)
+    people = get_user_model().objects.filter(
+        Q(agency_id=publication.agency_id, is_active=True)
+        & (holding_role(Role.PUBLISHER)
+           | (holding_role(Role.LEADER) & Q(pk__in=leaders.values("user_id")))))
+    ids = insert_notices(people, recipient_id=F("pk"), **_facts(
+        publication, K.RETRACTION_FAILED, link=item_link(publication.pk),
+        message=f"{release.channel.name}：{release.error}"))
+    email_on_commit(ids)
+    return ids
 
 
 def _facts(publication, kind, **fields) -> dict:

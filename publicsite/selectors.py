@@ -85,7 +85,8 @@ def retracted_items(agency) -> QuerySet[Publication]:
     never public, so the site does not admit it existed.
     """
     shown = _site_releases().filter(
-        status__in=[ReleaseStatus.PUBLISHED, ReleaseStatus.RETRACTED],
+        status__in=[ReleaseStatus.PUBLISHED, ReleaseStatus.RETRACTED,
+                   ReleaseStatus.RETRACTION_FAILED],
         published_at__isnull=False)
     retracted_at = shown.filter(retracted_at__isnull=False).order_by("retracted_at")
     return (

@@ -9,6 +9,7 @@ redelivered task resumes instead of publishing again.
 import abc
 import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -23,6 +24,7 @@ from agencies.models import ChannelKind
 
 from .channels.webhooks import EVENT_RELEASED, EVENT_RETRACTED, WebhookSender
 from .channels.wechat import WeChatClient, WeChatError
+from .models import ReleaseStatus
 
 PUBLISHED = "published"
 AWAITING_CONFIRMATION = "awaiting_confirmation"
@@ -46,19 +48,41 @@ SaveState = Callable[[dict], None]
 
 
 class ChannelAdapter(abc.ABC):
-    """What delivery needs of a channel kind; every kind implements all three."""
+    """What delivery needs of a channel kind; every kind implements all three.
+
+    `deadline` (a `time.monotonic()` value) is when every call out of this attempt must
+    have ended: calls are cut off there, and none is started after it, so that no call is
+    still under way when the lease runs out and another worker may take the release.
+    `save_state` raises `delivery.LeaseLost` when another worker has taken it meanwhile:
+    adapters save before each call that changes something on the channel.
+    """
 
     @abc.abstractmethod
-    def deliver(self, release, *, key: str, state: dict, save_state: SaveState) -> Outcome:
+    def deliver(self, release, *, key: str, state: dict, save_state: SaveState,
+                deadline: float) -> Outcome:
         """Send the item (idempotent under `key`)."""
 
     @abc.abstractmethod
-    def retract(self, release, *, key: str, state: dict, save_state: SaveState) -> Outcome:
-        """Take the item back (idempotent under `key`)."""
+    def retract(self, release, *, key: str, state: dict, save_state: SaveState,
+                delivered: dict, deadline: float) -> Outcome:
+        """Take the item back (idempotent under `key`). The release may be published, or
+        still on its way (its item was retracted meanwhile): `delivered` is what the
+        delivery calls got back, to find out whether it went out. Details `went_live` when
+        it turns out to have reached the channel."""
 
     @abc.abstractmethod
-    def check_status(self, release, *, state: dict) -> Outcome:
+    def check_status(self, release, *, state: dict, deadline: float) -> Outcome:
         """Where a delivery that answered IN_PROGRESS stands now."""
+
+    def may_have_reached(self, release, delivered: dict) -> bool:
+        """Whether an unpublished release of a retracted item could be on the channel
+        anyway, so that its retraction must go through the channel."""
+        return release.status == ReleaseStatus.SENDING or (
+            release.status == ReleaseStatus.PENDING and release.attempts > 0)
+
+
+def seconds_left(deadline: float) -> float:
+    return deadline - time.monotonic()
 
 
 def public_url(release) -> str:
@@ -70,26 +94,27 @@ def public_url(release) -> str:
 class SiteAdapter(ChannelAdapter):
     """The agency's disclosure column, served by this system: live once marked published."""
 
-    def deliver(self, release, *, key, state, save_state):
+    def deliver(self, release, *, key, state, save_state, deadline):
         return Outcome(PUBLISHED, external_url=public_url(release))
 
-    def check_status(self, release, *, state):
+    def check_status(self, release, *, state, deadline):
         return Outcome(PUBLISHED, external_url=public_url(release))
 
-    def retract(self, release, *, key, state, save_state):
+    def retract(self, release, *, key, state, save_state, delivered, deadline):
+        # the column shows approved items only: a retracted one is off it already
         return Outcome(RETRACTED)
 
 
 class ManualAdapter(ChannelAdapter):
     """Newspapers, magazines, notice boards: a publisher confirms date and page."""
 
-    def deliver(self, release, *, key, state, save_state):
+    def deliver(self, release, *, key, state, save_state, deadline):
         return Outcome(AWAITING_CONFIRMATION)
 
-    def check_status(self, release, *, state):
+    def check_status(self, release, *, state, deadline):
         return Outcome(AWAITING_CONFIRMATION)
 
-    def retract(self, release, *, key, state, save_state):
+    def retract(self, release, *, key, state, save_state, delivered, deadline):
         # Print cannot be recalled by the system; the trail records that the publisher
         # must arrange the correction with the medium.
         return Outcome(RETRACTED, details={"note": "需由发布员联系媒体刊登更正或撤稿声明"})
@@ -130,12 +155,16 @@ def shared_http_client() -> httpx.Client:
 class WebhookAdapter(ChannelAdapter):
     """County media apps, provincial platforms: Standard Webhooks, signed per channel."""
 
-    def _send(self, release, key, event_type, payload) -> Outcome:
+    def _send(self, release, key, event_type, payload, deadline) -> Outcome:
         config = release.channel.config or {}
         url, secret = config.get("url"), config.get("secret")
         if not url or not secret:
             return Outcome(FAILED, error="渠道未配置 url 或 secret")
-        sender = WebhookSender(http=shared_http_client(), timeout=config.get("timeout", 10))
+        left = seconds_left(deadline)
+        if left <= 0:
+            return Outcome(RETRY, error="本次尝试的时间已用完，稍后重试")
+        sender = WebhookSender(http=shared_http_client(),
+                               timeout=min(config.get("timeout", 10), left))
         result = sender.send(url, secret, key, event_type, payload)
         if result.ok:
             return Outcome(PUBLISHED if event_type == EVENT_RELEASED else RETRACTED,
@@ -144,18 +173,22 @@ class WebhookAdapter(ChannelAdapter):
                        retry_after=result.retry_after,
                        details={"status_code": result.status_code})
 
-    def deliver(self, release, *, key, state, save_state):
-        return self._send(release, key, EVENT_RELEASED, publication_payload(release))
+    def deliver(self, release, *, key, state, save_state, deadline):
+        return self._send(release, key, EVENT_RELEASED, publication_payload(release), deadline)
 
-    def check_status(self, release, *, state):
+    def check_status(self, release, *, state, deadline):
         # A receiver answers at once, so it never leaves a delivery in progress; should one
         # be, it is sent again under the same webhook-id (receivers deduplicate).
         return Outcome(RETRY, error="投递状态未知，将以同一 webhook-id 重发")
 
-    def retract(self, release, *, key, state, save_state):
-        return self._send(release, key, EVENT_RETRACTED,
-                          {"id": release.publication_id,
-                           "agency": release.channel.agency.code})
+    def retract(self, release, *, key, state, save_state, delivered, deadline):
+        # Sent also when the delivery's answer was lost (the receiver may have it); receivers
+        # ignore a retraction of an id they never took.
+        outcome = self._send(release, key, EVENT_RETRACTED,
+                             {"id": release.publication_id,
+                              "agency": release.channel.agency.code}, deadline)
+        outcome.details["went_live"] = release.status == ReleaseStatus.PUBLISHED
+        return outcome
 
 
 class DjangoCacheTokenStore:
@@ -174,18 +207,21 @@ class DjangoCacheTokenStore:
 class WeChatAdapter(ChannelAdapter):
     """WeChat official account: draft → freepublish → poll; retraction by freepublish/delete."""
 
-    def _client(self, release):
+    def _client(self, release, deadline):
         config = release.channel.config or {}
         return WeChatClient(appid=config["appid"], secret=config["secret"],
                             base_url=config.get("base_url", "https://api.weixin.qq.com"),
-                            token_store=DjangoCacheTokenStore(), http=shared_http_client())
+                            token_store=DjangoCacheTokenStore(), http=shared_http_client(),
+                            deadline=deadline)
 
-    def deliver(self, release, *, key, state, save_state):
+    def deliver(self, release, *, key, state, save_state, deadline):
         config = release.channel.config or {}
         if not config.get("appid") or not config.get("secret"):
             return Outcome(FAILED, error="渠道未配置 appid 或 secret")
+        if _submit_unanswered(state):
+            return Outcome(FAILED, error=SUBMIT_UNANSWERED)
         try:
-            with self._client(release) as client:
+            with self._client(release, deadline) as client:
                 if "publish_id" not in state:
                     if "draft_media_id" not in state:
                         thumb = config.get("thumb_media_id") or state.get("thumb_media_id")
@@ -202,7 +238,18 @@ class WeChatAdapter(ChannelAdapter):
                         }])
                         state = {**state, "draft_media_id": media_id}
                         save_state(state)
-                    publish_id = client.submit_publish(state["draft_media_id"])
+                    # Marked before it is sent: if the answer is lost, nobody submits again
+                    # what WeChat may already be publishing.
+                    state = {**state, "submit_sent": True}
+                    save_state(state)
+                    try:
+                        publish_id = client.submit_publish(state["draft_media_id"])
+                    except WeChatError as error:
+                        if error.may_have_taken_effect:
+                            return Outcome(FAILED, error=f"{SUBMIT_UNANSWERED}（{error}）")
+                        state = {k: v for k, v in state.items() if k != "submit_sent"}
+                        save_state(state)
+                        raise
                     state = {**state, "publish_id": publish_id}
                     save_state(state)
                 return self._status(client, state)
@@ -219,24 +266,57 @@ class WeChatAdapter(ChannelAdapter):
             return Outcome(IN_PROGRESS, external_id=state["publish_id"])
         return Outcome(FAILED, error=status.reason, details={"reason_code": status.reason_code})
 
-    def check_status(self, release, *, state):
+    def check_status(self, release, *, state, deadline):
         try:
-            with self._client(release) as client:
+            with self._client(release, deadline) as client:
                 return self._status(client, state)
         except WeChatError as error:
             return Outcome(RETRY if error.retryable else FAILED, error=str(error))
 
-    def retract(self, release, *, key, state, save_state):
-        if not release.external_id:
-            return Outcome(RETRACTED, details={"note": "未在微信发布成功，无需删除"})
+    def may_have_reached(self, release, delivered):
+        return super().may_have_reached(release, delivered) or _submit_unanswered(delivered)
+
+    def retract(self, release, *, key, state, save_state, delivered, deadline):
+        """Delete the article; for a release still on its way, first ask WeChat where its
+        publish stands (still publishing: ask again later; failed: nothing to delete)."""
+        article_id = release.external_id if release.status == ReleaseStatus.PUBLISHED else ""
+        article_id = state.get("article_id") or article_id
+        went_live = release.status == ReleaseStatus.PUBLISHED
         try:
-            with self._client(release) as client:
-                client.delete_publish(release.external_id)
+            with self._client(release, deadline) as client:
+                if not article_id:
+                    if "publish_id" not in delivered:
+                        if _submit_unanswered(delivered):
+                            return Outcome(FAILED, error=RETRACT_UNKNOWN)
+                        return Outcome(RETRACTED, details={"note": "未提交微信发布，无需删除"})
+                    outcome = self._status(client, delivered)
+                    if outcome.state == IN_PROGRESS:
+                        return Outcome(IN_PROGRESS)
+                    if outcome.state != PUBLISHED:
+                        return Outcome(RETRACTED, details={"note": "微信未发布成功，无需删除"})
+                    article_id, went_live = outcome.external_id, True
+                    save_state({**state, "article_id": article_id,
+                                "article_url": outcome.external_url})
+                client.delete_publish(article_id)
         except WeChatError as error:
             if error.errcode == 53600:  # already deleted
-                return Outcome(RETRACTED)
-            return Outcome(RETRY if error.retryable else FAILED, error=str(error))
-        return Outcome(RETRACTED)
+                return Outcome(RETRACTED, external_id=article_id,
+                               details={"went_live": went_live})
+            return Outcome(RETRY if error.retryable else FAILED, error=str(error),
+                           external_id=article_id, details={"went_live": went_live})
+        return Outcome(RETRACTED, external_id=article_id,
+                       external_url=state.get("article_url", ""),
+                       details={"went_live": went_live})
+
+
+SUBMIT_UNANSWERED = ("发布请求已发给微信但未收到答复，可能已经发出。为免重复发布，"
+                     "系统不再自动重发：请在公众号后台核实，确未发出的再点“重新发布”")
+RETRACT_UNKNOWN = ("发布请求已发给微信但未收到答复，无法确认是否已发出：请在公众号后台核实，"
+                   "已发出的请手工删除")
+
+
+def _submit_unanswered(state: dict) -> bool:
+    return bool(state.get("submit_sent")) and "publish_id" not in state
 
 
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.IGNORECASE)

@@ -18,6 +18,7 @@ class ReleaseStatus(models.TextChoices):
     PUBLISHED = "published", _("已发布")
     FAILED = "failed", _("发布失败")
     RETRACTED = "retracted", _("已撤稿")
+    RETRACTION_FAILED = "retraction_failed", _("撤稿失败")
 
 
 class Release(models.Model):
@@ -43,6 +44,10 @@ class Release(models.Model):
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
     lease_expires_at = models.DateTimeField(_("处理租约到期"), null=True, blank=True)
+    # The fencing token of the lease: raised by every claim. A worker writes a result, or starts
+    # another call out, only while the token it claimed with is still the newest.
+    claim_token = models.PositiveBigIntegerField(_("认领令牌"), default=0)
+    retract_attempts = models.PositiveIntegerField(_("撤稿尝试次数"), default=0)
     retracted_at = models.DateTimeField(_("撤稿时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -19,6 +19,8 @@ from publications.lifecycle import PublicationLifecycle
 from publications.models import Publication, PublicationStatus
 from publications.selectors import visible_publication, visible_publications
 
+from .adapters import adapter_for
+from .delivery import delivered_state as _delivered_state
 from .models import ChannelCall, Release, ReleaseStatus
 from .tasks import dispatch_on_commit
 
@@ -111,10 +113,13 @@ def confirm_release(*, user, release_id: int, published_on, reference: str, scan
 
 
 def retry_release(*, user, release_id: int) -> Release:
-    """A publisher sends a failed release again (after fixing what the error said)."""
+    """A publisher sends a failed release again (after fixing what the error said), or asks
+    the channel again to take back a release whose retraction failed."""
     with transaction.atomic():
         release = _release_for(user, release_id)
         _require_publisher(user)
+        if release.status == ReleaseStatus.RETRACTION_FAILED:
+            return _retry_retraction(user, release)
         if release.status != ReleaseStatus.FAILED:
             raise Conflict(_("只有发布失败的记录可以重新发布。"))
         if release.publication.status != PublicationStatus.APPROVED:
@@ -134,6 +139,25 @@ def retry_release(*, user, release_id: int) -> Release:
             round=release.round, fingerprint=release.fingerprint,
             data={"release": release.pk, "channel": release.channel.code})])
         dispatch_on_commit([release.pk])
+    return release
+
+
+def _retry_retraction(user, release):
+    release.status = (ReleaseStatus.PUBLISHED if release.published_at
+                      else ReleaseStatus.SENDING)
+    release.retract_attempts = 0
+    release.next_attempt_at = None
+    release.lease_expires_at = None
+    release.save()
+    release.calls.filter(action=ChannelCall.Action.RETRACT,
+                         outcome=ChannelCall.Outcome.FAILED).update(
+        idempotency_key=Concat(F("idempotency_key"), Value("-superseded-"),
+                               Cast(F("pk"), CharField())))
+    record(agency_id=release.channel.agency_id, events=[Event(
+        AuditAction.RELEASE_RETRY, subject=release.publication, actor=user,
+        round=release.round, fingerprint=release.fingerprint,
+        data={"release": release.pk, "channel": release.channel.code, "retraction": True})])
+    dispatch_on_commit([release.pk], action="retract")
     return release
 
 
@@ -234,9 +258,12 @@ def _retract(publication, *, leader, reason, data=None):
                     comment=reason, data=data or {})]
     to_channels = []
     for release in releases:
-        if release.status == ReleaseStatus.PUBLISHED:
+        if release.status == ReleaseStatus.PUBLISHED or adapter_for(
+                release.channel).may_have_reached(release, _delivered_state(release)):
+            # out, or perhaps out (being sent; a lost answer): the channel's retraction
+            # takes it back or finds it never arrived
             to_channels.append(release.pk)
-        elif release.status != ReleaseStatus.SENDING:
+        elif release.status not in (ReleaseStatus.RETRACTED, ReleaseStatus.RETRACTION_FAILED):
             # never went out: nothing to take back from the channel
             release.status = ReleaseStatus.RETRACTED
             release.retracted_at = now

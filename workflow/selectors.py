@@ -6,12 +6,11 @@ open rounds (a partial index on ReviewProcess), never from the whole history.
 
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from agencies.models import User
+from agencies.models import User, holding_role
 from audit.models import AuditAction, AuditEvent
 from audit.selectors import subject_trail
 
@@ -91,15 +90,6 @@ def tasks_in_order(task_ids):
     return [by_id[pk] for pk in task_ids if pk in by_id]
 
 
-def _holding(role) -> Q:
-    """People whose roles include `role`, as a filter."""
-    if connection.vendor == "postgresql":
-        return Q(roles__contains=[role])
-    # SQLite (the embedded mode) has no JSON containment. Roles are a JSON list of fixed
-    # codes, so the quoted code occurs in the list's text exactly when it is an element.
-    return Q(roles__icontains=f'"{role}"')
-
-
 def people_who_may_act(*, publication, step):
     """Everyone who may claim `step` of the item's current round, as one query.
 
@@ -113,7 +103,7 @@ def people_who_may_act(*, publication, step):
     people = (User.objects
               .filter(agency_id=publication.agency_id, is_active=True)
               .exclude(pk=publication.drafter_id)
-              .filter(_holding(STEP_ROLE[step]))
+              .filter(holding_role(STEP_ROLE[step]))
               .exclude(Exists(acted)))
     tie = STEP_SECTION_TIE.get(step)
     if tie:

@@ -220,8 +220,10 @@ class WeChatClient:
 
     def __init__(self, *, appid: str, secret: str, base_url: str = DEFAULT_BASE_URL,
                  token_store: TokenStore, http: httpx.Client | None = None,
-                 timeout: float = 10):
+                 timeout: float = 10, deadline: float | None = None):
+        """`deadline` (a `time.monotonic()` value): every call ends by then; none starts after."""
         self.appid = appid
+        self.deadline = deadline
         self._secret = secret
         self.base_url = base_url.rstrip("/")
         self.token_store = token_store
@@ -355,7 +357,12 @@ class WeChatClient:
         query = dict(params or {})
         if token is not None:
             query["access_token"] = token
-        kwargs: dict[str, Any] = {"params": query, "timeout": self.timeout}
+        timeout = self.timeout
+        if self.deadline is not None:
+            timeout = min(timeout, self.deadline - time.monotonic())
+            if timeout <= 0:
+                raise WeChatError(None, "this attempt's time is used up", retryable=True)
+        kwargs: dict[str, Any] = {"params": query, "timeout": timeout}
         if upload is not None:
             kwargs["files"] = upload.as_files()
         else:

@@ -7,61 +7,18 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from agencies.models import Channel, ChannelKind
 from audit.selectors import subject_trail
 from notifications.models import Notification
 from releases import delivery
 from releases.adapters import WeChatAdapter
-from releases.channels.fake_wechat import FakeWeChatServer
 from releases.models import Release
 from releases.services import retract_publication
 from releases.tasks import deliver_release, sweep_outbox
 from testsupport.factories import api, approve_through, submitted_item
-from testsupport.webhook_receiver import Receiver
+
+from .helpers import approved, make_due, statuses
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver():
-    with Receiver() as r:
-        yield r
-
-
-@pytest.fixture
-def wechat():
-    with FakeWeChatServer() as server:
-        yield server
-
-
-@pytest.fixture
-def channels(org, receiver, wechat):
-    Channel.objects.create(agency=org.agency, code="wenxian_fabu", name="温县发布",
-                           kind=ChannelKind.WEBHOOK,
-                           config={"url": receiver.url, "secret": receiver.secret})
-    Channel.objects.filter(agency=org.agency, code="wechat").update(
-        config={"appid": wechat.appid, "secret": wechat.secret, "base_url": wechat.base_url})
-    return org
-
-
-def approved(org, channels_, django_capture_on_commit_callbacks, **overrides):
-    publication = submitted_item(org, channels=channels_, **overrides)
-    approve_through(org, publication, "head_office", "secrecy")
-    with django_capture_on_commit_callbacks(execute=True):
-        approve_through(org, publication, "leader")
-    return publication
-
-
-def statuses(publication):
-    return dict(Release.objects.filter(publication=publication)
-                .values_list("channel__code", "status"))
-
-
-def make_due(release_ids=None):
-    """Let time pass: scheduled retries and polls are due now."""
-    qs = Release.objects.all() if release_ids is None else Release.objects.filter(
-        pk__in=release_ids)
-    qs.update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
 
 
 def test_final_approval_delivers_to_every_kind_of_channel(
@@ -186,10 +143,10 @@ def test_a_release_that_lands_after_its_item_was_retracted_is_taken_back_at_once
     assert release.status == "sending"
     asked = WeChatAdapter.check_status
 
-    def retracted_meanwhile(self, release, *, state):
+    def retracted_meanwhile(self, release, **kwargs):
         retract_publication(user=channels["leader"], publication_id=publication.pk,
                             reason="发现数据错误")
-        return asked(self, release, state=state)
+        return asked(self, release, **kwargs)
 
     monkeypatch.setattr(WeChatAdapter, "check_status", retracted_meanwhile)
     make_due()
