@@ -60,10 +60,10 @@ def database_url() -> str:
 
 
 class Worker:
-    def __init__(self, redis_url, name, concurrency=2, pool="prefork"):
+    def __init__(self, redis_url, name, concurrency=2, pool="prefork", env=None):
         env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": redis_url,
                "RELEASE_LEASE_SECONDS": "4", "RELEASE_RETRY_BASE_SECONDS": "0.5",
-               "RELEASE_RETRY_MAX_SECONDS": "2", "PYTHONUNBUFFERED": "1"}
+               "RELEASE_RETRY_MAX_SECONDS": "2", "PYTHONUNBUFFERED": "1", **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", pool,
              "--concurrency", str(concurrency), "--loglevel", "WARNING", "-n",
