@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import status
-from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from viewflow.workflow.exceptions import FlowLockFailed
@@ -26,7 +26,32 @@ def exception_handler(exc, context):
         # The contract answers every malformed request with 400 and a message.
         message = _("不支持的请求格式：请以 JSON（附件上传用 multipart/form-data）提交。")
         return Response({"detail": message}, status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, ValidationError) and response is not None:
+        response.data = _with_detail(response.data)
+    return response
+
+
+def _with_detail(errors) -> dict:
+    """Field errors keep their shape, with a `detail` message in front like every other
+    error answer: the first message found."""
+    if not isinstance(errors, dict):
+        errors = {"non_field_errors": errors}
+    if "detail" not in errors:
+        errors = {"detail": _first_message(errors) or _("请求有误。"), **errors}
+    return errors
+
+
+def _first_message(value) -> str:
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = _first_message(item)
+            if found:
+                return found
+        return ""
+    return str(value)
 
 
 # --- errors raised before a view runs (no route, a bad request), for API paths ------------

@@ -51,6 +51,11 @@ class PublicationSerializer(serializers.ModelSerializer):
     drafter = serializers.SlugRelatedField(slug_field="username", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     abolishes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # blank when the item is not a document or a decision (the schema must say "" is allowed)
+    document_type = serializers.ChoiceField(choices=DocumentType.choices, allow_blank=True,
+                                            read_only=True)
+    decision_type = serializers.ChoiceField(choices=DecisionType.choices, allow_blank=True,
+                                            read_only=True)
 
     class Meta:
         model = Publication
