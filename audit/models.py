@@ -34,6 +34,11 @@ class AuditAction(models.TextChoices):
     RETRACT = "retract", _("撤稿")
     RETRACTION_REQUESTED = "retraction_requested", _("申请撤稿")
     RETRACTION_DECLINED = "retraction_declined", _("撤稿申请未批准")
+    # logins (issue 10, defects 10 and 13; subject: the person, "agencies.user")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGIN_LOCKED_OUT = "login_locked_out", _("连续登录失败被锁定")
+    LOGIN_UNLOCKED = "login_unlocked", _("解除登录锁定")
 
 
 class AuditChain(models.Model):
