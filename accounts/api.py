@@ -14,7 +14,7 @@ from .lockout import lockout_message
 from .services import issue_token
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class CredentialsSerializer(serializers.Serializer):
     username = serializers.CharField(label=_("用户名"), max_length=150)
     password = serializers.CharField(label=_("密码"), max_length=4096, trim_whitespace=False,
                                      style={"input_type": "password"})
@@ -35,14 +35,14 @@ class ObtainTokenView(APIView):
     permission_classes = (AllowAny,)
 
     @extend_schema(
-        operation_id="auth_token_create", request=TokenRequestSerializer,
+        operation_id="auth_token_create", request=CredentialsSerializer,
         responses={200: TokenSerializer,
                    400: OpenApiResponse(_detail, description="Wrong username or password, "
                                         "or a field missing."),
                    429: OpenApiResponse(_detail, description="Locked after repeated "
                                         "failures (the account, or the client address).")})
     def post(self, request):
-        form = TokenRequestSerializer(data=request.data)
+        form = CredentialsSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         user = authenticate(request=request, username=form.validated_data["username"],
                             password=form.validated_data["password"])

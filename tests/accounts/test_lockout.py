@@ -146,9 +146,10 @@ def test_an_agency_admin_unlocks_a_person_of_their_agency(client, org):
     lock("drafter_office")
     admin = agency_admin(org)
     client.force_login(admin)
-    page = client.get("/admin/axes/accessattempt/")
+    page = client.get("/admin/axes/accessattempt/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200
     assert "drafter_office" in page.content.decode()
+    assert "登录尝试" in page.content.decode() and "失败次数" in page.content.decode()
     response = unlock_in_admin(client, admin, "drafter_office")
     assert response.status_code == 302
     assert token_login(None, "drafter_office", PASSWORD).status_code == 200
