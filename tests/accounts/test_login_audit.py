@@ -98,3 +98,13 @@ def test_the_unlock_command_is_recorded(org):
     assert (event.action, event.subject_id, event.actor_id) == (
         AuditAction.LOGIN_UNLOCKED, org["drafter_office"].pk, None)
     assert event.data["via"] == "command"
+
+
+def test_the_auditor_reads_logins_on_the_trail_page(client, org):
+    token_login("drafter_office", "wrong-password")
+    token_login("drafter_office", PASSWORD)
+    client.force_login(org["auditor"])
+    page = client.get("/app/audit/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "登录失败" in html and "drafter_office" in html
