@@ -27,6 +27,20 @@ from .services import person_named, record_login_event
 log = logging.getLogger(__name__)
 
 
+def client_address(request) -> str | None:
+    """AXES_CLIENT_IP_CALLABLE: REMOTE_ADDR, or behind LOGIN_PROXY_COUNT proxies the address
+    the outermost one saw. Each proxy appends the address it received from to
+    X-Forwarded-For, so that one is the LOGIN_PROXY_COUNT-th from the right; entries left
+    of it are the client's own claims and could be forged to escape the address limit."""
+    count = settings.LOGIN_PROXY_COUNT
+    if count:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                if h.strip()]
+        if len(hops) >= count:
+            return hops[-count]
+    return request.META.get("REMOTE_ADDR")
+
+
 def lockout_message(request) -> str:
     minutes = settings.LOGIN_LOCKOUT_MINUTES
     if getattr(request, "login_locked_scope", "") == "address":

@@ -177,15 +177,11 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit chain
 AXES_ENABLE_ADMIN = False  # accounts.admin shows attempts with an audited unlock
 AXES_VERBOSE = False
-# The client address is REMOTE_ADDR. Behind reverse proxies, set LOGIN_PROXY_COUNT to their
-# number so that the address is taken from X-Forwarded-For (which a client could otherwise
-# forge to escape the per-address limit).
+# The client address (accounts.lockout.client_address) is REMOTE_ADDR; behind reverse
+# proxies that each append to X-Forwarded-For, set LOGIN_PROXY_COUNT to their number, or
+# every login shares the proxy's address (and its limit).
 LOGIN_PROXY_COUNT = int(os.environ.get("LOGIN_PROXY_COUNT", "0"))
-if LOGIN_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = LOGIN_PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
 
 API_TOKEN_IDLE_SECONDS = int(os.environ.get("API_TOKEN_IDLE_SECONDS", str(8 * 3600)))
 API_TOKEN_LIFETIME_SECONDS = int(os.environ.get("API_TOKEN_LIFETIME_SECONDS", str(7 * 86400)))

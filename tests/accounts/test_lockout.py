@@ -179,3 +179,29 @@ def test_the_unlock_command_unlocks_a_person(org):
     lock("drafter_office")
     call_command("unlock_login", "drafter_office")
     assert token_login(None, "drafter_office", PASSWORD).status_code == 200
+
+
+@pytest.mark.parametrize(("count", "forwarded", "expected"), [
+    (0, "203.0.113.9", "10.0.0.1"),  # no proxy: X-Forwarded-For is the client's claim
+    (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # the proxy appended the real client
+    (2, "198.51.100.1, 203.0.113.9, 10.0.0.7", "203.0.113.9"),
+    (1, "", "10.0.0.1"),  # nothing forwarded: the direct peer
+])
+def test_the_client_address_is_the_one_the_proxies_saw(rf, settings, count, forwarded,
+                                                        expected):
+    from accounts.lockout import client_address
+
+    settings.LOGIN_PROXY_COUNT = count
+    request = rf.post("/app/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == expected
+
+
+def test_behind_a_proxy_people_are_counted_by_their_own_address(org, settings):
+    settings.LOGIN_PROXY_COUNT = 1
+    for i in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
+        token_login(None, f"guess_{i}", "wrong-password", REMOTE_ADDR="10.0.0.1",
+                    HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert token_login(None, "head_office", PASSWORD, REMOTE_ADDR="10.0.0.1",
+                       HTTP_X_FORWARDED_FOR="198.51.100.20").status_code == 200
+    assert token_login(None, "head_office", PASSWORD, REMOTE_ADDR="10.0.0.1",
+                       HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 429
