@@ -113,11 +113,13 @@ class AccountAndAddressHandler(AxesDatabaseHandler):
             # refused while already locked (or whitelisted): the lockout is in the chain
             return
         facts = {**attempt_facts(request), "failures": request.axes_failures_since_start}
-        record_login_event(user=person, action=AuditAction.LOGIN_FAILED, data=facts)
-        if request.axes_locked_out:
-            record_login_event(user=person, action=AuditAction.LOGIN_LOCKED_OUT,
-                               data={**facts, "scope": request.login_locked_scope,
-                                     "minutes": settings.LOGIN_LOCKOUT_MINUTES})
+        lockout = None
+        if request.axes_locked_out:  # this failure reached a limit
+            lockout = (AuditAction.LOGIN_LOCKED_OUT,
+                       {**facts, "scope": request.login_locked_scope,
+                        "minutes": settings.LOGIN_LOCKOUT_MINUTES})
+        record_login_event(user=person, action=AuditAction.LOGIN_FAILED, data=facts,
+                           then=lockout)
 
     def user_logged_in(self, sender, request, user, **kwargs):
         super().user_logged_in(sender, request, user, **kwargs)

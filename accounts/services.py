@@ -38,15 +38,20 @@ def issue_token(*, user) -> tuple[str, ApiToken]:
     return key, token
 
 
-def record_login_event(*, user, action: str, actor=None, data: dict) -> None:
-    """One login event in the person's agency chain; a person of no agency (a platform
-    operator) has no chain, so their logins are only logged."""
+def record_login_event(*, user, action: str, actor=None, data: dict,
+                       then: tuple[str, dict] | None = None) -> None:
+    """A login event in the person's agency chain (and `then`, a second one, in the same
+    transaction); a person of no agency (a platform operator) has no chain, so their
+    logins are only logged."""
+    events = [Event(action, subject=user, actor=actor, data=data)]
+    if then is not None:
+        events.append(Event(then[0], subject=user, actor=actor, data=then[1]))
     if user.agency_id is None:
-        log.info("%s of %s (no agency): %s", action, user.get_username(), data)
+        log.info("%s of %s (no agency): %s", [e.action for e in events], user.get_username(),
+                 data)
         return
     with transaction.atomic():
-        record(agency_id=user.agency_id,
-               events=[Event(action, subject=user, actor=actor, data=data)])
+        record(agency_id=user.agency_id, events=events)
 
 
 def person_named(username: str | None):
