@@ -37,6 +37,11 @@ class AuditAction(models.TextChoices):
     RELEASE_RETRACTION_FAILED = "release_retraction_failed", _("渠道撤稿失败")
     RELEASE_SUBMITTED = "release_submitted", _("渠道已受理，待生效")
     RELEASE_ATTEMPT_FAILED = "release_attempt_failed", _("渠道调用失败，稍后重试")
+    # logins (issue 10, defects 10 and 13; subject: the person, "agencies.user")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGIN_LOCKED_OUT = "login_locked_out", _("连续登录失败被锁定")
+    LOGIN_UNLOCKED = "login_unlocked", _("解除登录锁定")
 
 
 class AuditChain(models.Model):

@@ -4,8 +4,9 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
+from accounts.api import ObtainTokenView
+from accounts.forms import AdminLoginForm
 from core.routers import IdRouter
 from disclosure.api import StatisticsView
 from disclosure.views import dashboard as disclosure_dashboard
@@ -27,6 +28,7 @@ admin.site.site_header = _("政府信息公开审核发布 · 系统管理")
 admin.site.site_title = _("系统管理")
 admin.site.index_title = _("机关、科室、人员与渠道")
 admin.site.site_url = "/app/"
+admin.site.login_form = AdminLoginForm  # says so when the lockout refuses a login
 
 router = IdRouter()
 router.register("channels", ChannelViewSet, basename="channel")
@@ -40,7 +42,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/app/", permanent=False)),
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/publications/<int:pk>/submit/", SubmissionViewSet.as_view({"post": "submit"}),
          name="publication-submit"),
     path("api/v1/publications/<int:pk>/withdraw/",

@@ -10,6 +10,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
+from accounts.forms import LoginForm
+
 from . import views
 from .applications import RoleApplication
 from .audit import AuditApplication
@@ -25,7 +27,8 @@ class DisclosureSite(Site):
 
     index_path = path("", views.home, name="index")
     login_path = path("login/", auth_views.LoginView.as_view(
-        template_name="webui/login.html", redirect_authenticated_user=True), name="login")
+        template_name="webui/login.html", authentication_form=LoginForm,
+        redirect_authenticated_user=True), name="login")
     logout_path = path("logout/", auth_views.LogoutView.as_view(next_page="webui:login"),
                        name="logout")
 

@@ -6,6 +6,7 @@ DATABASE_URL and REDIS_URL (and use config.settings.production).
 """
 
 import base64
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -70,7 +71,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # before viewflow: webui/templates/viewflow/ overrides a few of viewflow's templates
@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "scanning",
     "publicsite",
     "demo",
+    "axes",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -97,9 +99,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "viewflow.middleware.SiteMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as axes asks: it turns a login refused by the lockout into its answer (429)
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -139,6 +144,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "agencies.User"
 AUTHENTICATION_BACKENDS = [
+    # first: refuses every login of a locked account or address before a password is checked
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "workflow.permissions.ReviewPermissionBackend",
 ]
@@ -150,6 +157,39 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/app/login/"
 LOGIN_REDIRECT_URL = "/app/"
+
+# --------------------------------------------------------------------------------------
+# Sign-in (accounts/): lockout after failed logins (django-axes), API token expiry, web
+# session idle timeout. The lockout holds on the token endpoint, the web and admin logins.
+# --------------------------------------------------------------------------------------
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))  # per account
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30"))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # accounts.lockout relies on this order
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+# a locked account stays locked LOGIN_LOCKOUT_MINUTES from its lockout, as the message says
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "accounts.lockout.AccountAndAddressHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit chain
+AXES_ENABLE_ADMIN = False  # accounts.admin shows attempts with an audited unlock
+AXES_VERBOSE = False
+# The client address (accounts.lockout.client_address) is REMOTE_ADDR; behind reverse
+# proxies that each append to X-Forwarded-For, set LOGIN_PROXY_COUNT to their number, or
+# every login shares the proxy's address (and its limit).
+LOGIN_PROXY_COUNT = int(os.environ.get("LOGIN_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+
+API_TOKEN_IDLE_SECONDS = int(os.environ.get("API_TOKEN_IDLE_SECONDS", str(8 * 3600)))
+API_TOKEN_LIFETIME_SECONDS = int(os.environ.get("API_TOKEN_LIFETIME_SECONDS", str(7 * 86400)))
+API_TOKEN_TOUCH_SECONDS = 60  # the last-used time is written at most once a minute
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(2 * 3600)))
+SESSION_TOUCH_SECONDS = 60
+# the session row and cookie outlive the idle timeout by the touch interval, no more
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS + SESSION_TOUCH_SECONDS
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -178,7 +218,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated request then gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -10,10 +10,10 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import checks
 from schemathesis.config import SchemathesisConfig
 
+from accounts.services import issue_token
 from testsupport.factories import approve_through, make_org, submitted_item
 
 # generated requests only (the coverage phase's exhaustive edge cases would take minutes)
@@ -47,7 +47,7 @@ def tokens(db, in_test_transaction):
     org = make_org()
     draft = submitted_item(org)
     approve_through(org, draft, "head_office")
-    return {role: Token.objects.create(user=org[role]).key for role in ROLES}
+    return {role: issue_token(user=org[role])[0] for role in ROLES}
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -14,8 +14,8 @@ import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
+from accounts.services import issue_token
 from audit.verification import verify_chain
 from testsupport.factories import make_org, submitted_item
 from testsupport.workers import Worker, database_url
@@ -83,7 +83,7 @@ def test_a_web_request_on_a_terminated_pooled_connection_is_served(settings):
     settings.DEBUG_PROPAGATE_EXCEPTIONS = False
     org = make_org()
     submitted_item(org)
-    token = Token.objects.create(user=org["head_office"]).key
+    token, _ = issue_token(user=org["head_office"])
     status, _body = wsgi_get("/api/v1/tasks/", token)
     assert status.startswith("200")
     pid = own_backend_pid()  # the pooled connection the next request reuses
