@@ -34,6 +34,10 @@ class AuditAction(models.TextChoices):
     RETRACT = "retract", _("撤稿")
     RETRACTION_REQUESTED = "retraction_requested", _("申请撤稿")
     RETRACTION_DECLINED = "retraction_declined", _("撤稿申请未批准")
+    # issue 10, defects 8 and 13: configuration changes, downloads and exports
+    CONFIG_CHANGED = "config_changed", _("修改配置")
+    ATTACHMENT_DOWNLOADED = "attachment_downloaded", _("下载附件")
+    TRAIL_EXPORTED = "trail_exported", _("导出审计日志")
 
 
 class AuditChain(models.Model):
