@@ -2,6 +2,9 @@
 the audit table's trigger, rewrite or delete events, or change the schema, and it can run
 the whole application. The roles and grants are those of docker-compose
 (deploy/postgres/), applied here to a scratch database on the real PostgreSQL.
+
+The roles are cluster-wide: the test creates and drops `disclosure_owner` and
+`disclosure_app`, so run it against a test cluster, not one that serves the application.
 """
 
 import os
@@ -16,7 +19,8 @@ from django.conf import settings
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-GRANTS = ROOT / "deploy" / "postgres" / "20-grants.sql"
+INIT = ROOT / "deploy" / "postgres"
+GRANTS = INIT / "20-grants.sql"
 OWNER, APP = "disclosure_owner", "disclosure_app"
 
 
@@ -35,30 +39,34 @@ def manage(*args, user, dbname, var_dir):
 
 @pytest.fixture
 def scratch_database(tmp_path):
-    """A database owned by the owner role, prepared as the compose init scripts do."""
-    superuser = settings.DATABASES["default"]["USER"]
-    name = f"{settings.DATABASES['default']['NAME']}_roles"
+    """A database prepared as the postgres image's entrypoint does with deploy/postgres/:
+    it creates $POSTGRES_DB, runs 10-roles.sh, then applies 20-grants.sql with psql."""
+    db = settings.DATABASES["default"]
+    superuser = db["USER"]
+    name = f"{db['NAME']}_roles"
     with psycopg.connect(url(superuser, "postgres"), autocommit=True) as su:
         _drop(su, name)
-        for role in (OWNER, APP):
-            su.execute(f"DROP ROLE IF EXISTS {role}")
-        su.execute(f"CREATE ROLE {OWNER} LOGIN")
-        su.execute(f"CREATE ROLE {APP} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
-        su.execute(f'CREATE DATABASE "{name}" OWNER {OWNER}')
-    with psycopg.connect(url(superuser, name), autocommit=True) as su:
-        su.execute(f"ALTER SCHEMA public OWNER TO {OWNER}")  # as 10-roles.sh does
-        su.execute(GRANTS.read_text())
+        su.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "POSTGRES_USER": superuser, "POSTGRES_DB": name,
+           "PGHOST": db["HOST"] or "127.0.0.1", "PGPORT": str(db["PORT"] or 5432),
+           "DB_OWNER_PASSWORD": "owner-pw", "DB_APP_PASSWORD": "app-pw"}
+    for command in (["sh", str(INIT / "10-roles.sh")],
+                    ["psql", "-v", "ON_ERROR_STOP=1", "--no-psqlrc", "--username", superuser,
+                     "--dbname", name, "-f", str(GRANTS)]):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
     yield name
     with psycopg.connect(url(superuser, "postgres"), autocommit=True) as su:
         _drop(su, name)
-        for role in (OWNER, APP):
-            su.execute(f"DROP ROLE IF EXISTS {role}")
 
 
 def _drop(su, name):
+    """The scratch database and the roles (cluster-wide: a run before may have left them)."""
     su.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                [name])
     su.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    for role in (OWNER, APP):
+        su.execute(f"DROP ROLE IF EXISTS {role}")
 
 
 def refused(conn, statement, *params) -> str:
