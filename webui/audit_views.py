@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Channel
@@ -107,8 +107,9 @@ _FIELD_PLACES = {"title": gettext_lazy("标题"), "body": gettext_lazy("正文")
 _CONTENT_KEYS = {"title", "body", "content"}
 
 
-_OPERATIONS = {"add": gettext_lazy("新增"), "change": gettext_lazy("修改"),
-               "delete": gettext_lazy("删除")}
+_OPERATIONS = {"add": pgettext_lazy("configuration change", "新增"),
+               "change": pgettext_lazy("configuration change", "修改"),
+               "delete": pgettext_lazy("configuration change", "删除")}
 
 
 def _model_name(label):
@@ -219,7 +220,7 @@ def event_details(event, *, channel_names) -> list[tuple[str, str]]:
     line(_("配置项"), _model_name(data.pop("model", None)))
     line(_("对象"), data.pop("object", None))
     operation = data.pop("operation", None)
-    line(_("操作"), _OPERATIONS.get(operation, operation))
+    line(pgettext("configuration change", "操作"), _OPERATIONS.get(operation, operation))
     line(_("改动"), _config_changes(data.pop("changes", None)))
     line(_("附件编号"), f"#{data['attachment']}" if data.get("attachment") else None)
     data.pop("attachment", None)
