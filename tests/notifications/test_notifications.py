@@ -571,6 +571,41 @@ def test_a_real_worker_emails_after_commit():
 
 
 
+@pytest.mark.postgres
+@pytest.mark.usefixtures("committed_db", "broker")
+def test_a_worker_killed_after_the_mail_server_accepted_sends_each_email_once(
+        tmp_path, monkeypatch):
+    """A real worker child is SIGKILLed right after the mail server took the first message;
+    the task is redelivered (acks late, rejected on worker loss) to a new child, which
+    sends the second notice's e-mail and not the first's again."""
+    from config.celery import app
+
+    sent_file = tmp_path / "sent.txt"
+    monkeypatch.setenv("EMAIL_BACKEND", "testsupport.dying_mail.DiesAfterTheFirstAcceptedMessage")
+    monkeypatch.setenv("DYING_MAIL_FILE", str(sent_file))
+    org = make_org()
+    give_addresses(org, "head_office", "head_office_2")
+    worker = Worker(app.conf.broker_url, "dying-mail", concurrency=1)
+    try:
+        submitted_item(org)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if Notification.objects.filter(emailed_at__isnull=False).exists():
+                break
+            time.sleep(0.2)
+            connection.close()
+    finally:
+        worker.stop()
+    lines = sent_file.read_text().splitlines()
+    assert (tmp_path / "sent.txt.died").exists()
+    assert sorted(line.split()[0] for line in lines) == ["head_office@example.gov.cn",
+                                                          "head_office_2@example.gov.cn"]
+    assert len(set(lines)) == 2
+    # the one whose sender died stays claimed, never recorded as sent, never sent again
+    died = Notification.objects.get(emailed_at__isnull=True, email_claimed_at__isnull=False)
+    assert died.recipient.email in lines[0]
+
+
 def test_what_reviewers_write_into_the_trail_does_not_depend_on_their_language(org):
     from django.utils import translation
 
