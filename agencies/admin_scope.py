@@ -157,6 +157,13 @@ class AgencyScopedAdmin(ConfigAdmin):
             return qs.none()
         return qs.filter(**{self.agency_path: request.user.agency_id})
 
+    def get_list_filter(self, request):
+        # Filtering by agency offers every agency's name: only for the operator.
+        filters = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return filters
+        return [f for f in filters if not (isinstance(f, str) and f.split("__")[0] == "agency")]
+
     def has_add_permission(self, request):
         return ((self.agency_admin_adds and is_agency_admin(request.user))
                 or super().has_add_permission(request))

@@ -54,12 +54,16 @@ def section_form(section, **overrides):
     return data
 
 
-def test_an_agency_admin_reaches_their_configuration_by_role_alone(client, org, agency_admin):
+def test_an_agency_admin_reaches_their_configuration_by_role_alone(
+        client, org, other_org, agency_admin):
     client.force_login(agency_admin)
     for page in ["agencies/user", "agencies/section", "agencies/channel",
                  "publications/category", "scanning/sensitivewordlist",
                  "scanning/publicnumber", "disclosure/holiday"]:
         assert client.get(f"/admin/{page}/").status_code == 200, page
+    # no filter that would list the other agencies
+    people = client.get("/admin/agencies/user/").content.decode()
+    assert "other_agency" not in people and "测试机关 other_agency" not in people
     # the trail, items and releases are not configuration: not by role
     for page in ["audit/auditevent", "publications/publication", "releases/release"]:
         assert client.get(f"/admin/{page}/").status_code == 403, page
