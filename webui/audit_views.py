@@ -126,7 +126,7 @@ def _config_changes(changes) -> str:
     if not isinstance(changes, dict):
         return changes
     parts = []
-    for name, change in changes.items():
+    for name, change in sorted(changes.items()):
         if change.get("changed"):
             parts.append(_("%(field)s：已更改（保密，不记录内容）") % {"field": name})
             continue

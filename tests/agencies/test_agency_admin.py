@@ -2,6 +2,7 @@
 theirs, cannot escalate; every change made in the admin is in the agency's chain (and
 platform-wide ones in the platform's), secrets never in clear."""
 
+import csv
 import io
 import json
 
@@ -262,3 +263,20 @@ def test_the_platform_operator_reads_and_scans_no_agencys_items(org, operator):
     before = AuditEvent.objects.filter(agency=org.agency).count()
     assert client.post(f"/api/v1/publications/{publication.pk}/scan/").status_code == 404
     assert AuditEvent.objects.filter(agency=org.agency).count() == before
+
+
+def test_the_auditor_reads_configuration_changes_in_words(client, org, agency_admin):
+    channel = org.agency.channels.get(code="wechat")
+    client.force_login(agency_admin)
+    client.post(f"/admin/agencies/channel/{channel.pk}/change/", {
+        "agency": org.agency.pk, "code": "wechat", "name": "温县住建微信", "kind": "wechat",
+        "config": json.dumps({"secret": SECRET}), "is_active": "on"})
+    client.force_login(org["auditor"])
+    export = client.get("/app/audit/export.csv", {"action": "config_changed"})
+    raw = b"".join(export.streaming_content).decode("utf-8-sig")
+    [row] = list(csv.reader(io.StringIO(raw)))[1:]
+    assert row[5] == "admin" and row[7] == "修改配置"
+    assert row[11] == ("配置项：发布渠道；对象：温县住建微信；操作：修改；"
+                       "改动：config.secret：已更改（保密，不记录内容）；"
+                       'name："微信公众号" → "温县住建微信"')
+    assert SECRET not in raw
