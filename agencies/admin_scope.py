@@ -18,6 +18,7 @@ recorder registered is refused rather than left out of the trail.
 from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.http import Http404
 
 from .models import Role
 
@@ -156,6 +157,14 @@ class AgencyScopedAdmin(ConfigAdmin):
         if request.user.agency_id is None:
             return qs.none()
         return qs.filter(**{self.agency_path: request.user.agency_id})
+
+    def get_object(self, request, object_id, from_field=None):
+        # Another agency's row answers 404, as everywhere else (Django's admin would
+        # redirect to its index with "does not exist").
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and not request.user.is_superuser:
+            raise Http404
+        return obj
 
     def get_list_filter(self, request):
         # Filtering by agency offers every agency's name: only for the operator.

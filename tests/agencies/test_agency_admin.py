@@ -75,13 +75,15 @@ def test_an_agency_admin_cannot_change_another_agencys_rows_by_url(
     client.force_login(agency_admin)
     channel = other_org.agency.channels.get(code="wechat")
     url = f"/admin/agencies/channel/{channel.pk}/change/"
-    assert client.get(url).status_code == 302  # the admin's "does not exist" redirect
-    client.post(url, {"agency": org.agency.pk, "code": "wechat", "name": "被改", "kind": "wechat",
-                      "config": "{}", "is_active": "on"})
+    assert client.get(url).status_code == 404
+    forged = {"agency": org.agency.pk, "code": "wechat", "name": "被改", "kind": "wechat",
+              "config": "{}", "is_active": "on"}
+    assert client.post(url, forged).status_code == 404
     channel.refresh_from_db()
     assert channel.name == "微信公众号"
     other_user = other_org["drafter_office"]
-    client.post(f"/admin/agencies/user/{other_user.pk}/delete/", {"post": "yes"})
+    response = client.post(f"/admin/agencies/user/{other_user.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 404
     response = client.get(f"/admin/agencies/user/{other_user.pk}/password/")
     assert response.status_code == 404
     assert User.objects.filter(pk=other_user.pk).exists()
