@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import AgencyScopedAdmin
@@ -13,6 +15,9 @@ class AgencyAdmin(AgencyScopedAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
     agency_path = "pk"
+    # An agency admin renames their own agency at most; agencies are the operator's.
+    agency_admin_adds = False
+    agency_admin_deletes = False
 
 
 @admin.register(Section)
@@ -48,6 +53,21 @@ class UserAdmin(AgencyScopedAdmin, BaseUserAdmin):
     # Only a platform operator (a superuser) grants these: an agency admin who could tick
     # them would make themselves (or anyone) an operator of every agency.
     OPERATOR_ONLY = {"is_superuser", "is_staff", "groups", "user_permissions"}
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        # A platform operator's account is not an agency's to change, whatever its agency.
+        return qs if request.user.is_superuser else qs.filter(is_superuser=False)
+
+    def user_change_password(self, request, id, form_url=""):
+        # Django's page saves without a transaction and outside save_model: record the
+        # change (never the password) with it.
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                self._record(request, self.get_object(request, unquote(id)), "change",
+                             {"password": {"changed": True}})
+        return response
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -42,6 +42,10 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("登录失败")
     LOGIN_LOCKED_OUT = "login_locked_out", _("连续登录失败被锁定")
     LOGIN_UNLOCKED = "login_unlocked", _("解除登录锁定")
+    # issue 10, defects 8 and 13: configuration changes, downloads and exports
+    CONFIG_CHANGED = "config_changed", _("修改配置")
+    ATTACHMENT_DOWNLOADED = "attachment_downloaded", _("下载附件")
+    TRAIL_EXPORTED = "trail_exported", _("导出审计日志")
 
 
 class AuditChain(models.Model):

@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .hashing import CURRENT_FORM, hash_of
-from .models import AuditChain, AuditEvent, subject_type_of
+from .models import AuditAction, AuditChain, AuditEvent, subject_type_of
 
 
 @dataclass
@@ -48,3 +48,11 @@ def record(*, agency_id: int, events: list[Event]) -> list[AuditEvent]:
     AuditEvent.objects.bulk_create(rows)
     AuditChain.objects.filter(pk=chain.pk).update(last_seq=seq, last_hash=prev)
     return rows
+
+
+def record_trail_export(*, user, agency_id: int, filters: dict) -> None:
+    """Who exported the agency's trail, with which filters (its own transaction: called by
+    the export before the first row is streamed)."""
+    with transaction.atomic():
+        record(agency_id=agency_id, events=[Event(
+            AuditAction.TRAIL_EXPORTED, actor=user, data={"filters": filters})])

@@ -1,15 +1,19 @@
-"""Administrators enter the next year's holiday notice here, then tick the year complete."""
+"""The platform operator enters the next year's holiday notice here, then ticks the year
+complete. The calendar is platform-wide (every agency's deadlines count with it): agency
+admins read it, only the operator changes it, and each change is in the platform's chain."""
 
 from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from agencies.admin_scope import ConfigAdmin
+
 from .models import Holiday, HolidayKind, HolidaySource, HolidayYear
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(ConfigAdmin):
     list_display = ["date", "kind", "name", "source"]
     list_filter = ["kind", "source"]
     search_fields = ["name"]
@@ -25,7 +29,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(HolidayYear)
-class HolidayYearAdmin(admin.ModelAdmin):
+class HolidayYearAdmin(ConfigAdmin):
     list_display = ["year", "complete", "holiday_days", "workdays", "note"]
     list_filter = ["complete"]
     ordering = ["-year"]

@@ -1,12 +1,25 @@
 """E-mail copies of notices: one plain-text message per notice, sent by a Celery task.
 
-Idempotent: a notice is sent while its row is locked and only if `emailed_at` is empty,
-and `emailed_at` is set in the same transaction, so a redelivered or retried task skips
-what went out already. An SMTP failure leaves the notice unsent for the task's retry.
+At most one e-mail per notice, across crashes and redeliveries: the notice is claimed
+(`email_claimed_at`) in a transaction that commits *before* the message is handed to the
+mail server, and only an unclaimed, unsent notice is claimed. Then:
+
+- the server accepted it: `emailed_at` is set;
+- the server refused it or could not be reached (an SMTP error): the claim is released
+  and the task's retry, or the sweeper, sends it later;
+- the process died in between (killed, the machine lost): the claim stays, nothing sends
+  it again. Such notices are reported by the sweeper (`selectors.unconfirmed_emails`);
+  the notice itself is in the person's bell either way.
+
+Sending inside the transaction that records it (as before) was at least once: a crash
+after the server accepted the message rolled the record back, and the redelivered task
+sent it again. Every message carries a Message-ID derived from the notice, so a mail
+system that still sees the same notice twice can tell.
 """
 
 import logging
 import smtplib
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -47,12 +60,39 @@ def send_emails(notification_ids) -> list[int]:
     return failed
 
 
-def _send_one(pk) -> None:
+def message_id(notice) -> str:
+    """The same for every attempt at one notice, whichever worker makes it."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<notification-{notice.pk}@{host}>"
+
+
+def _claim(pk):
+    """The notice, claimed for sending in a committed transaction; None if it is sent,
+    being sent, or claimed by another worker right now."""
     with transaction.atomic():
         notice = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                  .select_related("recipient").filter(pk=pk, emailed_at__isnull=True).first())
+                  .select_related("recipient")
+                  .filter(pk=pk, emailed_at__isnull=True, email_claimed_at__isnull=True)
+                  .first())
         if notice is None:
-            return  # sent already, or another worker is sending it right now
-        subject, body = email_of(notice)
-        EmailMessage(subject, body, to=[notice.recipient.email]).send()
-        Notification.objects.filter(pk=pk).update(emailed_at=timezone.now())
+            return None
+        notice.email_claimed_at = timezone.now()
+        Notification.objects.filter(pk=pk).update(email_claimed_at=notice.email_claimed_at)
+    return notice
+
+
+def _send_one(pk) -> None:
+    notice = _claim(pk)
+    if notice is None:
+        return
+    subject, body = email_of(notice)
+    message = EmailMessage(subject, body, to=[notice.recipient.email],
+                           headers={"Message-ID": message_id(notice)})
+    try:
+        message.send()
+    except SEND_ERRORS:
+        # Refused or unreachable: nothing went out, so another attempt may send it.
+        Notification.objects.filter(pk=pk, email_claimed_at=notice.email_claimed_at).update(
+            email_claimed_at=None)
+        raise
+    Notification.objects.filter(pk=pk).update(emailed_at=timezone.now())

@@ -34,6 +34,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    # Set and committed before the e-mail is handed to the mail server, so that no crash or
+    # redelivery sends it twice (see notifications.emails).
+    email_claimed_at = models.DateTimeField(_("邮件开始发送时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")

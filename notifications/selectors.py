@@ -26,9 +26,11 @@ def email_enabled(*, user) -> bool:
 
 
 def unsent_emails():
-    """Notices not mailed yet whose recipient is active, has an address and wants e-mail."""
+    """Notices not mailed yet, nor being mailed, whose recipient is active, has an address
+    and wants e-mail."""
     return (Notification.objects
-            .filter(emailed_at__isnull=True, recipient__is_active=True)
+            .filter(emailed_at__isnull=True, email_claimed_at__isnull=True,
+                    recipient__is_active=True)
             .exclude(recipient__email="")
             .exclude(recipient__notification_settings__email_enabled=False))
 
@@ -51,3 +53,17 @@ def lost_emails(*, now, limit: int) -> list[int]:
         # by age, as the index is: by id, PostgreSQL would walk the whole primary key
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit])
+
+
+def unconfirmed_emails(*, now) -> int:
+    """How many notices' e-mails were handed to the mail server more than the grace period
+    ago (and within the cut-off) with no outcome recorded: the sender died mid-send.
+    They are never re-sent (at most one e-mail per notice), only reported; the notice is
+    in the bell either way."""
+    return (Notification.objects
+            .filter(emailed_at__isnull=True,
+                    email_claimed_at__lte=now - dt.timedelta(
+                        seconds=settings.NOTIFICATION_EMAIL_GRACE_SECONDS),
+                    email_claimed_at__gt=now - dt.timedelta(
+                        seconds=settings.NOTIFICATION_EMAIL_MAX_AGE_SECONDS))
+            .count())

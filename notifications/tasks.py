@@ -34,14 +34,21 @@ def send_notification_emails(self, notification_ids: list[int], retry: bool = Tr
 def sweep_unsent_emails() -> int:
     """E-mail the notices whose after-commit task was lost (see `selectors.lost_emails`).
 
-    Sending goes through `send_notification_emails`, which locks each notice and skips any
-    sent already, so a race with the after-commit task still sends once. Without retries:
+    Sending goes through `send_notification_emails`, which claims each notice before sending
+    and skips any claimed or sent already, so a race with the after-commit task, or a crash
+    of either, still sends at most once. Without retries:
     the next sweep is the retry, and a mail server that is down does not pile up a chain of
     retries per sweep.
     """
-    ids = selectors.lost_emails(now=timezone.now(), limit=SWEEP_LIMIT)
+    now = timezone.now()
+    ids = selectors.lost_emails(now=now, limit=SWEEP_LIMIT)
     for start in range(0, len(ids), SWEEP_CHUNK):
         send_notification_emails.delay(ids[start:start + SWEEP_CHUNK], retry=False)
     if ids:
         log.warning("e-mailing %d notices still unsent after the grace period", len(ids))
+    unconfirmed = selectors.unconfirmed_emails(now=now)
+    if unconfirmed:
+        log.error("%d notices' e-mails were being sent when their sender died; not re-sent "
+                  "(at most one e-mail per notice): see Notification.email_claimed_at",
+                  unconfirmed)
     return len(ids)

@@ -19,8 +19,6 @@ AGENCY_WIDE_ROLES = {Role.SECTION_HEAD, Role.SECRECY_REVIEWER, Role.LEADER, Role
 
 def can_see(user, publication) -> bool:
     """The object-level form of `visible_publications` (no query)."""
-    if user.is_superuser:
-        return True
     if not user.is_authenticated or user.agency_id != publication.agency_id:
         return False
     if AGENCY_WIDE_ROLES & set(user.roles or []):
@@ -29,9 +27,9 @@ def can_see(user, publication) -> bool:
 
 
 def visible_publications(user):
+    """The items of the person's agency they may read. A platform operator (a superuser in
+    no agency) reads none: they run the platform, not any agency's disclosure."""
     qs = Publication.objects.all()
-    if user.is_superuser:
-        return qs
     if not user.is_authenticated or user.agency_id is None:
         return qs.none()
     qs = qs.filter(agency_id=user.agency_id)

@@ -257,3 +257,14 @@ def _refingerprint(publication, user, data: dict) -> None:
     record(agency_id=publication.agency_id, events=[Event(
         AuditAction.EDIT, subject=publication, actor=user, round=publication.round,
         fingerprint=publication.fingerprint, data=data)])
+
+
+def record_attachment_download(*, user, publication, attachment) -> None:
+    """Who downloaded which file of an item, in the item's chain (the caller has checked
+    that the person may see the item)."""
+    with transaction.atomic():
+        record(agency_id=publication.agency_id, events=[Event(
+            AuditAction.ATTACHMENT_DOWNLOADED, subject=publication, actor=user,
+            round=publication.round,
+            data={"attachment": attachment.pk, "name": attachment.name,
+                  "sha256": attachment.sha256})])

@@ -6,6 +6,7 @@ import json
 import time
 
 from django import forms
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
@@ -14,12 +15,13 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Channel
 from audit.models import AuditAction
 from audit.selectors import agency_trail, timeline, trail_people, trail_sections
+from audit.services import record_trail_export
 from audit.verification import Break, verify_chain
 from publications.models import Publication
 from publications.selectors import ITEM_SUBJECT, items_of_section, with_item_facts
@@ -105,6 +107,35 @@ _FIELD_PLACES = {"title": gettext_lazy("标题"), "body": gettext_lazy("正文")
 _CONTENT_KEYS = {"title", "body", "content"}
 
 
+_OPERATIONS = {"add": pgettext_lazy("configuration change", "新增"),
+               "change": pgettext_lazy("configuration change", "修改"),
+               "delete": pgettext_lazy("configuration change", "删除")}
+
+
+def _model_name(label):
+    if not label:
+        return None
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
+
+
+def _config_changes(changes) -> str:
+    """"field: old → new" per changed field; a secret only as changed."""
+    if not isinstance(changes, dict):
+        return changes
+    parts = []
+    for name, change in sorted(changes.items()):
+        if change.get("changed"):
+            parts.append(_("%(field)s：已更改（保密，不记录内容）") % {"field": name})
+            continue
+        old = json.dumps(change.get("old"), ensure_ascii=False) if "old" in change else "—"
+        new = json.dumps(change.get("new"), ensure_ascii=False) if "new" in change else "—"
+        parts.append(f"{name}：{old} → {new}")
+    return "；".join(parts)
+
+
 def _channel_names(agency) -> dict:
     return dict(Channel.objects.filter(agency=agency).values_list("code", "name"))
 
@@ -185,6 +216,20 @@ def event_details(event, *, channel_names) -> list[tuple[str, str]]:
     line(_("显示为"), data.pop("shown_as", None))
     severity = data.pop("severity", None)
     line(_("级别"), dict(Severity.choices).get(severity, severity))
+    # a configuration change in the admin, a download, an export
+    line(_("配置项"), _model_name(data.pop("model", None)))
+    line(_("对象"), data.pop("object", None))
+    operation = data.pop("operation", None)
+    line(pgettext("configuration change", "操作"), _OPERATIONS.get(operation, operation))
+    line(_("改动"), _config_changes(data.pop("changes", None)))
+    line(_("附件编号"), f"#{data['attachment']}" if data.get("attachment") else None)
+    data.pop("attachment", None)
+    line(_("文件名"), data.pop("name", None))
+    line(_("文件指纹"), short_hash(data.pop("sha256", None)))
+    filters = data.pop("filters", None)
+    if filters is not None:
+        line(_("筛选条件"), "；".join(f"{k}={v}" for k, v in sorted(filters.items()))
+             or _("无（全部事件）"))
     for key in _CONTENT_KEYS:
         data.pop(key, None)
     if data:
@@ -259,6 +304,8 @@ def trail_export(request):
     if events is None:
         return render(request, "webui/audit/trail.html", {"form": form, "page": None},
                       status=400)
+    record_trail_export(user=request.user, agency_id=agency.pk,
+                        filters={key: value for key, value in request.GET.items() if value})
     today = timezone.localdate(timezone=timezone.get_default_timezone()).isoformat()
     response = StreamingHttpResponse(
         _csv_rows(events, _channel_names(agency), translation.get_language()),

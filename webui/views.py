@@ -18,6 +18,7 @@ from publications.selectors import visible_publication
 from publications.services import (
     add_attachment,
     create_publication,
+    record_attachment_download,
     remove_attachment,
     update_publication,
 )
@@ -192,5 +193,7 @@ def attachment_download(request, pk, attachment_id):
         handle = attachment.file.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
+    record_attachment_download(user=request.user, publication=publication,
+                               attachment=attachment)
     return FileResponse(handle, as_attachment=True, filename=attachment.name,
                         content_type=attachment.content_type or "application/octet-stream")

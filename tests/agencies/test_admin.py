@@ -51,7 +51,7 @@ def test_agency_admin_manages_only_their_own_agency(client, org, other_org):
     assert f"/admin/agencies/section/{org.sections['office'].pk}/change/" in sections
     assert f"/admin/agencies/section/{other_org.sections['office'].pk}/change/" not in sections
     other = client.get(f"/admin/agencies/section/{other_org.sections['office'].pk}/change/")
-    assert other.status_code == 302  # Django admin redirects for objects outside the queryset
+    assert other.status_code == 404  # as if absent
     form = client.get(f"/admin/agencies/section/{org.sections['office'].pk}/change/")
     html = form.content.decode()
     assert org["head_office"].username in html

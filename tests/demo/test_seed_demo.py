@@ -18,6 +18,7 @@ PASSWORD = "x-demo-pass-1"
 AGENCY = "wenxian_housing"
 USERNAMES = ["drafter_office", "head_office", "drafter_construction", "head_construction",
              "secrecy", "leader", "publisher", "auditor", "admin"]
+LOGINS = USERNAMES + ["operator"]  # the platform operator is in no agency
 CATEGORIES = {"work_updates", "policy_documents", "licensing", "penalties"}
 CHANNELS = {"website", "wechat", "wenxian_fabu", "yunshang_wenxian", "jiaozuo_daily",
             "henan_daily", "china_construction"}
@@ -44,7 +45,7 @@ def row_counts() -> dict:
 
 
 def password_hashes() -> dict:
-    return dict(User.objects.filter(username__in=USERNAMES).values_list("username", "password"))
+    return dict(User.objects.filter(username__in=LOGINS).values_list("username", "password"))
 
 
 def printed_logins(output: str) -> list[tuple[str, str]]:
@@ -105,8 +106,8 @@ def test_second_run_changes_nothing():
 
 def test_demo_users_log_in_with_the_given_password():
     output = seed("--password", PASSWORD)
-    assert sorted(printed_logins(output)) == sorted((u, PASSWORD) for u in USERNAMES)
-    for username in USERNAMES:
+    assert sorted(printed_logins(output)) == sorted((u, PASSWORD) for u in LOGINS)
+    for username in LOGINS:
         assert can_log_in(username, PASSWORD), username
     assert not can_log_in("drafter_office", "wrong-password")
 
@@ -114,8 +115,8 @@ def test_demo_users_log_in_with_the_given_password():
 def test_without_password_each_user_gets_a_generated_one_printed_once_and_kept(var_dir):
     output = seed()
     logins = dict(printed_logins(output))
-    assert sorted(logins) == sorted(USERNAMES)
-    assert len(set(logins.values())) == len(USERNAMES), "each user gets their own password"
+    assert sorted(logins) == sorted(LOGINS)
+    assert len(set(logins.values())) == len(LOGINS), "each user gets their own password"
     for username, password in logins.items():
         assert len(password) >= 10
         assert can_log_in(username, password), username
@@ -141,7 +142,7 @@ def test_logins_left_over_from_an_earlier_database_are_not_printed_as_current(va
     (var_dir / "demo-logins.txt").write_text("drafter_office\tstale-password-0\n")
     output = seed()
     logins = printed_logins(output)
-    assert sorted(u for u, _ in logins) == sorted(USERNAMES)
+    assert sorted(u for u, _ in logins) == sorted(LOGINS)
     for username, password in logins:
         assert can_log_in(username, password), (username, password)
 
@@ -153,3 +154,21 @@ def test_audit_trail_verifies_after_seeding_twice():
     call_command("verify_audit_trail", "--agency", AGENCY, stdout=out)
     events = AuditEvent.objects.filter(agency__code=AGENCY).count()
     assert out.getvalue().strip() == f"{AGENCY}: OK, {events} events"
+
+
+def test_the_demo_admin_is_the_agencys_admin_and_the_operator_is_apart():
+    """Observed on main: the seeded `admin` was a Django superuser."""
+    seed("--password", PASSWORD)
+    admin = User.objects.get(username="admin")
+    assert admin.agency.code == AGENCY and admin.roles == ["agency_admin"]
+    assert admin.is_staff and not admin.is_superuser
+    operator = User.objects.get(username="operator")
+    assert operator.agency is None and operator.is_superuser and operator.roles == []
+
+
+def test_reseeding_an_old_demo_database_takes_superuser_from_the_agency_admin():
+    seed("--password", PASSWORD)
+    User.objects.filter(username="admin").update(is_superuser=True)
+    output = seed("--password", PASSWORD)
+    assert "no longer a superuser" in output
+    assert not User.objects.get(username="admin").is_superuser

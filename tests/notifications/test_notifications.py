@@ -333,6 +333,59 @@ def test_sending_twice_sends_once(org):
     assert mailed_to() == ["head_office@example.gov.cn"]
 
 
+class WorkerDied(BaseException):
+    """What a killed process looks like to the code after the call: nothing runs on."""
+
+
+class DiesAfterTheServerAccepts(BaseEmailBackend):
+    """The mail server takes the message, then the worker is killed before it records it."""
+
+    def send_messages(self, email_messages):
+        mail.outbox.extend(email_messages)
+        raise WorkerDied
+
+
+def test_a_worker_killed_after_the_mail_server_accepted_does_not_send_it_again(
+        org, settings):
+    """Observed on main: the e-mail went out inside the transaction that recorded it, so a
+    crash after sending rolled the record back and the redelivered task sent it again."""
+    give_addresses(org, "head_office")
+    publication = submitted_item(org)
+    [pk] = Notification.objects.filter(publication=publication, recipient=org["head_office"],
+                                       ).values_list("pk", flat=True)
+    settings.EMAIL_BACKEND = "tests.notifications.test_notifications.DiesAfterTheServerAccepts"
+    with pytest.raises(WorkerDied):
+        send_notification_emails([pk])
+    assert len(mail.outbox) == 1
+    settings.EMAIL_BACKEND = LOCMEM  # a new worker takes the redelivered task
+    send_notification_emails([pk])
+    Notification.objects.filter(pk=pk).update(created_at=F("created_at") - 11 * MINUTE)
+    sweep_unsent_emails()  # and the sweeper runs
+    assert mailed_to() == ["head_office@example.gov.cn"]
+    notice = Notification.objects.get(pk=pk)
+    assert notice.email_claimed_at is not None and notice.emailed_at is None
+
+
+def test_an_email_claimed_by_a_dead_sender_is_reported_by_the_sweeper(org, caplog):
+    give_addresses(org, "drafter_office")
+    notice = unsent_notice(org, create_item(org), "drafter_office", age=20 * MINUTE)
+    Notification.objects.filter(pk=notice.pk).update(
+        email_claimed_at=timezone.now() - 15 * MINUTE)
+    assert selectors.unconfirmed_emails(now=timezone.now()) == 1
+    assert sweep_unsent_emails() == 0
+    assert mail.outbox == []
+    assert "not re-sent" in caplog.text
+
+
+def test_every_attempt_at_one_notice_carries_the_same_message_id(org):
+    give_addresses(org, "head_office")
+    publication = submitted_item(org)
+    pk = Notification.objects.get(publication=publication, recipient=org["head_office"]).pk
+    send_notification_emails([pk])
+    [message] = mail.outbox
+    assert message.extra_headers["Message-ID"] == f"<notification-{pk}@gk.example.gov.cn>"
+
+
 class DownMailServer(BaseEmailBackend):
     def send_messages(self, email_messages):
         raise smtplib.SMTPServerDisconnected("connection unexpectedly closed")
@@ -516,6 +569,41 @@ def test_a_real_worker_emails_after_commit():
                                     recipient=org["drafting_head"]).emailed_at is None
     assert mail.outbox == []  # not sent by this process
 
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("committed_db", "broker")
+def test_a_worker_killed_after_the_mail_server_accepted_sends_each_email_once(
+        tmp_path, monkeypatch):
+    """A real worker child is SIGKILLed right after the mail server took the first message;
+    the task is redelivered (acks late, rejected on worker loss) to a new child, which
+    sends the second notice's e-mail and not the first's again."""
+    from config.celery import app
+
+    sent_file = tmp_path / "sent.txt"
+    monkeypatch.setenv("EMAIL_BACKEND", "testsupport.dying_mail.DiesAfterTheFirstAcceptedMessage")
+    monkeypatch.setenv("DYING_MAIL_FILE", str(sent_file))
+    org = make_org()
+    give_addresses(org, "head_office", "head_office_2")
+    worker = Worker(app.conf.broker_url, "dying-mail", concurrency=1)
+    try:
+        submitted_item(org)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if Notification.objects.filter(emailed_at__isnull=False).exists():
+                break
+            time.sleep(0.2)
+            connection.close()
+    finally:
+        worker.stop()
+    lines = sent_file.read_text().splitlines()
+    assert (tmp_path / "sent.txt.died").exists()
+    assert sorted(line.split()[0] for line in lines) == ["head_office@example.gov.cn",
+                                                          "head_office_2@example.gov.cn"]
+    assert len(set(lines)) == 2
+    # the one whose sender died stays claimed, never recorded as sent, never sent again
+    died = Notification.objects.get(emailed_at__isnull=True, email_claimed_at__isnull=False)
+    assert died.recipient.email in lines[0]
 
 
 def test_what_reviewers_write_into_the_trail_does_not_depend_on_their_language(org):

@@ -48,6 +48,9 @@ PEOPLE = [
     ("auditor", "郑伟（纪检监督）", [Role.AUDITOR], None, [], []),
     ("admin", "系统管理员", [Role.AGENCY_ADMIN], None, [], []),
 ]
+# The platform operator: a superuser in no agency (agencies, the holiday calendar, who is
+# staff or superuser). Not one of the agency's people.
+OPERATOR = ("operator", "平台运维")
 
 
 class Command(BaseCommand):
@@ -77,12 +80,16 @@ class Command(BaseCommand):
                 known[username] = pw
         known.update(created)
         people = {u.username: u for u in User.objects.filter(agency=agency)}
+        operator = User.objects.filter(username=OPERATOR[0], agency=None,
+                                       is_superuser=True).first()
+        if operator is not None:
+            people[operator.username] = operator
         working = {name: pw for name, pw in known.items()
                    if name in people and people[name].check_password(pw)}
         logins_file.write_text("".join(f"{u}\t{p}\n" for u, p in working.items()))
         logins_file.chmod(0o600)
         self.stdout.write("Demo logins (username / password):")
-        for username, *_ in PEOPLE:
+        for username in [p[0] for p in PEOPLE] + [OPERATOR[0]]:
             if username in working:
                 self.stdout.write(f"  {username:<22} {working[username]}")
             elif username in people:
@@ -112,10 +119,11 @@ class Command(BaseCommand):
             if user is not None:
                 continue
             pw = password or secrets.token_urlsafe(9)
+            # The agency admin reaches the admin pages of their agency by role: staff,
+            # never a superuser.
             user = User(username=username, display_name=display, agency=agency,
                         section=sections.get(home), roles=[str(r) for r in roles],
-                        is_staff=Role.AGENCY_ADMIN in roles,
-                        is_superuser=Role.AGENCY_ADMIN in roles)
+                        is_staff=Role.AGENCY_ADMIN in roles)
             user.set_password(pw)
             user.save()
             for code in headed:
@@ -123,6 +131,18 @@ class Command(BaseCommand):
             for code in covered:
                 sections[code].leaders.add(user)
             created[username] = pw
+        # Databases seeded before the operator existed made the agency admin a superuser.
+        if User.objects.filter(username="admin", agency=agency, is_superuser=True).update(
+                is_superuser=False):
+            self.stdout.write("The demo agency admin is no longer a superuser; "
+                              f"the platform operator is `{OPERATOR[0]}`.")
+        if not User.objects.filter(username=OPERATOR[0]).exists():
+            pw = password or secrets.token_urlsafe(9)
+            operator = User(username=OPERATOR[0], display_name=OPERATOR[1], agency=None,
+                            is_staff=True, is_superuser=True)
+            operator.set_password(pw)
+            operator.save()
+            created[OPERATOR[0]] = pw
         return agency, sections, created
 
     def _items(self, agency):
