@@ -27,6 +27,13 @@ class AgencyScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = related.objects.filter(agency_id=request.user.agency_id)
         return kwargs
 
+    def save_model(self, request, obj, form, change):
+        # Who made the change, for what it sets off in the same transaction: a person
+        # deactivated or losing a role or section releases their review claims, recorded
+        # in this admin's name (workflow.receivers).
+        obj.changed_by = request.user
+        super().save_model(request, obj, form, change)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs = self._scoped_choices(db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -34,6 +34,9 @@ class AuditAction(models.TextChoices):
     RETRACT = "retract", _("撤稿")
     RETRACTION_REQUESTED = "retraction_requested", _("申请撤稿")
     RETRACTION_DECLINED = "retraction_declined", _("撤稿申请未批准")
+    # issue 10, claims (workflow.services.take_back_claim, release_lost_claims)
+    CLAIM_TAKEN_BACK = "claim_taken_back", _("收回认领")
+    CLAIM_RELEASED = "claim_released", _("认领自动释放")
 
 
 class AuditChain(models.Model):

@@ -10,3 +10,5 @@ class NotificationKind(models.TextChoices):
     APPROVED = "approved", _("审核通过")
     WITHHELD = "withheld", _("不予公开")
     RELEASED = "released", _("已发布")
+    # issue 10, claims: a section head or leader took back the reader's claim
+    CLAIM_TAKEN_BACK = "claim_taken_back", _("认领被收回")

@@ -1,6 +1,6 @@
-"""REST API for review tasks: the caller's queue and the three decisions."""
+"""REST API for review tasks: the caller's queue, claims and the three decisions."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -49,6 +49,21 @@ class WithholdSerializer(serializers.Serializer):
     comment = serializers.CharField(allow_blank=False)
 
 
+class TakeBackSerializer(serializers.Serializer):
+    claim = serializers.BooleanField(required=False, default=False, help_text=(
+        "also claim the task for the caller in the same step (only if the step is theirs)"))
+
+
+class TakenBackSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    step = serializers.CharField()
+    status = serializers.CharField(help_text="`new` (back in the queue) or `assigned`")
+    owner = serializers.CharField(allow_null=True, help_text="who holds it now")
+
+
+_ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
+
+
 class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
     pagination_class = IdPageWithCount
@@ -83,6 +98,26 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def unclaim(self, request, pk=None):
         return self._done(services.unclaim_task(user=request.user, task_id=pk))
+
+    @extend_schema(request=TakeBackSerializer, responses={
+        200: TakenBackSerializer,
+        400: OpenApiResponse(_ERROR, description="`claim` is not a boolean"),
+        403: OpenApiResponse(_ERROR, description=(
+            "not a section head of the item's section nor a leader covering it; the "
+            "drafter; with `claim`, the step is not the caller's")),
+        404: OpenApiResponse(_ERROR, description="no such task in the caller's agency"),
+        409: OpenApiResponse(_ERROR, description=(
+            "nobody else holds the task (unclaimed, the caller's own, or decided)")),
+    })
+    @action(detail=True, methods=["post"], url_path="take-back")
+    def take_back(self, request, pk=None):
+        """A section head or covering leader takes back a colleague's claim (who is told):
+        back to the queue, or to the caller with `claim`."""
+        data = self._payload(TakeBackSerializer)
+        task = services.take_back_claim(user=request.user, task_id=pk, **data)
+        return Response({"id": task.pk, "step": task.flow_task.name,
+                         "status": str(task.status).lower(),
+                         "owner": task.owner.get_username() if task.owner_id else None})
 
     @extend_schema(request=CommentSerializer)
     @action(detail=True, methods=["post"])

@@ -23,7 +23,6 @@ from .permissions import (
     SECTION_HEAD_REVIEW,
     STEP_ROLE,
     STEP_SECTION_TIE,
-    holds_several_reviewer_roles,
 )
 
 
@@ -71,10 +70,11 @@ def actionable_tasks(*, user, step=None, section=None):
           .filter(Q(status=STATUS.NEW) | Q(owner_id=user.pk))
           .filter(allowed)
           .order_by("created", "pk"))
-    if holds_several_reviewer_roles(user):  # hide the later steps of rounds they acted in
-        acted = Task.objects.filter(process_id=OuterRef("process_id"), owner_id=user.pk,
-                                    status=STATUS.DONE)
-        qs = qs.exclude(Exists(acted))
+    # hide the later steps of rounds they acted in (a person whose roles changed mid-round
+    # may hold the role of a later step; they still act once per round)
+    acted = Task.objects.filter(process_id=OuterRef("process_id"), owner_id=user.pk,
+                                status=STATUS.DONE)
+    qs = qs.exclude(Exists(acted))
     if step in (SECTION_HEAD_REVIEW, SECRECY_REVIEW, LEADERSHIP_REVIEW):
         qs = qs.filter(flow_task=getattr(ReviewFlow, step))
     return qs
