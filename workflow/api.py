@@ -1,6 +1,12 @@
 """REST API for review tasks: the caller's queue, claims and the three decisions."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,8 +17,10 @@ from publications.api import PublicationSerializer, publication_data
 from scanning.services import finding_data
 
 from . import services
+from .flows import ReviewFlow
 from .models import WithholdBasis
-from .selectors import actionable_tasks, tasks_in_order
+from .permissions import REVIEW_STEPS
+from .selectors import actionable_tasks, tasks_claimed_by_others, tasks_in_order
 
 
 class TaskSerializer(serializers.Serializer):
@@ -64,6 +72,13 @@ class TakenBackSerializer(serializers.Serializer):
 _ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
 
 
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("step", str, enum=list(REVIEW_STEPS), required=False),
+    OpenApiParameter("section", str, required=False, description="a section's code"),
+    OpenApiParameter("held", str, enum=["others"], required=False, description=(
+        "`others`: instead of the caller's queue, the open tasks colleagues hold on items "
+        "of the sections the caller heads or covers (what they may take back)")),
+]))
 class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
     pagination_class = IdPageWithCount
@@ -72,6 +87,13 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation, no real user
             return Task.objects.none()
         params = self.request.query_params
+        if params.get("held") == "others":
+            tasks = tasks_claimed_by_others(user=self.request.user)
+            if params.get("step") in REVIEW_STEPS:
+                tasks = tasks.filter(flow_task=getattr(ReviewFlow, params["step"]))
+            if params.get("section"):
+                tasks = tasks.filter(process__reviewprocess__section__code=params["section"])
+            return tasks
         return actionable_tasks(user=self.request.user, step=params.get("step"),
                                 section=params.get("section"))
 

@@ -314,23 +314,26 @@ def _holder_data(holder) -> dict:
     return {"previous_holder": holder.get_username(), "previous_holder_id": holder.pk}
 
 
-def release_lost_claims(*, actor=None, people=(), sections=()) -> list[int]:
+def release_lost_claims(*, actor=None, people=(), sections=(), everyone=False) -> list[int]:
     """Release the open claims of `people` (ids), or of any claimant on items of `sections`
-    (ids), whose holder may no longer act on them: deactivated, the step's role taken away,
-    no longer heading or covering the item's section, moved to another agency. Each goes
-    back to the queue (its reviewers told), with a `claim_released` event naming the holder
-    and the reason, by `actor` (the admin who made the change; None: the system).
+    (ids), or with `everyone` of all agencies, whose holder may no longer act on them:
+    deactivated, the step's role taken away, no longer heading or covering the item's
+    section, moved to another agency. Each goes back to the queue (its reviewers told),
+    with a `claim_released` event naming the holder and the reason, by `actor` (the admin
+    who made the change; None: the system).
 
     Called in the transaction of the change (agencies' admin and `deactivate_person`
-    through `workflow.receivers`). Returns the released tasks' ids.
+    through `workflow.receivers`); `everyone` by `manage.py release_lost_claims`, for
+    changes made behind the models' back. Returns the released tasks' ids.
     """
-    if not people and not sections:
-        return []
-    claimed = (Task.objects.filter(status=STATUS.ASSIGNED,
-                                   process__reviewprocess__outcome=RoundOutcome.OPEN)
-               .filter(Q(owner_id__in=list(people))
-                       | Q(process__reviewprocess__section_id__in=list(sections)))
-               .values_list("pk", flat=True).order_by("pk"))
+    claimed = Task.objects.filter(status=STATUS.ASSIGNED,
+                                  process__reviewprocess__outcome=RoundOutcome.OPEN)
+    if not everyone:
+        if not people and not sections:
+            return []
+        claimed = claimed.filter(Q(owner_id__in=list(people))
+                                 | Q(process__reviewprocess__section_id__in=list(sections)))
+    claimed = claimed.values_list("pk", flat=True).order_by("pk")
     released = []
     for task_id in list(claimed):
         with _locked_round_of(task_id):

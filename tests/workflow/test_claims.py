@@ -366,3 +366,44 @@ def test_an_approval_stands_after_its_reviewer_loses_the_role(org, change):
     approve_through(org, publication, "secrecy", "leader")
     assert publication.status == "approved"
     assert Release.objects.filter(publication=publication).count() == 2
+
+
+def test_heads_and_leaders_list_what_colleagues_hold_in_their_sections(org):
+    office_item = submitted_item(org)
+    task = claimed_by(org, "head_office", office_item)
+    elsewhere = claimed_by(org, "head_construction", submitted_item(org, "drafter_construction"))
+
+    def held(username, **params):
+        response = api(org[username]).get("/api/v1/tasks/", {"held": "others", **params})
+        assert response.status_code == 200
+        return [(t["id"], t["owner"]) for t in response.json()["results"]]
+
+    assert held("head_office_2") == [(task.pk, org["head_office"].username)]
+    assert held("head_office") == []  # one's own claim is in one's queue, not here
+    assert held("leader") == [(task.pk, org["head_office"].username),
+                              (elsewhere.pk, org["head_construction"].username)]
+    assert held("leader", section="construction") == [
+        (elsewhere.pk, org["head_construction"].username)]
+    assert held("leader", step="secrecy_review") == []
+    assert held("leader_construction") == [(elsewhere.pk, org["head_construction"].username)]
+    for nobody in ("secrecy", "auditor", "drafter_office"):
+        assert held(nobody) == []
+
+
+def test_a_change_behind_the_models_back_is_caught_by_the_sweep_command(org):
+    from django.core.management import call_command
+
+    publication = submitted_item(org)
+    task = claimed_by(org, "head_office", publication)
+    kept = claimed_by(org, "head_office_2", submitted_item(org))
+    type(org["head_office"]).objects.filter(pk=org["head_office"].pk).update(is_active=False)
+    task.refresh_from_db()
+    assert task.status == STATUS.ASSIGNED  # nothing heard the UPDATE
+
+    call_command("release_lost_claims")
+
+    task.refresh_from_db()
+    kept.refresh_from_db()
+    assert task.status == STATUS.NEW and kept.owner_id == org["head_office_2"].pk
+    [event] = events(publication, AuditAction.CLAIM_RELEASED)
+    assert event.actor_id is None and event.data["reason"] == "inactive"
