@@ -368,7 +368,8 @@ def deactivate_person(*, user, person_id: int):
     if not user.is_superuser:
         if not user.has_role(Role.AGENCY_ADMIN):
             raise NotPermitted(_("只有机关管理员可以停用人员。"))
-        people = people.filter(agency_id=user.agency_id)
+        # an agency admin manages the people of their agency, never a platform operator
+        people = people.filter(agency_id=user.agency_id, is_superuser=False)
     with transaction.atomic():
         person = people.filter(pk=person_id).first()
         if person is None:

@@ -15,6 +15,7 @@ from agencies.models import Role
 from audit.models import AuditAction, AuditEvent
 from core.errors import Conflict, NotFound, NotPermitted
 from notifications.models import Notification
+from notifications.texts import email_of, headline
 from publications.models import Publication
 from releases.models import Release
 from testsupport.factories import (
@@ -64,6 +65,9 @@ def test_another_head_of_the_section_takes_back_a_claim_and_it_returns_to_the_qu
     # the colleague is told, and the task is theirs or anyone's again
     [told] = notices(org["head_office"], "claim_taken_back")
     assert told.task_id == task.pk
+    assert headline(told) == "您认领的科室审核任务已被收回"
+    subject, body = email_of(told)
+    assert str(org["head_office_2"]) in body and f"/app/review/tasks/{task.pk}/" in body
     assert api(org["head_office"]).post(f"/api/v1/tasks/{task.pk}/claim/").status_code == 200
 
 
@@ -299,11 +303,14 @@ def test_taking_a_head_off_the_section_in_the_admin_releases_the_claim(client, o
     assert event.actor_id == agency_admin.pk
 
 
-def test_deactivate_person_service(org, agency_admin):
+def test_deactivate_person_service(org, other_org, agency_admin):
     publication = submitted_item(org)
     task = claimed_by(org, "head_office", publication)
     with pytest.raises(NotPermitted):
         review.deactivate_person(user=org["leader"], person_id=org["head_office"].pk)
+    with pytest.raises(NotFound):
+        review.deactivate_person(user=agency_admin, person_id=other_org["head_office"].pk)
+    assert other_org["head_office"].__class__.objects.get(pk=other_org["head_office"].pk).is_active
 
     review.deactivate_person(user=agency_admin, person_id=org["head_office"].pk)
 
