@@ -189,6 +189,10 @@ class AgencyScopedAdmin(ConfigAdmin):
         if (not request.user.is_superuser and self.agency_path == "agency"
                 and hasattr(obj, "agency_id")):
             obj.agency_id = request.user.agency_id
+        # Who made the change, for what it sets off in the same transaction: a person
+        # deactivated or losing a role or section releases their review claims, recorded
+        # in this admin's name (workflow.receivers).
+        obj.changed_by = request.user
         super().save_model(request, obj, form, change)
 
     def _scoped_choices(self, db_field, request, kwargs):

@@ -46,6 +46,9 @@ class AuditAction(models.TextChoices):
     CONFIG_CHANGED = "config_changed", _("修改配置")
     ATTACHMENT_DOWNLOADED = "attachment_downloaded", _("下载附件")
     TRAIL_EXPORTED = "trail_exported", _("导出审计日志")
+    # issue 10, claims (workflow.services.take_back_claim, release_lost_claims)
+    CLAIM_TAKEN_BACK = "claim_taken_back", _("收回认领")
+    CLAIM_RELEASED = "claim_released", _("认领自动释放")
 
 
 class AuditChain(models.Model):

@@ -11,3 +11,5 @@ class NotificationKind(models.TextChoices):
     WITHHELD = "withheld", _("不予公开")
     RELEASED = "released", _("已发布")
     RETRACTION_FAILED = "retraction_failed", _("撤稿失败")
+    # issue 10, claims: a section head or leader took back the reader's claim
+    CLAIM_TAKEN_BACK = "claim_taken_back", _("认领被收回")

@@ -40,6 +40,18 @@ def notify_drafter(*, publication, kind: str, actor=None, message: str = "") -> 
     return _to_drafter(publication, kind, actor=actor, message=message)
 
 
+def notify_claim_taken_back(*, publication, task_id: int, step: str, holder, actor) -> list[int]:
+    """Tell `holder` that `actor` (a section head or leader) took back their claim of the
+    task: it is no longer in their to-do list. The notice names who took it back."""
+    if actor is not None and holder.pk == actor.pk:
+        return []
+    ids = insert_notices(get_user_model().objects.filter(pk=holder.pk), recipient_id=F("pk"),
+                         **_facts(publication, K.CLAIM_TAKEN_BACK, step=step, task_id=task_id,
+                                  message=str(actor) if actor is not None else ""))
+    email_on_commit(ids)
+    return ids
+
+
 def notify_released(*, publication) -> list[int]:
     """Once per item, when its first channel carries it: a second channel's (or a concurrent
     worker's) notice is refused by the one-per-item constraint and so e-mails nothing.

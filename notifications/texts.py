@@ -12,6 +12,9 @@ from .kinds import NotificationKind as K
 def headline(notice) -> str:
     if notice.kind == K.TASK_QUEUED:
         return _("待您%(step)s") % {"step": step_title(notice.step, default=notice.step)}
+    if notice.kind == K.CLAIM_TAKEN_BACK:
+        return _("您认领的%(step)s任务已被收回") % {
+            "step": step_title(notice.step, default=notice.step)}
     return {
         K.RETURNED: _("您的信息被退回修改"),
         K.APPROVED: _("您的信息已通过审核"),
@@ -25,6 +28,8 @@ def message_label(notice) -> str:
         return _("退回意见")
     if notice.kind == K.WITHHELD:
         return _("不予公开理由")
+    if notice.kind == K.CLAIM_TAKEN_BACK:
+        return _("收回人")
     return _("说明")
 
 

@@ -25,6 +25,7 @@ class ReviewApplication(RoleApplication):
     task_path = path("tasks/<int:task_id>/", views.task_detail, name="task")
     claim_path = path("tasks/<int:task_id>/claim/", views.claim, name="claim")
     unclaim_path = path("tasks/<int:task_id>/unclaim/", views.unclaim, name="unclaim")
+    take_back_path = path("tasks/<int:task_id>/take-back/", views.take_back, name="take-back")
     approve_path = path("tasks/<int:task_id>/approve/", views.approve, name="approve")
     reject_path = path("tasks/<int:task_id>/reject/", views.reject, name="reject")
     withhold_path = path("tasks/<int:task_id>/withhold/", views.withhold, name="withhold")

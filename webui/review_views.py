@@ -30,8 +30,13 @@ from scanning.services import current_report
 from workflow import services
 from workflow.flows import ReviewFlow
 from workflow.models import Decision, ReviewProcess
-from workflow.permissions import REVIEW_STEPS, SECRECY_REVIEW, refusal
-from workflow.selectors import actionable_tasks, tasks_in_order, with_review_context
+from workflow.permissions import REVIEW_STEPS, SECRECY_REVIEW, refusal, take_back_refusal
+from workflow.selectors import (
+    actionable_tasks,
+    tasks_claimed_by_others,
+    tasks_in_order,
+    with_review_context,
+)
 
 from .forms import add_service_errors
 from .review_display import (
@@ -86,7 +91,19 @@ def _task_list(request, *, claimed):
     return render(request, "webui/review_list.html", {
         "claimed": claimed, "form": form, "filtered": bool(filters), "page": page,
         "rows": _rows(list(page.object_list), now),
+        # a head or covering leader sees what colleagues hold in their sections, to take
+        # back what was left (the oldest first)
+        "held_by_others": [] if claimed else _held_rows(request.user, now),
     })
+
+
+def _held_rows(user, now) -> list[dict]:
+    tasks = with_review_context(tasks_claimed_by_others(user=user))[:PAGE_SIZE]
+    return [{"task_id": task.pk, "title": task.process.reviewprocess.publication.title,
+             "section": task.process.reviewprocess.publication.section.name,
+             "step": step_title(task.flow_task.name), "holder": task.owner,
+             "waiting": waiting_text(task.created, now), "since": task.created}
+            for task in tasks]
 
 
 def _rows(task_ids, now) -> list[dict]:
@@ -168,6 +185,8 @@ def _task_page(request, task, *, bound=None, dismiss=None, status=200):
         "step_title": step_title(step), "is_open": is_open,
         "claimed_by_other": task.status == STATUS.ASSIGNED and not claimed_by_me,
         "refused": refused, "can_claim": may_act and task.status == STATUS.NEW,
+        "can_take_back": (is_open and task.status == STATUS.ASSIGNED and not claimed_by_me
+                          and take_back_refusal(user, publication) is None),
         "can_unclaim": claimed_by_me and is_open, "can_decide": decide,
         "can_withhold": decide and step == SECRECY_REVIEW, "can_dismiss": can_dismiss,
         "forms": forms, "body": body, "report": report, "findings": shown,
@@ -221,6 +240,38 @@ def unclaim(request, task_id):
     return _take_or_give_back(request, task_id, services.unclaim_task,
                               _("已放弃认领，该任务回到待认领列表。"),
                               lambda task: redirect("webui:review:inbox"))
+
+
+@login_required
+def take_back(request, task_id):
+    """GET: confirm taking back a colleague's claim (who holds it; also claim it, if the
+    step is the person's); POST: do it."""
+    user = request.user
+    task = _task_or_404(user, task_id)
+    review_process = task.process.reviewprocess
+    refused = take_back_refusal(user, review_process.publication)
+    if refused:
+        messages.error(request, refused)
+        return redirect("webui:review:task", task_id=task.pk)
+    if task.status != STATUS.ASSIGNED or task.owner_id == user.pk:
+        messages.error(request, _("该审核任务当前没有他人认领，无需收回。"))
+        return redirect("webui:review:task", task_id=task.pk)
+    may_claim = refusal(user, task.flow_task.name, review_process, task_id=task.pk) is None
+    if request.method == "POST":
+        claim = may_claim and request.POST.get("claim") == "1"
+        try:
+            services.take_back_claim(user=user, task_id=task.pk, claim=claim)
+        except NotPermitted as error:
+            return _refused(request, task, error)
+        except (Conflict, NotFound, FlowLockFailed):
+            return _lost_race(request)
+        messages.success(request, _("已收回认领，任务已由您认领。") if claim
+                         else _("已收回认领，该任务回到待认领列表。"))
+        return redirect("webui:review:task", task_id=task.pk)
+    return render(request, "webui/review_take_back.html", {
+        "task": task, "publication": review_process.publication, "holder": task.owner,
+        "step_title": step_title(task.flow_task.name), "may_claim": may_claim,
+    })
 
 
 @require_POST

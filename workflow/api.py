@@ -1,6 +1,12 @@
-"""REST API for review tasks: the caller's queue and the three decisions."""
+"""REST API for review tasks: the caller's queue, claims and the three decisions."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,8 +17,10 @@ from publications.api import PublicationSerializer, publication_data
 from scanning.services import finding_data
 
 from . import services
+from .flows import ReviewFlow
 from .models import WithholdBasis
-from .selectors import actionable_tasks, tasks_in_order
+from .permissions import REVIEW_STEPS
+from .selectors import actionable_tasks, tasks_claimed_by_others, tasks_in_order
 
 
 class TaskSerializer(serializers.Serializer):
@@ -49,6 +57,28 @@ class WithholdSerializer(serializers.Serializer):
     comment = serializers.CharField(allow_blank=False)
 
 
+class TakeBackSerializer(serializers.Serializer):
+    claim = serializers.BooleanField(required=False, default=False, help_text=(
+        "also claim the task for the caller in the same step (only if the step is theirs)"))
+
+
+class TakenBackSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    step = serializers.CharField()
+    status = serializers.CharField(help_text="`new` (back in the queue) or `assigned`")
+    owner = serializers.CharField(allow_null=True, help_text="who holds it now")
+
+
+_ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
+
+
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("step", str, enum=list(REVIEW_STEPS), required=False),
+    OpenApiParameter("section", str, required=False, description="a section's code"),
+    OpenApiParameter("held", str, enum=["others"], required=False, description=(
+        "`others`: instead of the caller's queue, the open tasks colleagues hold on items "
+        "of the sections the caller heads or covers (what they may take back)")),
+]))
 class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
     pagination_class = IdPageWithCount
@@ -57,6 +87,13 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation, no real user
             return Task.objects.none()
         params = self.request.query_params
+        if params.get("held") == "others":
+            tasks = tasks_claimed_by_others(user=self.request.user)
+            if params.get("step") in REVIEW_STEPS:
+                tasks = tasks.filter(flow_task=getattr(ReviewFlow, params["step"]))
+            if params.get("section"):
+                tasks = tasks.filter(process__reviewprocess__section__code=params["section"])
+            return tasks
         return actionable_tasks(user=self.request.user, step=params.get("step"),
                                 section=params.get("section"))
 
@@ -83,6 +120,26 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def unclaim(self, request, pk=None):
         return self._done(services.unclaim_task(user=request.user, task_id=pk))
+
+    @extend_schema(request=TakeBackSerializer, responses={
+        200: TakenBackSerializer,
+        400: OpenApiResponse(_ERROR, description="`claim` is not a boolean"),
+        403: OpenApiResponse(_ERROR, description=(
+            "not a section head of the item's section nor a leader covering it; the "
+            "drafter; with `claim`, the step is not the caller's")),
+        404: OpenApiResponse(_ERROR, description="no such task in the caller's agency"),
+        409: OpenApiResponse(_ERROR, description=(
+            "nobody else holds the task (unclaimed, the caller's own, or decided)")),
+    })
+    @action(detail=True, methods=["post"], url_path="take-back")
+    def take_back(self, request, pk=None):
+        """A section head or covering leader takes back a colleague's claim (who is told):
+        back to the queue, or to the caller with `claim`."""
+        data = self._payload(TakeBackSerializer)
+        task = services.take_back_claim(user=request.user, task_id=pk, **data)
+        return Response({"id": task.pk, "step": task.flow_task.name,
+                         "status": str(task.status).lower(),
+                         "owner": task.owner.get_username() if task.owner_id else None})
 
     @extend_schema(request=CommentSerializer)
     @action(detail=True, methods=["post"])

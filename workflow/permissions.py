@@ -68,25 +68,39 @@ def acted_this_round(user, process_id, *, exclude_task_id=None) -> bool:
     return done.exists()
 
 
-REVIEWER_ROLES = (Role.SECTION_HEAD, Role.SECRECY_REVIEWER, Role.LEADER)
+def refusal(user, step: str, review_process, *, task_id=None, acted=None) -> str | None:
+    """Why `user` may not act on `step` of this round (None: they may).
 
-
-def holds_several_reviewer_roles(user) -> bool:
-    """With one reviewer role a person reviews one step of a round, which has one live task,
-    so having acted in the round means having acted on that very task. Only people holding
-    several reviewer roles could act twice: only for them is the round worth checking."""
-    return sum(user.has_role(role) for role in REVIEWER_ROLES) > 1
-
-
-def refusal(user, step: str, review_process, *, task_id=None) -> str | None:
-    """Why `user` may not act on `step` of this round (None: they may)."""
+    Having decided any task of the round refuses, whatever roles the person holds now: a
+    head who also led, and lost the head role after approving, holds one role but has
+    acted (checking only people holding several roles let them claim the leadership task,
+    whose approval then had to be refused: one person, two tiers, a round stuck on their
+    claim). `acted`: that answer when the caller already read it (one query fewer).
+    """
     reason = step_refusal(user, step, review_process.publication)
     if reason:
         return reason
-    if holds_several_reviewer_roles(user) and acted_this_round(user, review_process.pk,
-                                                           exclude_task_id=task_id):
+    if acted is None:
+        acted = acted_this_round(user, review_process.pk, exclude_task_id=task_id)
+    if acted:
         return _("同一人在同一轮审核中只能审核一次。")
     return None
+
+
+def take_back_refusal(user, publication) -> str | None:
+    """Why `user` may not take back a colleague's claim on a task of `publication` (None:
+    they may): a section head of the item's section or a leader covering it, not its
+    drafter. Which step the task is at does not matter: they answer for the section."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return _("请先登录。")
+    if user.agency_id != publication.agency_id:
+        return _("您不属于该信息所在的机关。")
+    if user.pk == publication.drafter_id:
+        return _("经办人不能收回自己起草的信息的审核任务。")
+    for role, tie in ((Role.SECTION_HEAD, "headed_sections"), (Role.LEADER, "covered_sections")):
+        if user.has_role(role) and getattr(user, tie).filter(pk=publication.section_id).exists():
+            return None
+    return _("只有该信息所属科室的负责人或分管领导可以收回他人的认领。")
 
 
 class ReviewPermissionBackend:

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from agencies.models import User, holding_role
+from agencies.models import Role, User, holding_role
 from audit.models import AuditAction, AuditEvent
 from audit.selectors import subject_trail
 
@@ -22,7 +22,6 @@ from .permissions import (
     SECTION_HEAD_REVIEW,
     STEP_ROLE,
     STEP_SECTION_TIE,
-    holds_several_reviewer_roles,
 )
 
 
@@ -70,13 +69,37 @@ def actionable_tasks(*, user, step=None, section=None):
           .filter(Q(status=STATUS.NEW) | Q(owner_id=user.pk))
           .filter(allowed)
           .order_by("created", "pk"))
-    if holds_several_reviewer_roles(user):  # hide the later steps of rounds they acted in
-        acted = Task.objects.filter(process_id=OuterRef("process_id"), owner_id=user.pk,
-                                    status=STATUS.DONE)
-        qs = qs.exclude(Exists(acted))
+    # hide the later steps of rounds they acted in (a person whose roles changed mid-round
+    # may hold the role of a later step; they still act once per round)
+    acted = Task.objects.filter(process_id=OuterRef("process_id"), owner_id=user.pk,
+                                status=STATUS.DONE)
+    qs = qs.exclude(Exists(acted))
     if step in (SECTION_HEAD_REVIEW, SECRECY_REVIEW, LEADERSHIP_REVIEW):
         qs = qs.filter(flow_task=getattr(ReviewFlow, step))
     return qs
+
+
+def tasks_claimed_by_others(*, user):
+    """Open tasks that colleagues hold on items of the sections the person heads (as a
+    section head) or covers (as a leader): what they may take back
+    (`permissions.take_back_refusal` as a filter), oldest first. Narrow rows."""
+    if not user.is_authenticated or user.agency_id is None:
+        return Task.objects.none()
+    sections = [getattr(user, tie).values("pk")
+                for role, tie in ((Role.SECTION_HEAD, "headed_sections"),
+                                  (Role.LEADER, "covered_sections"))
+                if user.has_role(role)]
+    if not sections:
+        return Task.objects.none()
+    in_sections = Q(pk__in=[])
+    for section_ids in sections:
+        in_sections |= Q(section_id__in=section_ids)
+    rounds = (ReviewProcess.objects
+              .filter(agency_id=user.agency_id, outcome=RoundOutcome.OPEN)
+              .exclude(drafter_id=user.pk).filter(in_sections).values("pk"))
+    return (Task.objects.filter(status__in=OPEN_TASK_STATES)
+            .filter(status=STATUS.ASSIGNED, process_id__in=rounds)
+            .exclude(owner_id=user.pk).order_by("created", "pk"))
 
 
 def with_review_context(tasks):

@@ -1,4 +1,5 @@
-"""Every change of a review: submit, claim, unclaim, approve, reject, withhold, withdraw.
+"""Every change of a review: submit, claim, unclaim, take back, approve, reject, withhold,
+withdraw; and the release of claims whose holder lost the right to them.
 
 Each function is one transaction that starts by taking the round's process
 lock (viewflow's select_for_update_lock, outermost, so the loser of a race
@@ -18,8 +19,9 @@ import time
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
-from django.db.models import Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,11 +30,12 @@ from viewflow.workflow.lock import lock_scope
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from agencies.models import Role
 from audit.models import AuditAction
 from audit.services import Event, record
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
 from notifications.kinds import NotificationKind
-from notifications.services import notify_drafter, notify_task_queued
+from notifications.services import notify_claim_taken_back, notify_drafter, notify_task_queued
 from publications.fingerprint import fingerprint_of
 from publications.lifecycle import PublicationLifecycle
 from publications.models import Publication
@@ -52,6 +55,7 @@ from .permissions import (
     SECTION_HEAD_REVIEW,
     refusal,
     step_refusal,
+    take_back_refusal,
 )
 from .selectors import open_task_of, people_who_may_act
 
@@ -88,12 +92,15 @@ def submit_publication(*, user, publication_id: int) -> ReviewProcess:
     return process
 
 
-def _tell_reviewers(publication, step, *, actor) -> None:
-    """Notify everyone who may claim the item's open task at `step`, but the actor: who they
-    are is `people_who_may_act`, the rules the engine checks when they claim."""
+def _tell_reviewers(publication, step, *, actor, besides=None) -> None:
+    """Notify everyone who may claim the item's open task at `step`, but the actor (and
+    `besides`, told otherwise): who they are is `people_who_may_act`, the rules the engine
+    checks when they claim."""
     people = people_who_may_act(publication=publication, step=step)  # never the drafter
     if actor is not None and actor.pk != publication.drafter_id:
         people = people.exclude(pk=actor.pk)
+    if besides is not None:
+        people = people.exclude(pk=besides.pk)
     open_task = open_task_of(publication=publication, step=step).values("pk")[:1]
     people = people.annotate(open_task=Subquery(open_task)).filter(open_task__isnull=False)
     notify_task_queued(publication=publication, step=step, people=people)
@@ -207,10 +214,14 @@ def _locked_round_of(task_id):
 
 def _load_task(user, task_id):
     """The task with its round and publication, under the round's lock."""
+    # whether the person decided another task of this round, read with the task
+    acted = Task.objects.filter(process_id=OuterRef("process_id"), owner_id=user.pk,
+                                status=STATUS.DONE).exclude(pk=OuterRef("pk"))
     task = (Task.objects
             .select_related("owner",
                             "process__reviewprocess__publication__section",
                             "process__reviewprocess__publication__category")
+            .annotate(user_acted=Exists(acted))
             .get(pk=task_id))
     review_process = task.process.reviewprocess
     publication = review_process.publication
@@ -221,7 +232,8 @@ def _load_task(user, task_id):
 
 def _check_may_act(user, task, review_process):
     """Who asks comes first (403), then whether the task is still theirs to take (409)."""
-    reason = refusal(user, task.flow_task.name, review_process, task_id=task.pk)
+    reason = refusal(user, task.flow_task.name, review_process, task_id=task.pk,
+                     acted=task.user_acted)
     if reason:
         raise NotPermitted(reason)
     if task.status not in OPEN_TASK_STATES:
@@ -254,6 +266,119 @@ def unclaim_task(*, user, task_id: int):
         record(agency_id=publication.agency_id, events=[_task_event(
             AuditAction.UNCLAIM, task, review_process, publication, user)])
     return task
+
+
+def take_back_claim(*, user, task_id: int, claim: bool = False):
+    """A section head of the item's section, or a leader covering it, frees a task a
+    colleague claimed and left (away, busy, no longer reviewing): back to the queue, whose
+    reviewers are told, or with `claim` straight to themselves if the step is theirs. The
+    colleague is told who took it back; the event names them.
+
+    403 for anyone else (the drafter, auditors, other sections' heads and leaders), 404
+    outside the agency, 409 when nobody else holds the task.
+    """
+    with _locked_round_of(task_id):
+        task, review_process, publication = _load_task(user, task_id)
+        reason = take_back_refusal(user, publication)
+        if reason:
+            raise NotPermitted(reason)
+        step = task.flow_task.name
+        if claim:
+            reason = refusal(user, step, review_process, task_id=task.pk,
+                             acted=task.user_acted)
+            if reason:
+                raise NotPermitted(reason)
+        if task.status not in OPEN_TASK_STATES:
+            raise Conflict(_("已由他人处理：该审核任务已完成。"))
+        if task.status != STATUS.ASSIGNED:
+            raise Conflict(_("该审核任务无人认领，无需收回。"))
+        if task.owner_id == user.pk:
+            raise Conflict(_("这是您自己认领的任务，请使用“放弃认领”。"))
+        holder = task.owner
+        task.flow_task.activation_class(task).unassign()
+        events = [_task_event(AuditAction.CLAIM_TAKEN_BACK, task, review_process, publication,
+                              user, data=_holder_data(holder))]
+        if claim:
+            task.flow_task.activation_class(task).assign(user)
+            events.append(_task_event(AuditAction.CLAIM, task, review_process, publication,
+                                      user))
+        else:
+            _tell_reviewers(publication, step, actor=user, besides=holder)
+        notify_claim_taken_back(publication=publication, task_id=task.pk, step=step,
+                                holder=holder, actor=user)
+        record(agency_id=publication.agency_id, events=events)
+    return task
+
+
+def _holder_data(holder) -> dict:
+    return {"previous_holder": holder.get_username(), "previous_holder_id": holder.pk}
+
+
+def release_lost_claims(*, actor=None, people=(), sections=(), everyone=False) -> list[int]:
+    """Release the open claims of `people` (ids), or of any claimant on items of `sections`
+    (ids), or with `everyone` of all agencies, whose holder may no longer act on them:
+    deactivated, the step's role taken away, no longer heading or covering the item's
+    section, moved to another agency. Each goes back to the queue (its reviewers told),
+    with a `claim_released` event naming the holder and the reason, by `actor` (the admin
+    who made the change; None: the system).
+
+    Called in the transaction of the change (agencies' admin and `deactivate_person`
+    through `workflow.receivers`); `everyone` by `manage.py release_lost_claims`, for
+    changes made behind the models' back. Returns the released tasks' ids.
+    """
+    claimed = Task.objects.filter(status=STATUS.ASSIGNED,
+                                  process__reviewprocess__outcome=RoundOutcome.OPEN)
+    if not everyone:
+        if not people and not sections:
+            return []
+        claimed = claimed.filter(Q(owner_id__in=list(people))
+                                 | Q(process__reviewprocess__section_id__in=list(sections)))
+    claimed = claimed.values_list("pk", flat=True).order_by("pk")
+    released = []
+    for task_id in list(claimed):
+        with _locked_round_of(task_id):
+            task, review_process, publication = _load_task_as_system(task_id)
+            if task.status != STATUS.ASSIGNED or publication.status != S.IN_REVIEW:
+                continue
+            holder = task.owner
+            step = task.flow_task.name
+            if refusal(holder, step, review_process, task_id=task.pk) is None:
+                continue  # still theirs to hold
+            task.flow_task.activation_class(task).unassign()
+            _tell_reviewers(publication, step, actor=actor, besides=holder)
+            record(agency_id=publication.agency_id, events=[_task_event(
+                AuditAction.CLAIM_RELEASED, task, review_process, publication, actor,
+                data={**_holder_data(holder),
+                      "reason": "inactive" if not holder.is_active else "no_longer_permitted"})])
+            released.append(task.pk)
+    return released
+
+
+def _load_task_as_system(task_id):
+    task = (Task.objects
+            .select_related("owner", "process__reviewprocess__publication__section")
+            .get(pk=task_id))
+    return task, task.process.reviewprocess, task.process.reviewprocess.publication
+
+
+def deactivate_person(*, user, person_id: int):
+    """An agency admin (or a platform operator) deactivates a person of their agency: they
+    can no longer log in or act, and their open claims go back to the queue at once."""
+    people = get_user_model().objects.select_for_update()
+    if not user.is_superuser:
+        if not user.has_role(Role.AGENCY_ADMIN):
+            raise NotPermitted(_("只有机关管理员可以停用人员。"))
+        # an agency admin manages the people of their agency, never a platform operator
+        people = people.filter(agency_id=user.agency_id, is_superuser=False)
+    with transaction.atomic():
+        person = people.filter(pk=person_id).first()
+        if person is None:
+            raise NotFound(_("未找到该人员。"))
+        if person.is_active:
+            person.is_active = False
+            person.changed_by = user  # the released claims are recorded in their name
+            person.save(update_fields=["is_active"])
+    return person
 
 
 def _task_event(action, task, review_process, publication, user, **kwargs):

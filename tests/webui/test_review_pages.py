@@ -223,7 +223,10 @@ def test_claim_from_the_queue_then_unclaim_from_the_inbox(client, org):
     assert task.status == STATUS.ASSIGNED and task.owner == org["head_office"]
     assert publication.title in page(client, INBOX)
     assert publication.title not in page(client, QUEUE)
-    assert publication.title not in page(login(client, org["head_office_2"]), QUEUE)
+    # not claimable by a colleague: listed only among the tasks others hold
+    other_queue = page(login(client, org["head_office_2"]), QUEUE)
+    assert f'<tr data-testid="task-{task.pk}"' not in other_queue
+    assert f'<tr data-testid="held-{task.pk}"' in other_queue
 
     login(client, org["head_office"])
     response = client.post(task_url(task, "unclaim"))
