@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.config_changes import chain_of
 from audit.models import AuditAction
 from audit.services import Event, record
 
@@ -41,17 +42,13 @@ def issue_token(*, user) -> tuple[str, ApiToken]:
 def record_login_event(*, user, action: str, actor=None, data: dict,
                        then: tuple[str, dict] | None = None) -> None:
     """A login event in the person's agency chain (and `then`, a second one, in the same
-    transaction); a person of no agency (a platform operator) has no chain, so their
-    logins are only logged."""
+    transaction); a person of no agency (a platform operator) is recorded in the
+    platform's chain."""
     events = [Event(action, subject=user, actor=actor, data=data)]
     if then is not None:
         events.append(Event(then[0], subject=user, actor=actor, data=then[1]))
-    if user.agency_id is None:
-        log.info("%s of %s (no agency): %s", [e.action for e in events], user.get_username(),
-                 data)
-        return
     with transaction.atomic():
-        record(agency_id=user.agency_id, events=events)
+        record(agency_id=chain_of(user), events=events)
 
 
 def person_named(username: str | None):

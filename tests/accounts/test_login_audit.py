@@ -108,3 +108,17 @@ def test_the_auditor_reads_logins_on_the_trail_page(client, org):
     assert page.status_code == 200
     html = page.content.decode()
     assert "登录失败" in html and "drafter_office" in html
+
+
+def test_a_platform_operator_s_logins_are_in_the_platform_chain(client, db):
+    """The operator belongs to no agency: their logins, the most powerful ones, go to the
+    platform's chain rather than only to a log file."""
+    from audit.config_changes import platform_agency
+
+    make_user(None, "operator", [], is_staff=True, is_superuser=True)
+    token_login("operator", "wrong-password")
+    token_login("operator", PASSWORD)
+    platform = platform_agency()
+    assert [e.action for e in login_events(platform)] == [AuditAction.LOGIN_FAILED,
+                                                          AuditAction.LOGIN]
+    assert verify_chain(platform).ok
