@@ -263,7 +263,7 @@ def _record_delivery(claim, outcome: Outcome) -> Next:
                 data={"release": release.pk, "channel": release.channel.code,
                       "attempts": release.attempts, "external_url": release.external_url,
                       "external_id": release.external_id,
-                      "next_attempt_at": _iso(release.next_attempt_at)})])
+                      **_when_next(release)})])
     # sent while the item was being retracted: the retraction takes it from here
     in_flight = release.status in (ReleaseStatus.PUBLISHED, ReleaseStatus.SENDING,
                                    ReleaseStatus.PENDING)
@@ -356,12 +356,15 @@ def _record_retraction(claim, outcome: Outcome) -> Next:
                       "retraction": True,
                       "went_live": went_live or release.published_at is not None,
                       "attempts": release.retract_attempts,
-                      "next_attempt_at": _iso(release.next_attempt_at)})])
+                      **_when_next(release)})])
     return Next(delay)
 
 
-def _iso(moment):
-    return moment.isoformat() if moment else None
+def _when_next(release) -> dict:
+    """When a retried release is tried again, for the trail (nothing when it is not)."""
+    if release.next_attempt_at is None:
+        return {}
+    return {"next_attempt_at": release.next_attempt_at.isoformat()}
 
 
 def due_releases(limit: int = 500) -> tuple[list[int], list[int]]:

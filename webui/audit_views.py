@@ -2,6 +2,7 @@
 CSV) and the chain check. Reads go through audit.selectors; nothing here writes."""
 
 import csv
+import datetime
 import json
 import time
 
@@ -13,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -189,6 +191,10 @@ def event_details(event, *, channel_names) -> list[tuple[str, str]]:
     line(_("刊发日期"), data.pop("published_on", None))
     line(_("版面或链接"), data.pop("reference", None))
     line(_("外部地址"), data.pop("external_url", None))
+    line(_("外部编号"), data.pop("external_id", None))
+    line(_("下次尝试"), _local_time(data.pop("next_attempt_at", None)))
+    line(_("渠道调用"), _("撤稿") if data.pop("retraction", None) else None)
+    line(_("曾在渠道上线"), _("是") if data.pop("went_live", None) else None)
     line(_("说明"), data.pop("note", None))
     request = data.pop("request", None)
     line(_("撤稿申请编号"), f"#{request}" if request else None)
@@ -239,9 +245,21 @@ def event_details(event, *, channel_names) -> list[tuple[str, str]]:
              or _("无（全部事件）"))
     for key in _CONTENT_KEYS:
         data.pop(key, None)
+    data = {key: value for key, value in data.items() if value not in (None, "")}
     if data:
         line(_("其他附加信息"), json.dumps(data, ensure_ascii=False, sort_keys=True))
     return lines
+
+
+def _local_time(iso):
+    """An ISO time from the trail, shown in the site's time zone."""
+    if not iso:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return iso
+    return date_format(timezone.localtime(moment), "Y-m-d H:i:s")
 
 
 # --- pages --------------------------------------------------------------------------------
