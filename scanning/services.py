@@ -7,6 +7,7 @@ content fingerprint, and keeps reviewers' dismissals.
 
 import hashlib
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -21,7 +22,9 @@ from publications.selectors import visible_publication
 
 from .detectors import PERSONAL_DATA_KINDS
 from .engine import Scanner, WordList
+from .extract import Limits, extract_text
 from .models import Finding, PublicNumber, ScanReport, SensitiveWordList, Severity
+from .sandbox import extract_in_child
 
 _scanners: dict = {}
 
@@ -40,6 +43,21 @@ def scanner_for(agency_id) -> Scanner:
                           public_numbers=numbers)
         _scanners[agency_id] = cached = (signature, scanner)
     return cached[1]
+
+
+def scan_limits() -> Limits:
+    return Limits(max_bytes=settings.SCAN_MAX_DECOMPRESSED_BYTES,
+                  max_elements=settings.SCAN_MAX_XML_ELEMENTS,
+                  max_seconds=settings.SCAN_ATTACHMENT_SECONDS)
+
+
+def extractor():
+    """How attachments are read: in a child process with hard limits (scanning.sandbox),
+    unless SCAN_SANDBOX is off."""
+    if not settings.SCAN_SANDBOX:
+        return extract_text
+    memory = settings.SCAN_SANDBOX_MEMORY_BYTES
+    return lambda name, data, limits: extract_in_child(name, data, limits, memory_bytes=memory)
 
 
 def _attachments(publication):
@@ -64,7 +82,7 @@ def _run(publication, *, actor) -> ScanReport:
     """Scan the current content; keep dismissals of findings that are found again."""
     result = scanner_for(publication.agency_id).scan(
         title=publication.title, body_html=publication.body,
-        attachments=_attachments(publication))
+        attachments=_attachments(publication), limits=scan_limits(), extractor=extractor())
     report, _created = ScanReport.objects.get_or_create(
         publication=publication, fingerprint=publication.fingerprint)
     earlier = {(f.kind, f.field, f.start, f.end, f.text): f for f in report.findings.all()}
