@@ -34,6 +34,10 @@ class AuditAction(models.TextChoices):
     RETRACT = "retract", _("撤稿")
     RETRACTION_REQUESTED = "retraction_requested", _("申请撤稿")
     RETRACTION_DECLINED = "retraction_declined", _("撤稿申请未批准")
+    # issue 10, pre-scan (scanning): attachments read by the worker; an unreadable one
+    # acknowledged by the confidentiality reviewer
+    ATTACHMENTS_SCANNED = "attachments_scanned", _("附件预检完成")
+    UNSCANNED_ACKNOWLEDGED = "unscanned_acknowledged", _("确认未能检查的附件")
 
 
 class AuditChain(models.Model):
