@@ -24,7 +24,7 @@ from publications.selectors import visible_publication
 
 from .detectors import PERSONAL_DATA_KINDS
 from .engine import Scanner, WordList
-from .extract import TOO_LARGE, Limits, extract_text
+from .extract import TOO_LARGE, UNREADABLE, Limits, extract_text
 from .models import (
     Finding,
     PublicNumber,
@@ -79,12 +79,18 @@ def extractor():
     return lambda name, data, limits: extract_in_child(name, data, limits, memory_bytes=memory)
 
 
-def _attachments(publication):
-    files = []
+def _stored_files(publication) -> tuple[list, list]:
+    """(name, bytes) of each attachment, and unscanned entries for files that are gone
+    from storage (a task that failed on them would leave the scan pending for ever)."""
+    files, missing = [], []
     for attachment in publication.attachments.all():
-        with attachment.file.open("rb") as handle:
-            files.append((attachment.name, handle.read()))
-    return files
+        try:
+            with attachment.file.open("rb") as handle:
+                files.append((attachment.name, handle.read()))
+        except OSError as exc:
+            missing.append({"field": f"attachment:{attachment.name}", "code": UNREADABLE,
+                            "reason": f"file missing from storage ({type(exc).__name__})"})
+    return files, missing
 
 
 def _summary(report, findings: list[Finding]) -> dict:
@@ -181,8 +187,9 @@ def scan_attachments(report_id: int, run: int) -> None:
         return
     publication = report.publication
     scanner, signature = _scanner_and_signature(publication.agency_id)
-    result = scanner.scan_attachments(_attachments(publication), limits=scan_limits(),
-                                      extractor=extractor())
+    files, missing = _stored_files(publication)
+    result = scanner.scan_attachments(files, limits=scan_limits(), extractor=extractor())
+    result.unscanned.extend(missing)
     with transaction.atomic():
         publication = (Publication.objects.select_for_update(of=("self",))
                        .filter(pk=publication.pk).first())

@@ -13,6 +13,7 @@ the releases (`releases.services.create_releases_for_approval`, which dispatches
 delivery after commit).
 """
 
+import logging
 import random
 import time
 from contextlib import contextmanager
@@ -60,6 +61,8 @@ from .permissions import (
     step_refusal,
 )
 from .selectors import open_task_of, people_who_may_act
+
+logger = logging.getLogger(__name__)
 
 
 def _publication_for_drafter(user, publication_id, *, lock: bool) -> Publication:
@@ -349,8 +352,9 @@ def _ask_for_attachment_scan(report):
     have been lost with the broker. With the broker down the reviewer waits."""
     try:
         dispatch_attachment_scan(report.pk, report.run)
-    except Exception:  # noqa: BLE001 (kombu raises many types when the broker is away)
-        pass
+    except Exception:  # kombu raises many types when the broker is away
+        logger.warning("could not queue the attachments' scan of report %s", report.pk,
+                       exc_info=True)
 
 
 def _decide_locked(user, task_id, decision, *, comment, basis):

@@ -149,3 +149,13 @@ def test_a_word_added_after_the_scan_is_applied_at_the_approval(org):
         "attachment:说明.txt", "body"]
     assert {f["kind"] for f in refused.json()["findings"]} == {"sensitive_word"}
     assert subject_trail(subject=publication).filter(action="scan").count() == 2
+
+
+def test_an_attachment_missing_from_storage_is_unscanned_not_a_stuck_scan(org):
+    publication = at_secrecy_with(org, [("说明.txt", "正文".encode())])
+    attachment = publication.attachments.get()
+    attachment.file.storage.delete(attachment.file.name)
+    refused = secrecy_approve(org, publication)
+    assert refused.status_code == 409, refused.json()
+    [entry] = refused.json()["unscanned"]
+    assert entry["reason"] == "file missing from storage (FileNotFoundError)"
