@@ -159,3 +159,19 @@ def test_an_attachment_missing_from_storage_is_unscanned_not_a_stuck_scan(org):
     assert refused.status_code == 409, refused.json()
     [entry] = refused.json()["unscanned"]
     assert entry["reason"] == "file missing from storage (FileNotFoundError)"
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("committed_db")
+def test_in_the_embedded_mode_the_scan_is_complete_when_the_request_answers():
+    """Tasks in-process (no Redis): the attachments' task runs right after the commit, inside
+    the request, with the same limits."""
+    from testsupport.factories import make_org
+
+    org = make_org()
+    publication = create_item(org)
+    attach(org, publication, "bomb.docx", empty_paragraphs_bomb())
+    response = api(org["drafter_office"]).post(f"/api/v1/publications/{publication.pk}/scan/")
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "complete"
+    assert [u["code"] for u in response.json()["unscanned"]] == ["too_large"]
