@@ -5,7 +5,9 @@ content with the agency's word lists and public numbers, stores the result per
 content fingerprint, and keeps reviewers' dismissals.
 """
 
+import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from celery import shared_task
@@ -37,6 +39,7 @@ from .models import (
 from .sandbox import extract_in_child
 
 _scanners: dict = {}
+logger = logging.getLogger(__name__)
 
 
 def rules_of(agency_id) -> tuple[str, list, list]:
@@ -163,6 +166,25 @@ def _run(publication, *, actor) -> ScanReport:
 def dispatch_attachment_scan(report_id: int, run: int) -> None:
     """Queue the attachments' scan (in the embedded mode and in tests: run it now)."""
     scan_report_attachments.delay(report_id, run)
+
+
+def request_attachment_scan(report) -> None:
+    """The approval found the attachments' part still pending: with tasks in-process run
+    it now; with a worker queue it again only when it looks lost (pending longer than the
+    files could take), so a reviewer's repeated clicks do not pile up 30-second jobs.
+    A duplicate finds the report complete and does nothing."""
+    from celery import current_app
+
+    if not current_app.conf.task_always_eager:
+        files = report.publication.attachments.count()
+        patience = dt.timedelta(seconds=settings.SCAN_ATTACHMENT_SECONDS * (files + 1) + 10)
+        if timezone.now() - report.created_at < patience:
+            return
+    try:
+        dispatch_attachment_scan(report.pk, report.run)
+    except Exception:  # kombu raises many types when the broker is away
+        logger.warning("could not queue the attachments' scan of report %s", report.pk,
+                       exc_info=True)
 
 
 # Defined here, not in tasks.py (which re-exports it), so that this module does not import

@@ -13,7 +13,6 @@ the releases (`releases.services.create_releases_for_approval`, which dispatches
 delivery after commit).
 """
 
-import logging
 import random
 import time
 from contextlib import contextmanager
@@ -43,8 +42,8 @@ from releases.services import Approval, create_releases_for_approval
 from scanning.services import acknowledge_unscanned as acknowledge_unscanned_file
 from scanning.services import (
     approval_check,
-    dispatch_attachment_scan,
     finding_data,
+    request_attachment_scan,
     scan_if_missing,
 )
 from scanning.services import dismiss_finding as dismiss_scan_finding
@@ -61,8 +60,6 @@ from .permissions import (
     step_refusal,
 )
 from .selectors import open_task_of, people_who_may_act
-
-logger = logging.getLogger(__name__)
 
 
 def _publication_for_drafter(user, publication_id, *, lock: bool) -> Publication:
@@ -323,38 +320,29 @@ def _decide(user, task_id, decision, *, comment="", basis=None):
             # changed since: run it, committed, so the reviewer's 409 names findings that
             # exist under today's rules, then decide again.
             scan_if_missing(missing.publication_id)
-            return _decide_again(user, task_id, decision, comment=comment, basis=basis)
-        except _AttachmentsPending as pending:
-            _ask_for_attachment_scan(pending.report)
-            return _decide_again(user, task_id, decision, comment=comment, basis=basis)
+        except _AttachmentsPending:
+            pass
+        return _decide_again(user, task_id, decision, comment=comment, basis=basis)
     except _StaleRound as stale:
         _return_stale_round(stale.process_id)
         raise StaleContent(str(STALE_ROUND)) from None
 
 
 def _decide_again(user, task_id, decision, *, comment, basis):
-    """After the scan was (re)run: the attachments' part is a worker's, done by now only in
-    the embedded mode (tasks in-process); otherwise the reviewer is asked to wait."""
+    """After the scan was (re)run. Its attachments' part is a worker's: done by now in the
+    embedded mode (tasks in-process, run here if need be); otherwise the reviewer is asked
+    to wait (and a scan that seems lost is queued again)."""
+    pending = Conflict(str(ATTACHMENTS_PENDING), fields={"scan": ["pending"]})
     try:
         return _decide_locked(user, task_id, decision, comment=comment, basis=basis)
     except _NotScannedYet:
-        raise Conflict(str(ATTACHMENTS_PENDING), fields={"scan": ["pending"]}) from None
-    except _AttachmentsPending as pending:
-        _ask_for_attachment_scan(pending.report)
-        try:
-            return _decide_locked(user, task_id, decision, comment=comment, basis=basis)
-        except (_NotScannedYet, _AttachmentsPending):
-            raise Conflict(str(ATTACHMENTS_PENDING), fields={"scan": ["pending"]}) from None
-
-
-def _ask_for_attachment_scan(report):
-    """Queue the attachments' scan again (a duplicate is a no-op): its first dispatch may
-    have been lost with the broker. With the broker down the reviewer waits."""
+        raise pending from None
+    except _AttachmentsPending as waiting:
+        request_attachment_scan(waiting.report)
     try:
-        dispatch_attachment_scan(report.pk, report.run)
-    except Exception:  # kombu raises many types when the broker is away
-        logger.warning("could not queue the attachments' scan of report %s", report.pk,
-                       exc_info=True)
+        return _decide_locked(user, task_id, decision, comment=comment, basis=basis)
+    except (_NotScannedYet, _AttachmentsPending):
+        raise pending from None
 
 
 def _decide_locked(user, task_id, decision, *, comment, basis):

@@ -175,3 +175,32 @@ def test_in_the_embedded_mode_the_scan_is_complete_when_the_request_answers():
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "complete"
     assert [u["code"] for u in response.json()["unscanned"]] == ["too_large"]
+
+
+def test_with_a_worker_the_approval_waits_for_the_attachments_and_requeues_a_lost_scan(
+        org, monkeypatch):
+    """Tasks go to a worker (none runs here): the approval answers 409 while the files are
+    read, and queues the scan again only once it looks lost."""
+    import datetime as dt
+
+    from config.celery import app
+    from scanning import services as scanning_services
+    from scanning.models import ScanReport
+
+    publication = at_secrecy_with(org, [("说明.txt", "正文".encode())])
+    scan_if_missing(publication.pk)  # the automatic scan: its task is queued, not run
+    queued = []
+    monkeypatch.setattr(scanning_services, "dispatch_attachment_scan",
+                        lambda report_id, run: queued.append((report_id, run)))
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+
+    refused = secrecy_approve(org, publication)
+    assert refused.status_code == 409 and refused.json()["scan"] == ["pending"]
+    assert queued == []  # just queued by the scan: not again
+
+    ScanReport.objects.filter(publication=publication).update(
+        created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    assert secrecy_approve(org, publication).status_code == 409
+    report = ScanReport.objects.get(publication=publication)
+    assert queued == [(report.pk, report.run)]
+    assert Publication.objects.get(pk=publication.pk).status == "in_review"
