@@ -49,6 +49,10 @@ class AuditAction(models.TextChoices):
     # issue 10, claims (workflow.services.take_back_claim, release_lost_claims)
     CLAIM_TAKEN_BACK = "claim_taken_back", _("收回认领")
     CLAIM_RELEASED = "claim_released", _("认领自动释放")
+    # issue 10, pre-scan (scanning): attachments read by the worker; an unreadable one
+    # acknowledged by the confidentiality reviewer
+    ATTACHMENTS_SCANNED = "attachments_scanned", _("附件预检完成")
+    UNSCANNED_ACKNOWLEDGED = "unscanned_acknowledged", _("确认未能检查的附件")
 
 
 class AuditChain(models.Model):

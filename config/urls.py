@@ -22,7 +22,12 @@ from releases.api import (
 from releases.views import printable_notice
 from scanning.api import ScannedPublicationViewSet, ScanViewSet
 from webui.site import site
-from workflow.api import FindingDismissViewSet, SubmissionViewSet, TaskViewSet
+from workflow.api import (
+    FindingDismissViewSet,
+    SubmissionViewSet,
+    TaskViewSet,
+    UnscannedAcknowledgeViewSet,
+)
 
 admin.site.site_header = _("政府信息公开审核发布 · 系统管理")
 admin.site.site_title = _("系统管理")
@@ -53,6 +58,9 @@ urlpatterns = [
          name="publication-findings"),
     path("api/v1/publications/<int:pk>/findings/<int:finding_id>/dismiss/",
          FindingDismissViewSet.as_view({"post": "dismiss"}), name="finding-dismiss"),
+    path("api/v1/publications/<int:pk>/unscanned/acknowledge/",
+         UnscannedAcknowledgeViewSet.as_view({"post": "acknowledge"}),
+         name="unscanned-acknowledge"),
     path("api/v1/publications/<int:pk>/apply-masks/",
          ScanViewSet.as_view({"post": "apply_masks"}), name="publication-apply-masks"),
     path("api/v1/releases/<int:pk>/confirm/", ReleaseActionsViewSet.as_view({"post": "confirm"}),

@@ -10,6 +10,7 @@ from publications.api import PublicationSerializer, PublicationViewSet
 from publications.selectors import visible_publication
 
 from . import services
+from .models import ScanStatus
 
 
 def report_data(report) -> dict | None:
@@ -17,12 +18,15 @@ def report_data(report) -> dict | None:
         return None
     return {"fingerprint": report.fingerprint,
             "scanned_at": report.created_at,
+            "status": report.status,
             "findings": [services.finding_data(f) for f in report.findings.all()],
-            "unscanned": report.unscanned}
+            "unscanned": services.unscanned_data(report, report.publication.round)}
 
 
 REPORT = inline_serializer("ScanReport", fields={
     "fingerprint": serializers.CharField(),
+    "scanned_at": serializers.DateTimeField(),
+    "status": serializers.ChoiceField(choices=["pending", "complete"]),
     "findings": serializers.ListField(child=serializers.DictField()),
     "unscanned": serializers.ListField(child=serializers.DictField()),
 })
@@ -31,11 +35,16 @@ REPORT = inline_serializer("ScanReport", fields={
 class ScanViewSet(viewsets.ViewSet):
     """Routes under /api/v1/publications/{id}/ (see config/urls.py)."""
 
-    @extend_schema(request=None, responses=REPORT)
+    @extend_schema(request=None, responses={200: REPORT, 202: REPORT})
     @action(detail=True, methods=["post"])
     def scan(self, request, pk=None):
+        """Scan now: title, body, 文号 and file names at once; the attachments' text in the
+        worker. 202 with `status: pending` while the attachments are being read (read
+        `findings/` again later), 200 when the scan is complete."""
         report = services.scan_publication(user=request.user, publication_id=int(pk))
-        return Response(report_data(report))
+        report = services.current_report(report.publication) or report
+        return Response(report_data(report),
+                        status=202 if report.status == ScanStatus.PENDING else 200)
 
     @extend_schema(request=None, responses=REPORT)
     def findings(self, request, pk=None):

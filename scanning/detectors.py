@@ -8,8 +8,10 @@ Numbers (one regex pass: a cheap search for digit runs, then one anchored match 
     character (``*``/``＊``): ``35*************123`` and ``138****1234`` are already masked.
   * 18-digit resident ID (GB 11643): region prefix of a province (11–65, 71, 81–83) or a
     9x foreigner's permanent-residence number, a real birth date from 1900 to today, and
-    the check digit (0–9/X). A number with that shape but a wrong check digit is a typo'd
-    or made-up ID: not reported as an ID, and not re-read as a bank card either.
+    the check digit (0–9/X): blocking. A number with that shape but a wrong check digit
+    is most likely a real ID with a typo (or one altered by a digit), which still names a
+    person: reported as an ID *warning* (and masked like one), never re-read as a bank
+    card.
     15-digit legacy IDs: same region rule and a real 19YYMMDD birth date (no check digit).
   * Mobile: ``1[3-9]`` + 9 digits, bare, grouped 3-4-4 with spaces or hyphens, or after
     +86 / 0086 / (+86). Landline: area code (010, 02x, or 0[3-9]xx) in parentheses or
@@ -252,19 +254,25 @@ def _not_personal_context(text: str, start: int, end: int) -> bool:
     return False
 
 
+ID_WRONG_CHECK_DIGIT = "18-digit ID shape (region, birth date), check digit wrong"
+
+
 def _classify_digits(digits: str, public: PublicNumbers) -> tuple[str, str, str] | None:
     """(kind, severity, detail) for a bare digit string, or None."""
     n = len(digits)
     if digits[-1] in "Xx":
-        if id18_status(digits) == "valid":
+        status = id18_status(digits)
+        if status == "valid":
             return ID_NUMBER, BLOCKING, "18-digit ID, check digit valid"
+        if status == "shape":
+            return ID_NUMBER, WARNING, ID_WRONG_CHECK_DIGIT
         return None
     if n == 18:
         status = id18_status(digits)
         if status == "valid":
             return ID_NUMBER, BLOCKING, "18-digit ID, check digit valid"
         if status == "shape":
-            return None
+            return ID_NUMBER, WARNING, ID_WRONG_CHECK_DIGIT
         return _card(digits, public)
     if n == 15:
         if id15_valid(digits):

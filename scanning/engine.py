@@ -12,7 +12,7 @@ The detection rules are documented in `scanning.detectors`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .detectors import (
@@ -25,7 +25,15 @@ from .detectors import (
     find_numbers,
     normalize,
 )
-from .extract import UnreadableAttachment, extract_text
+from .extract import (
+    DEFAULT_LIMITS,
+    PARTIAL,
+    UNREADABLE,
+    Extracted,
+    Limits,
+    UnreadableAttachment,
+    extract_text,
+)
 from .masking import mask_for
 from .text import html_to_text
 
@@ -35,7 +43,8 @@ __all__ = ["Finding", "WordList", "ScanResult", "Scanner", "UnreadableAttachment
 @dataclass(frozen=True)
 class Finding:
     kind: str      # id_number, mobile, landline, bank_card, email, secrecy_marking, sensitive_word
-    field: str     # "title", "body", or "attachment:<filename>"
+    field: str     # "title", "body", "document_number", "attachment:<filename>" (its text)
+                   # or "attachment_name:<filename>" (its file name)
     start: int     # offsets into the field's ORIGINAL string (for body: the HTML source)
     end: int
     text: str      # original[start:end]
@@ -59,7 +68,8 @@ class WordList:
 @dataclass
 class ScanResult:
     findings: list[Finding]
-    unscanned: list[dict]  # [{"field": "attachment:x.pdf", "reason": "..."}]
+    # [{"field": "attachment:x.pdf", "reason": "...", "code": "too_large"|"unreadable"|"partial"}]
+    unscanned: list[dict]
 
 
 def _order(finding: Finding):
@@ -107,21 +117,43 @@ class Scanner:
         return findings
 
     def scan(self, *, title: str, body_html: str,
-             attachments: Sequence[tuple[str, bytes]] = ()) -> ScanResult:
-        findings = self.scan_text(title or "", "title") + self.scan_html(body_html or "")
+             attachments: Sequence[tuple[str, bytes]] = (), document_number: str = "",
+             attachment_names: Sequence[str] = (), limits: Limits = DEFAULT_LIMITS,
+             extractor: Callable[[str, bytes, Limits], Extracted] = extract_text,
+             ) -> ScanResult:
+        """Title, body, 文号 and the attachments' file names as text; `attachments`
+        (name, bytes) are read by `extractor` (in the worker: `scanning.sandbox`).
+
+        File names are taken from `attachment_names`, and from `attachments` too."""
+        findings = (self.scan_text(title or "", "title") + self.scan_html(body_html or "")
+                    + self.scan_text(document_number or "", "document_number"))
+        names = list(dict.fromkeys([*attachment_names, *(name for name, _ in attachments)]))
+        for name in names:
+            findings.extend(self.scan_text(name, f"attachment_name:{name}"))
+        result = self.scan_attachments(attachments, limits=limits, extractor=extractor)
+        findings.extend(result.findings)
+        findings.sort(key=_order)
+        return ScanResult(findings=findings, unscanned=result.unscanned)
+
+    def scan_attachments(self, attachments: Sequence[tuple[str, bytes]], *,
+                         limits: Limits = DEFAULT_LIMITS,
+                         extractor: Callable[[str, bytes, Limits], Extracted] = extract_text,
+                         ) -> ScanResult:
+        findings: list[Finding] = []
         unscanned: list[dict] = []
         for filename, data in attachments:
             field = f"attachment:{filename}"
             try:
-                extracted = extract_text(filename, data)
+                extracted = extractor(filename, data, limits)
             except UnreadableAttachment as exc:
-                unscanned.append({"field": field, "reason": exc.reason})
+                unscanned.append({"field": field, "reason": exc.reason, "code": exc.code})
                 continue
             except Exception as exc:  # a reader bug must not let the file pass unread
-                unscanned.append({"field": field,
+                unscanned.append({"field": field, "code": UNREADABLE,
                                   "reason": f"could not be read ({type(exc).__name__}: {exc})"})
                 continue
-            unscanned.extend({"field": field, "reason": gap} for gap in extracted.gaps)
+            unscanned.extend({"field": field, "reason": gap, "code": PARTIAL}
+                             for gap in extracted.gaps)
             findings.extend(self.scan_text(extracted.text, field))
         findings.sort(key=_order)
         return ScanResult(findings=findings, unscanned=unscanned)

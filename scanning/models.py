@@ -63,12 +63,29 @@ class PublicNumber(models.Model):
         return self.number
 
 
+class ScanStatus(models.TextChoices):
+    PENDING = "pending", _("附件检查中")
+    COMPLETE = "complete", _("已完成")
+
+
 class ScanReport(models.Model):
+    """The scan of one content fingerprint, run again (same row) when asked or stale.
+
+    Title, body, 文号 and file names are scanned at once; the attachments' text by a
+    Celery task (`status` pending until it is done). `run` counts the runs, so a task
+    of an earlier run stores nothing; `rules_signature` names the agency's word lists
+    and public numbers the scan used — when they change, the report is stale.
+    """
+
     publication = models.ForeignKey("publications.Publication", models.PROTECT,
                                     related_name="scan_reports", verbose_name=_("主动公开信息"))
     fingerprint = models.CharField(_("内容指纹"), max_length=64)
     unscanned = models.JSONField(_("未能检查的附件"), default=list, blank=True)
     created_at = models.DateTimeField(_("检查时间"), auto_now_add=True)
+    status = models.CharField(_("状态"), max_length=16, choices=ScanStatus.choices,
+                              default=ScanStatus.COMPLETE)
+    run = models.PositiveIntegerField(_("检查次数"), default=0)
+    rules_signature = models.CharField(_("规则版本"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("预检报告")
@@ -106,3 +123,28 @@ class Finding(models.Model):
     @property
     def is_open_blocker(self) -> bool:
         return self.severity == Severity.BLOCKING and self.dismissed_at is None
+
+
+class UnscannedAcknowledgement(models.Model):
+    """The confidentiality reviewer read an attachment the scanner could not, and says so.
+
+    Belongs to one round of one content fingerprint (the report): a changed attachment
+    is new content with a new report, and a new round needs a new acknowledgement.
+    """
+
+    report = models.ForeignKey(ScanReport, models.PROTECT, related_name="acknowledgements")
+    round = models.PositiveIntegerField(_("审核轮次"))
+    field = models.CharField(_("附件"), max_length=300)
+    note = models.TextField(_("说明"))
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT,
+                                        related_name="+", verbose_name=_("确认人"))
+    acknowledged_at = models.DateTimeField(_("确认时间"))
+
+    class Meta:
+        verbose_name = _("未检查附件的人工确认")
+        verbose_name_plural = _("未检查附件的人工确认")
+        constraints = [models.UniqueConstraint(fields=["report", "round", "field"],
+                                               name="one_acknowledgement_per_file_and_round")]
+
+    def __str__(self):
+        return f"{self.field} @ {self.report_id} r{self.round}"

@@ -31,3 +31,5 @@ class ReviewApplication(RoleApplication):
     withhold_path = path("tasks/<int:task_id>/withhold/", views.withhold, name="withhold")
     dismiss_finding_path = path("tasks/<int:task_id>/findings/<int:finding_id>/dismiss/",
                                 views.dismiss, name="dismiss-finding")
+    acknowledge_unscanned_path = path("tasks/<int:task_id>/unscanned/acknowledge/",
+                                      views.acknowledge_unscanned, name="acknowledge-unscanned")

@@ -77,8 +77,12 @@ def _place(field_name: str) -> str:
         return _("标题")
     if field_name == "body":
         return _("正文")
+    if field_name == "document_number":
+        return _("文号")
     if field_name.startswith("attachment:"):
         return _("附件：%s") % field_name.split(":", 1)[1]
+    if field_name.startswith("attachment_name:"):
+        return _("附件文件名：%s") % field_name.split(":", 1)[1]
     return field_name
 
 

@@ -68,3 +68,16 @@ class DismissFindingForm(forms.Form):
         self.finding_id = finding_id
         # names the field's wrapper (field-<name>-justification) in _review_field.html
         self.name = f"dismiss-{finding_id}"
+
+
+class AcknowledgeUnscannedForm(forms.Form):
+    """One per attachment the pre-scan could not read; workflow.services decides who may."""
+
+    field = forms.CharField(widget=forms.HiddenInput, max_length=300)
+    note = forms.CharField(label=_("人工检查说明"), widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": _("请说明人工检查的结果。")})
+
+    def __init__(self, *args, index, **kwargs):
+        super().__init__(*args, auto_id=f"acknowledge_{index}_%s", **kwargs)
+        self.index = index
+        self.name = f"acknowledge-{index}"

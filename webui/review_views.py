@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
@@ -26,7 +27,8 @@ from audit.selectors import timeline
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
 from publications.lifecycle import step_title
 from publications.selectors import can_see
-from scanning.services import current_report
+from scanning.extract import PARTIAL, TOO_LARGE
+from scanning.services import current_report, unscanned_data
 from workflow import services
 from workflow.flows import ReviewFlow
 from workflow.models import Decision, ReviewProcess
@@ -48,6 +50,7 @@ from .review_display import (
     waiting_text,
 )
 from .review_forms import (
+    AcknowledgeUnscannedForm,
     ApproveForm,
     DismissFindingForm,
     RejectForm,
@@ -149,8 +152,43 @@ def _diff_with_previous_round(review_process, publication):
     return previous, content_diff(previous.submitted, current, previous_round=previous.round)
 
 
-def _task_page(request, task, *, bound=None, dismiss=None, status=200):
-    """`bound`: decision forms by name; `dismiss`: a bound DismissFindingForm to show."""
+UNSCANNED_LABELS = {
+    TOO_LARGE: gettext_lazy("未能检查：文件过大或过于复杂"),
+    PARTIAL: gettext_lazy("部分内容未能检查（如扫描页）"),
+}
+UNREADABLE_LABEL = gettext_lazy("未能检查：无法读取该文件（格式过旧、已加密、图片或已损坏）")
+
+
+def _unscanned_rows(report, publication, *, may_acknowledge, bound=None):
+    """One row per attachment the scanner could not (fully) read, with its reasons and its
+    acknowledgement in this round, or a form for the reviewer deciding now."""
+    if report is None:
+        return []
+    rows: dict = {}
+    for entry in unscanned_data(report, publication.round):
+        row = rows.setdefault(entry["field"], {
+            "field": entry["field"], "name": entry["field"].partition(":")[2],
+            "labels": [], "reasons": [], "acknowledged": entry["acknowledged"],
+            "acknowledged_by": entry["acknowledged_by"],
+            "acknowledged_at": entry["acknowledged_at"], "note": entry["note"], "form": None})
+        label = UNSCANNED_LABELS.get(entry["code"], UNREADABLE_LABEL)
+        if label not in row["labels"]:
+            row["labels"].append(label)
+        row["reasons"].append(entry["reason"])
+    shown = list(rows.values())
+    for index, row in enumerate(shown):
+        if may_acknowledge and not row["acknowledged"]:
+            if bound is not None and bound.data.get("field") == row["field"]:
+                row["form"] = bound
+            else:
+                row["form"] = AcknowledgeUnscannedForm(index=index,
+                                                       initial={"field": row["field"]})
+    return shown
+
+
+def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, status=200):
+    """`bound`: decision forms by name; `dismiss`: a bound DismissFindingForm to show;
+    `acknowledge`: a bound AcknowledgeUnscannedForm to show."""
     user = request.user
     review_process = task.process.reviewprocess
     publication = review_process.publication
@@ -191,6 +229,9 @@ def _task_page(request, task, *, bound=None, dismiss=None, status=200):
         "can_withhold": decide and step == SECRECY_REVIEW, "can_dismiss": can_dismiss,
         "forms": forms, "body": body, "report": report, "findings": shown,
         "open_blockers": sum(item.blocks for item in shown),
+        "scan_pending": report is not None and report.status == "pending",
+        "unscanned": _unscanned_rows(report, publication, may_acknowledge=can_dismiss,
+                                     bound=acknowledge),
         "blocks_approval": step == SECRECY_REVIEW,
         "attachments": list(publication.attachments.all()),
         "channels": list(publication.channels.all()),
@@ -310,7 +351,9 @@ def _decide(request, task_id, decision, service, done_message):
             messages.error(request, error.message)
             return redirect("webui:review:index")
         except Conflict as error:
-            if "findings" in error.fields:  # open pre-scan blockers: still this person's task
+            # open pre-scan blockers, unacknowledged or unfinished attachments: still this
+            # person's task
+            if {"findings", "unscanned", "scan"} & set(error.fields):
                 return _refused(request, task, error)
             return _lost_race(request)
         except (NotFound, FlowLockFailed):
@@ -342,3 +385,27 @@ def dismiss(request, task_id, finding_id):
             messages.success(request, _("已确认该发现无需处理。"))
             return redirect(reverse("webui:review:task", args=[task.pk]) + f"#finding-{finding_id}")
     return _task_page(request, task, dismiss=form, status=422)
+
+
+@require_POST
+@login_required
+def acknowledge_unscanned(request, task_id):
+    """The confidentiality reviewer acknowledges an attachment the pre-scan could not read."""
+    task = _task_or_404(request.user, task_id)
+    index = request.POST.get("index", "0")
+    form = AcknowledgeUnscannedForm(request.POST, index=index if index.isdigit() else "0")
+    if form.is_valid():
+        try:
+            services.acknowledge_unscanned(
+                user=request.user, publication_id=task.process.reviewprocess.publication_id,
+                **form.cleaned_data)
+        except InvalidInput as error:
+            add_service_errors(form, error)
+        except NotFound as error:  # not a file of this item's list
+            raise Http404(error.message) from error
+        except (NotPermitted, Conflict) as error:  # not a reviewer; done or changed since
+            return _refused(request, task, error)
+        else:
+            messages.success(request, _("已确认该附件经人工检查。"))
+            return redirect(reverse("webui:review:task", args=[task.pk]) + "#unscanned")
+    return _task_page(request, task, acknowledge=form, status=422)

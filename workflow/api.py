@@ -179,6 +179,33 @@ class FindingDismissViewSet(viewsets.ViewSet):
         return Response(finding_data(finding))
 
 
+class AcknowledgeSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_blank=False, max_length=300)
+    note = serializers.CharField(allow_blank=False)
+
+
+class UnscannedAcknowledgeViewSet(viewsets.ViewSet):
+    """POST /api/v1/publications/{id}/unscanned/acknowledge/ (see config/urls.py)."""
+
+    @extend_schema(request=AcknowledgeSerializer, responses=inline_serializer(
+        "UnscannedAcknowledgement", fields={
+            "field": serializers.CharField(), "round": serializers.IntegerField(),
+            "note": serializers.CharField(), "acknowledged_by": serializers.CharField(),
+            "acknowledged_at": serializers.DateTimeField()}))
+    def acknowledge(self, request, pk=None):
+        """The confidentiality reviewer acknowledges an attachment the pre-scan could not
+        read (`field` as listed in the scan's `unscanned`), with a note of what they found.
+        Needed for each one, in each round, before the confidentiality approval."""
+        data = AcknowledgeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ack = services.acknowledge_unscanned(user=request.user, publication_id=int(pk),
+                                             field=data.validated_data["field"],
+                                             note=data.validated_data["note"])
+        return Response({"field": ack.field, "round": ack.round, "note": ack.note,
+                         "acknowledged_by": ack.acknowledged_by.get_username(),
+                         "acknowledged_at": ack.acknowledged_at})
+
+
 class SubmissionViewSet(viewsets.ViewSet):
     """POST /api/v1/publications/{id}/submit/ and …/withdraw/ (see config/urls.py): the
     drafter starts a review round, or takes the item back."""

@@ -42,8 +42,14 @@ from publications.models import Publication
 from publications.models import PublicationStatus as S
 from publications.selectors import can_see, visible_publication
 from releases.services import Approval, create_releases_for_approval
+from scanning.services import acknowledge_unscanned as acknowledge_unscanned_file
+from scanning.services import (
+    approval_check,
+    finding_data,
+    request_attachment_scan,
+    scan_if_missing,
+)
 from scanning.services import dismiss_finding as dismiss_scan_finding
-from scanning.services import finding_data, open_blockers, scan_if_missing
 from scanning.tasks import scan_on_entering_secrecy_review
 
 from .flows import ReviewFlow
@@ -414,8 +420,20 @@ class _StaleRound(Exception):
 
 
 class _NotScannedYet(Exception):
+    """No scan of the current content, or a stale one (the agency's rules changed)."""
+
     def __init__(self, publication_id):
         self.publication_id = publication_id
+
+
+class _AttachmentsPending(Exception):
+    """The scan of the current content still waits for its attachments' part."""
+
+    def __init__(self, report):
+        self.report = report
+
+
+ATTACHMENTS_PENDING = gettext_lazy("附件仍在检查中（压缩包、大文件可能需要几十秒），请稍后再试。")
 
 
 def _decide(user, task_id, decision, *, comment="", basis=None):
@@ -423,13 +441,33 @@ def _decide(user, task_id, decision, *, comment="", basis=None):
         try:
             return _decide_locked(user, task_id, decision, comment=comment, basis=basis)
         except _NotScannedYet as missing:
-            # The automatic scan has not run (or not finished): run it, committed, so the
-            # reviewer's 409 names findings that exist, then decide again.
+            # The automatic scan has not run (or not finished), or the agency's word lists
+            # changed since: run it, committed, so the reviewer's 409 names findings that
+            # exist under today's rules, then decide again.
             scan_if_missing(missing.publication_id)
-            return _decide_locked(user, task_id, decision, comment=comment, basis=basis)
+        except _AttachmentsPending:
+            pass
+        return _decide_again(user, task_id, decision, comment=comment, basis=basis)
     except _StaleRound as stale:
         _return_stale_round(stale.process_id)
         raise StaleContent(str(STALE_ROUND)) from None
+
+
+def _decide_again(user, task_id, decision, *, comment, basis):
+    """After the scan was (re)run. Its attachments' part is a worker's: done by now in the
+    embedded mode (tasks in-process, run here if need be); otherwise the reviewer is asked
+    to wait (and a scan that seems lost is queued again)."""
+    pending = Conflict(str(ATTACHMENTS_PENDING), fields={"scan": ["pending"]})
+    try:
+        return _decide_locked(user, task_id, decision, comment=comment, basis=basis)
+    except _NotScannedYet:
+        raise pending from None
+    except _AttachmentsPending as waiting:
+        request_attachment_scan(waiting.report)
+    try:
+        return _decide_locked(user, task_id, decision, comment=comment, basis=basis)
+    except (_NotScannedYet, _AttachmentsPending):
+        raise pending from None
 
 
 def _decide_locked(user, task_id, decision, *, comment, basis):
@@ -475,15 +513,24 @@ def _decide_in_round(user, task_id, decision, *, comment, basis):
 
 
 def _check_no_open_blockers(publication):
-    """The confidentiality approval waits until every blocking pre-scan finding is cleared."""
-    blockers = open_blockers(publication)
-    if blockers is None:
+    """The confidentiality approval waits until the current content is scanned under the
+    agency's current rules, attachments included, every blocking finding is cleared and
+    every attachment the scanner could not read is acknowledged in this round."""
+    check = approval_check(publication)
+    if check is None:
         raise _NotScannedYet(publication.pk)
-    if blockers:
+    if check.pending:
+        raise _AttachmentsPending(check.report)
+    if check.blockers:
         raise Conflict(
             _("预检发现 %d 处须处理的问题（密级标识、身份证号、银行卡号或高敏感词），"
-              "请逐条排除并说明理由后再通过。") % len(blockers),
-            fields={"findings": [finding_data(f) for f in blockers]})
+              "请逐条排除并说明理由后再通过。") % len(check.blockers),
+            fields={"findings": [finding_data(f) for f in check.blockers]})
+    if check.unacknowledged:
+        raise Conflict(
+            _("有 %d 个附件未能自动检查（无法读取、格式过旧或文件过大），"
+              "请人工检查后逐个确认并填写说明，再通过。") % len(check.unacknowledged),
+            fields={"unscanned": check.unacknowledged})
 
 
 def _approve(activation, task, review_process, publication, user, comment) -> list:
@@ -584,6 +631,20 @@ def _return_stale_round(process_id):
             comment=comment, data={"reviewed_fingerprint": review_process.fingerprint})])
         notify_drafter(publication=publication, kind=NotificationKind.RETURNED,
                        message=comment)
+
+
+def acknowledge_unscanned(*, user, publication_id: int, field: str, note: str):
+    """The confidentiality reviewer acknowledges an attachment the pre-scan could not read.
+
+    Who may is the rule of the 保密审查 step, as for dismissing a finding.
+    """
+    with transaction.atomic():
+        publication = visible_publication(user, publication_id, lock=True)
+        reason = step_refusal(user, SECRECY_REVIEW, publication)
+        if reason:
+            raise NotPermitted(_("只有保密审查员可以确认未能检查的附件。") + reason)
+        return acknowledge_unscanned_file(user=user, publication=publication, field=field,
+                                          note=note)
 
 
 def dismiss_finding(*, user, publication_id: int, finding_id: int, justification: str):

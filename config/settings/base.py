@@ -215,6 +215,20 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 
+# Pre-scan of attachments (a Celery task; see scanning.extract and scanning.sandbox): per
+# attachment, the bytes a zip package (.docx, .xlsx, .ofd) may expand to, the XML elements
+# it may hold and the seconds reading it may take; over any of them it is listed
+# "unscanned: too large". SCAN_SANDBOX: read each attachment in a child process with an
+# address-space limit of SCAN_SANDBOX_MEMORY_BYTES (off: in the worker itself, with the
+# cooperative limits only).
+SCAN_MAX_DECOMPRESSED_BYTES = int(os.environ.get("SCAN_MAX_DECOMPRESSED_BYTES",
+                                                 str(50 * 1024 * 1024)))
+SCAN_MAX_XML_ELEMENTS = int(os.environ.get("SCAN_MAX_XML_ELEMENTS", "1000000"))
+SCAN_ATTACHMENT_SECONDS = float(os.environ.get("SCAN_ATTACHMENT_SECONDS", "30"))
+SCAN_SANDBOX = os.environ.get("SCAN_SANDBOX", "1") not in ("0", "false", "no", "")
+SCAN_SANDBOX_MEMORY_BYTES = int(os.environ.get("SCAN_SANDBOX_MEMORY_BYTES",
+                                               str(1024 * 1024 * 1024)))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated request then gets 401 with WWW-Authenticate.

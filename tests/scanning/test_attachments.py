@@ -162,7 +162,7 @@ def test_pdf_pages_without_text_are_reported_while_the_rest_is_scanned():
     assert kinds(result, "attachment:mixed.pdf") == [("id_number", ID)]
     assert result.unscanned == [{
         "field": "attachment:mixed.pdf",
-        "reason": "PDF pages without a text layer (scanned images?): 2, 3"}]
+        "reason": "PDF pages without a text layer (scanned images?): 2, 3", "code": "partial"}]
 
 
 def test_an_unreadable_attachment_does_not_stop_the_others():
@@ -176,9 +176,9 @@ def test_an_unreadable_attachment_does_not_stop_the_others():
 def test_a_reader_crash_is_reported_not_raised(monkeypatch):
     import scanning.extract
 
-    def boom(data):
+    def boom(data, budget):
         raise RuntimeError("bug")
     monkeypatch.setitem(scanning.extract._READERS, ".txt", boom)
     result = scan_one("a.txt", b"abc")
-    assert result.unscanned == [{"field": "attachment:a.txt",
+    assert result.unscanned == [{"field": "attachment:a.txt", "code": "unreadable",
                                  "reason": "could not be read (RuntimeError: bug)"}]

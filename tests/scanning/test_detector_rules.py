@@ -29,7 +29,6 @@ def test_id_with_x_check_digit_in_either_case():
 
 
 @pytest.mark.parametrize("number", [
-    ID[:-1] + ("0" if ID[-1] != "0" else "1"),  # wrong check digit
     "990823199003071234",                          # no such region
     "410823199013071236",                          # month 13
     "410823" + "2999" + "0307123" + "5",           # born in the future
@@ -38,9 +37,22 @@ def test_not_an_id_number(number):
     assert [k for k in kinds(f"号码{number}号码") if k[0] == "id_number"] == []
 
 
-def test_id_shaped_number_with_wrong_check_digit_is_not_read_as_a_card_either():
+def test_id_with_a_wrong_check_digit_is_a_warning_and_never_a_card():
+    """Observed on main: 17 correct digits (with a real birth date) and a wrong 18th were
+    neither reported nor masked."""
+    for wrong in (ID[:-1] + next(c for c in "0123456789" if c != ID[-1]), ID[:-1] + "X"):
+        if wrong == ID:
+            continue
+        assert kinds(f"号码{wrong}。") == [("id_number", wrong, "warning")]
+
+
+def test_id_with_a_wrong_check_digit_is_masked_like_a_valid_one():
+    from scanning.engine import Scanner
+
     wrong = ID[:-1] + next(c for c in "0123456789" if c != ID[-1])
-    assert kinds(f"号码{wrong}。") == []
+    [finding] = Scanner().scan_text(f"身份证{wrong}", "title")
+    assert finding.masked == wrong[:2] + "*" * 13 + wrong[-3:]
+    assert "check digit wrong" in finding.detail
 
 
 def test_legacy_15_digit_id_with_valid_birth_date():
