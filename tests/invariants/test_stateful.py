@@ -164,7 +164,7 @@ class ServiceMachine(RuleBasedStateMachine):
                                      covered=set(p.covered)) for pk, p in self.people.items()}
         self.items: list[int] = []
         self.checked_seq = dict.fromkeys((a.pk for a in World.agencies), 0)
-        self.statistics_of = None  # the rows the statistics were last checked against
+        self.statistics_of = {}  # agency id -> the rows its statistics were last checked on
         self.steps = 0
 
     def teardown(self):
@@ -589,16 +589,18 @@ class ServiceMachine(RuleBasedStateMachine):
             assert report.ok, report
 
     def _check_statistics(self, pubs, releases):
-        """5. The statistics equal a recount from the release rows. Recomputed whenever a
-        release or an item's status changed (nothing else they count can change)."""
-        counted_from = (tuple(sorted((pk, p["status"]) for pk, p in pubs.items())),
-                        tuple(tuple(r.values()) for r in releases))
-        if counted_from == self.statistics_of:
-            return
-        self.statistics_of = counted_from
+        """5. The statistics equal a recount from the release rows. Recomputed for an agency
+        whenever one of its releases or the status of an item with releases changed (nothing
+        else they count can change: an item without releases counts nowhere)."""
         years = {timezone.localdate().year} | {
             r["published_on"].year for r in releases if r["published_on"]}
         for agency in World.agencies:
+            counted_from = (tuple(sorted(years)), tuple(
+                (*r.values(), pubs[r["publication_id"]]["status"]) for r in releases
+                if r["channel__agency_id"] == agency.pk))
+            if counted_from == self.statistics_of.get(agency.pk):
+                continue
+            self.statistics_of[agency.pk] = counted_from
             mine = [dict(r, item=pubs[r["publication_id"]]["status"]) for r in releases
                     if r["channel__agency_id"] == agency.pk]
             counting = [r for r in mine if r["status"] == "published" and r["published_on"]
