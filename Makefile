@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install translations run test lint check-deploy migrations-check benchmark clean
+.PHONY: install translations run test soak lint check-deploy migrations-check benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ run: translations
 test: translations
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+## The stateful test of the service layer, long: 100,000 random steps (`make test` runs 5,000).
+soak: translations
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		STATEFUL_STEPS=$${STATEFUL_STEPS:-100000} \
+		$(PY) -m pytest -n 0 -s tests/invariants/test_stateful.py $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -5,11 +5,12 @@ from dataclasses import replace
 import pytest
 from viewflow.workflow.nodes.view import ViewActivation
 
-from core.errors import Conflict
+from core.errors import Conflict, NotPermitted
 from publications.models import Publication
 from releases.models import Release
 from releases.services import create_releases_for_approval
 from testsupport.factories import approve_through, submitted_item, task_for
+from workflow import services as review
 from workflow.flows import ReviewActivation, ReviewFlow
 from workflow.models import ReviewProcess
 from workflow.services import approval_of
@@ -92,3 +93,20 @@ def test_releases_refuse_an_approval_naming_the_drafter_or_one_person_twice(org)
             create_releases_for_approval(approval=replace(approval, approvers=approvers))
     assert not Release.objects.filter(publication=publication).exists()
     assert len(create_releases_for_approval(approval=approval)) == publication.channels.count()
+
+
+def test_a_reviewer_whose_role_changed_after_deciding_cannot_decide_another_tier(org):
+    """The section head approves; an admin then makes them a confidentiality reviewer only.
+    With one reviewer role they were not checked for having acted in the round, so they
+    approved a second tier: one person, two decisions in one round."""
+    head = org["head_office"]
+    publication = approve_through(org, submitted_item(org), "head_office")
+    head.roles = ["secrecy_reviewer"]
+    head.save(update_fields=["roles"])
+
+    secrecy_task = task_for(org["secrecy"], publication)
+    with pytest.raises(NotPermitted):
+        review.approve_task(user=head, task_id=secrecy_task.pk)
+    approve_through(org, publication, "secrecy", "leader")
+    assert publication.status == "approved"
+    assert Release.objects.filter(publication=publication).count() == 2
