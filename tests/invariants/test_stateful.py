@@ -69,7 +69,7 @@ from releases import delivery
 from releases import services as releasing
 from releases.models import Release, RetractionRequest
 from scanning import services as scanning
-from scanning.models import Finding
+from scanning.models import Finding, ScanReport
 from testsupport.factories import item_data, make_org
 from workflow import services as review
 from workflow.models import OPEN_TASK_STATES, ReviewProcess
@@ -291,6 +291,7 @@ class ServiceMachine(RuleBasedStateMachine):
             elif action == "attach":
                 name, content = choose([("说明.txt", "附件说明，无敏感信息。"),
                                         ("名单.txt", "张三 11010519491231002X"),
+                                        ("扫描件.png", "not a real image"),  # unreadable
                                         ("程序.exe", "MZ")], variant)
                 items.add_attachment(user=user, publication_id=pid, uploaded=SimpleUploadedFile(
                     name, content.encode(), content_type="text/plain"))
@@ -331,9 +332,14 @@ class ServiceMachine(RuleBasedStateMachine):
             step = task.flow_task.name
             plausible = ([task.owner_id] if task.owner_id and action != "claim"
                          else self._reviewers(item, step))
-            if action == "dismiss":
+            if action in ("dismiss", "acknowledge"):
                 plausible = [pk for pk in self._holding(item.agency_id, "secrecy_reviewer")
                              if pk != item.drafter_id]
+            elif action == "take_back":
+                section = item.section
+                plausible = [pk for pk in set(section.heads.values_list("pk", flat=True))
+                             | set(section.leaders.values_list("pk", flat=True))
+                             if pk != task.owner_id]
         actor = self._actor(which, plausible, who)
         comment = choose(["同意。", "", "  ", "请补充依据后再报。"], variant)
 
@@ -346,6 +352,16 @@ class ServiceMachine(RuleBasedStateMachine):
                 review.approve_task(user=user, task_id=task_id, comment=comment)
             elif action == "reject":
                 review.reject_task(user=user, task_id=task_id, comment=comment)
+            elif action == "take_back":
+                review.take_back_claim(user=user, task_id=task_id, claim=variant % 2 == 0)
+            elif action == "acknowledge":
+                pid = task.process.reviewprocess.publication_id if task else 10**9
+                fields = [entry["field"] for report in ScanReport.objects.filter(
+                    publication_id=pid).order_by("-pk")[:1] for entry in report.unscanned]
+                review.acknowledge_unscanned(
+                    user=user, publication_id=pid,
+                    field=choose(fields + ["attachment:无此文件.doc"], variant // 4),
+                    note=choose(["已人工查看，无涉密内容。", ""], variant // 16))
             elif action == "withhold":
                 review.withhold_task(user=user, task_id=task_id,
                                      basis=choose(WITHHOLD_BASES, variant // 4), comment=comment)
@@ -362,7 +378,7 @@ class ServiceMachine(RuleBasedStateMachine):
         self._act(action, actor, call)
 
     REVIEW_ACTIONS = ["approve", "claim", "approve", "dismiss", "approve", "reject", "approve",
-                      "withhold", "dismiss", "unclaim"]
+                      "withhold", "dismiss", "unclaim", "acknowledge", "take_back"]
 
     @rule(seed=st.integers(min_value=0, max_value=2**48 - 1))
     def review(self, seed):
