@@ -107,7 +107,8 @@ class RetractViewSet(viewsets.ViewSet):
 
 class RetractionRequestSerializer(serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                              allow_null=True)  # null until decided
 
     class Meta:
         model = RetractionRequest

@@ -1,7 +1,8 @@
 """REST API of the pre-scan: run it, read it, apply masks (a reviewer dismisses a finding
 through workflow.api: who may is the review's rule)."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.http import JsonResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -32,6 +33,11 @@ REPORT = inline_serializer("ScanReport", fields={
 })
 
 
+#: The findings of an item never scanned are `null` (raw schema: a nullable ScanReport).
+REPORT_OR_NULL = {200: OpenApiResponse(response={
+    "nullable": True, "allOf": [{"$ref": "#/components/schemas/ScanReport"}]})}
+
+
 class ScanViewSet(viewsets.ViewSet):
     """Routes under /api/v1/publications/{id}/ (see config/urls.py)."""
 
@@ -46,10 +52,14 @@ class ScanViewSet(viewsets.ViewSet):
         return Response(report_data(report),
                         status=202 if report.status == ScanStatus.PENDING else 200)
 
-    @extend_schema(request=None, responses=REPORT)
+    @extend_schema(request=None, responses=REPORT_OR_NULL)
     def findings(self, request, pk=None):
+        """The current content's pre-scan; JSON `null` when it was never scanned."""
         publication = visible_publication(request.user, pk)  # NotFound: 404 with a detail
-        return Response(report_data(services.current_report(publication)))
+        report = report_data(services.current_report(publication))
+        if report is None:  # DRF would answer an empty body with no content type
+            return JsonResponse(None, safe=False)
+        return Response(report)
 
     @extend_schema(request=None, responses=REPORT)
     def apply_masks(self, request, pk=None):

@@ -72,6 +72,14 @@ class TakenBackSerializer(serializers.Serializer):
 _ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
 
 
+#: What claim, unclaim, approve, reject and withhold answer: the task after the action.
+TASK_DONE = inline_serializer("TaskActionResult", fields={
+    "id": serializers.IntegerField(),
+    "step": serializers.CharField(),
+    "status": serializers.CharField(help_text="the task's status after the action, lower case"),
+})
+
+
 @extend_schema_view(list=extend_schema(parameters=[
     OpenApiParameter("step", str, enum=list(REVIEW_STEPS), required=False),
     OpenApiParameter("section", str, required=False, description="a section's code"),
@@ -103,6 +111,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(tasks, many=True).data)
 
     def _done(self, task):
+        """What a task action answers (TASK_DONE)."""
         return Response({"id": task.pk, "step": task.flow_task.name,
                          "status": str(task.status).lower()})
 
@@ -111,12 +120,12 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=TASK_DONE)
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
         return self._done(services.claim_task(user=request.user, task_id=pk))
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=TASK_DONE)
     @action(detail=True, methods=["post"])
     def unclaim(self, request, pk=None):
         return self._done(services.unclaim_task(user=request.user, task_id=pk))
@@ -141,19 +150,19 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                          "status": str(task.status).lower(),
                          "owner": task.owner.get_username() if task.owner_id else None})
 
-    @extend_schema(request=CommentSerializer)
+    @extend_schema(request=CommentSerializer, responses=TASK_DONE)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         data = self._payload(CommentSerializer)
         return self._done(services.approve_task(user=request.user, task_id=pk, **data))
 
-    @extend_schema(request=RejectSerializer)
+    @extend_schema(request=RejectSerializer, responses=TASK_DONE)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         data = self._payload(RejectSerializer)
         return self._done(services.reject_task(user=request.user, task_id=pk, **data))
 
-    @extend_schema(request=WithholdSerializer)
+    @extend_schema(request=WithholdSerializer, responses=TASK_DONE)
     @action(detail=True, methods=["post"])
     def withhold(self, request, pk=None):
         data = self._payload(WithholdSerializer)
