@@ -34,14 +34,18 @@ class ChainReport:
 
 
 LATEST = object()
+CHUNK = 2000
 
 
-def verify_chain(agency, *, checkpoint=LATEST) -> ChainReport:
+def verify_chain(agency, *, checkpoint=LATEST, progress=None) -> ChainReport:
     """Walk the chain up to the head as it stands when the walk starts, and hold it against
     the agency's latest signed checkpoint (`audit.checkpoints`; pass None to skip it).
 
     The head is read first: events appended while the walk runs (a busy system) lie beyond
     it and are left to the next check, instead of making an intact chain look truncated.
+
+    `progress(events_checked, head_seq)`, if given, is called once the head is read and then
+    after every CHUNK events (audit.tasks.verify_chain_job writes it for the auditor's page).
     """
     if checkpoint is LATEST:
         try:
@@ -51,6 +55,8 @@ def verify_chain(agency, *, checkpoint=LATEST) -> ChainReport:
                                f"the kept checkpoint cannot be trusted: {error}", None,
                                Break.BAD_CHECKPOINT)
     last_seq, last_hash, newest = _head_and_newest(agency)
+    if progress is not None:
+        progress(0, last_seq)
     if newest > last_seq:
         return ChainReport(agency.code, 0, False,
                            f"events up to #{newest} exist beyond the chain head "
@@ -59,7 +65,7 @@ def verify_chain(agency, *, checkpoint=LATEST) -> ChainReport:
     expected_seq, prev = 1, ""
     count = 0
     events = (AuditEvent.objects.filter(agency=agency, seq__lte=last_seq).order_by("seq")
-              .iterator(chunk_size=2000))
+              .iterator(chunk_size=CHUNK))
     for event in events:
         count += 1
         if event.seq != expected_seq:
@@ -81,6 +87,8 @@ def verify_chain(agency, *, checkpoint=LATEST) -> ChainReport:
                                f"{checkpoint.at:%Y-%m-%d %H:%M} recorded: the chain was "
                                "rewritten", event.seq, Break.CHECKPOINT)
         prev, expected_seq = event.hash, expected_seq + 1
+        if progress is not None and count % CHUNK == 0:
+            progress(count, last_seq)
     if last_seq != expected_seq - 1 or last_hash != prev:
         return ChainReport(agency.code, count, False,
                            f"events after #{expected_seq - 1} are missing "
