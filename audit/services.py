@@ -1,13 +1,13 @@
 """Writing to the audit trail. Call `record` inside the transaction of the change."""
 
-import datetime
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .hashing import CURRENT_FORM, hash_of
 from .models import AuditAction, AuditChain, AuditEvent, subject_type_of
+from .verification import open_verification
 
 
 @dataclass
@@ -59,6 +59,7 @@ def record_trail_export(*, user, agency_id: int, filters: dict) -> None:
             AuditAction.TRAIL_EXPORTED, actor=user, data={"filters": filters})])
 
 
+
 def request_verification(*, user, agency):
     """Start a check of the agency's chain in a worker, or join the one already queued or
     running (at most one per agency; a unique constraint holds it under concurrent clicks).
@@ -67,42 +68,11 @@ def request_verification(*, user, agency):
     the trail does (auditors only read). The ChainVerification row itself records who asked
     and when. `user` is None for beat's nightly check.
     """
-    from .models import ChainVerification
     from .tasks import verify_chain_job
 
     with transaction.atomic():
-        pending = _pending_verification(agency)
-        if pending is not None:
-            return pending
-        now = timezone.now()
-        try:
-            with transaction.atomic():
-                verification = ChainVerification.objects.create(
-                    agency=agency, requested_by=user, requested_at=now, updated_at=now)
-        except IntegrityError:  # another request created it a moment ago
-            return _pending_verification(agency)
-        pk = verification.pk
-        transaction.on_commit(lambda: verify_chain_job.delay(pk), robust=True)
+        verification, created = open_verification(agency=agency, user=user)
+        if created:
+            pk = verification.pk
+            transaction.on_commit(lambda: verify_chain_job.delay(pk), robust=True)
     return verification
-
-
-def _pending_verification(agency):
-    """The agency's queued or running check, unless it has stopped moving: that one is
-    marked as an error (its worker died, or the broker lost the task) and None returned."""
-    from django.conf import settings
-
-    from .models import ChainVerification
-
-    pending = (ChainVerification.objects.select_for_update()
-               .filter(agency=agency, status__in=ChainVerification.PENDING).first())
-    if pending is None:
-        return None
-    stale = timezone.now() - datetime.timedelta(
-        seconds=settings.AUDIT_VERIFICATION_STALE_SECONDS)
-    if pending.updated_at >= stale:
-        return pending
-    ChainVerification.objects.filter(pk=pending.pk).update(
-        status=ChainVerification.Status.ERROR, finished_at=timezone.now(),
-        message="abandoned: no progress for "
-                f"{settings.AUDIT_VERIFICATION_STALE_SECONDS:.0f} s")
-    return None

@@ -3,13 +3,14 @@
 import logging
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency
 
 from .checkpoints import CheckpointError, write_checkpoint
 from .models import ChainVerification
-from .verification import verify_chain
+from .verification import open_verification, verify_chain
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +75,12 @@ def verify_chain_job(verification_id: int) -> str:
 def verify_all_chains() -> int:
     """Beat, nightly: a check of every agency's chain (joining one already under way);
     returns how many were asked for."""
-    from .services import request_verification
-
     count = 0
     for agency in Agency.objects.order_by("pk"):
-        request_verification(user=None, agency=agency)
+        with transaction.atomic():
+            verification, created = open_verification(agency=agency, user=None)
+            if created:
+                pk = verification.pk
+                transaction.on_commit(lambda pk=pk: verify_chain_job.delay(pk), robust=True)
         count += 1
     return count

@@ -1,14 +1,18 @@
 """Walking an agency's chain to prove it was not altered."""
 
+import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Subquery
+from django.utils import timezone
 
 from agencies.models import Agency
 
 from . import checkpoints
 from .hashing import hash_of
-from .models import AuditChain, AuditEvent
+from .models import AuditChain, AuditEvent, ChainVerification
 
 
 class Break:
@@ -117,3 +121,41 @@ def _head_and_newest(agency) -> tuple[int, str, int]:
            .values_list("last_seq", "last_hash", "newest").get())
     last_seq, last_hash, newest = row
     return last_seq or 0, last_hash or "", newest or 0
+
+
+# --- the background check (audit.tasks.verify_chain_job) ------------------------------------
+
+
+def open_verification(*, agency, user) -> tuple[ChainVerification, bool]:
+    """The agency's queued or running check, or a new queued one (and whether it is new).
+    Call inside a transaction; dispatching the task after commit is the caller's part
+    (audit.services.request_verification, audit.tasks.verify_all_chains)."""
+    pending = _pending_verification(agency)
+    if pending is not None:
+        return pending, False
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return ChainVerification.objects.create(
+                agency=agency, requested_by=user, requested_at=now, updated_at=now), True
+    except IntegrityError:  # another request created one a moment ago: join it
+        return ChainVerification.objects.get(
+            agency=agency, status__in=ChainVerification.PENDING), False
+
+
+def _pending_verification(agency):
+    """The agency's queued or running check, unless it has stopped moving: that one is
+    marked as an error (its worker died, or the broker lost the task) and None returned."""
+    pending = (ChainVerification.objects.select_for_update()
+               .filter(agency=agency, status__in=ChainVerification.PENDING).first())
+    if pending is None:
+        return None
+    stale = timezone.now() - datetime.timedelta(
+        seconds=settings.AUDIT_VERIFICATION_STALE_SECONDS)
+    if pending.updated_at >= stale:
+        return pending
+    ChainVerification.objects.filter(pk=pending.pk).update(
+        status=ChainVerification.Status.ERROR, finished_at=timezone.now(),
+        message="abandoned: no progress for "
+                f"{settings.AUDIT_VERIFICATION_STALE_SECONDS:.0f} s")
+    return None
