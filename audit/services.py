@@ -59,7 +59,6 @@ def record_trail_export(*, user, agency_id: int, filters: dict) -> None:
             AuditAction.TRAIL_EXPORTED, actor=user, data={"filters": filters})])
 
 
-
 def request_verification(*, user, agency):
     """Start a check of the agency's chain in a worker, or join the one already queued or
     running (at most one per agency; a unique constraint holds it under concurrent clicks).
