@@ -110,3 +110,61 @@ class AuditEvent(models.Model):
 def subject_type_of(subject) -> str:
     """The kind an event records for a model instance: its "app_label.model"."""
     return subject._meta.label_lower
+
+
+class ChainVerification(models.Model):
+    """One run of the chain check (issue 10): asked for on the auditor's page, or nightly by
+    beat (no one asked). A Celery task walks the chain and writes its progress here in short
+    updates, so a long chain holds no web worker and no long transaction."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("校验中")
+        OK = "ok", _("校验通过")
+        BROKEN = "broken", _("校验未通过")
+        ERROR = "error", _("校验出错")
+
+    PENDING = (Status.QUEUED, Status.RUNNING)
+
+    agency = models.ForeignKey("agencies.Agency", models.PROTECT,
+                               related_name="chain_verifications")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                     blank=True, related_name="+")
+    requested_at = models.DateTimeField(_("请求时间"))
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices,
+                              default=Status.QUEUED)
+    # moved on every progress write: a pending run that has not moved for
+    # AUDIT_VERIFICATION_STALE_SECONDS is taken as lost (worker killed, broker down)
+    updated_at = models.DateTimeField(_("更新时间"))
+    events_checked = models.PositiveBigIntegerField(_("已核对事件"), default=0)
+    head_seq = models.PositiveBigIntegerField(_("链头序号"), null=True, blank=True)
+    # as audit.verification.ChainReport carries them
+    break_kind = models.CharField(max_length=20, blank=True)
+    break_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("审计链校验")
+        verbose_name_plural = _("审计链校验")
+        indexes = [models.Index(fields=["agency", "-requested_at"],
+                                name="audit_verification_latest")]
+        constraints = [
+            # at most one queued or running check per agency: a second request joins it
+            models.UniqueConstraint(fields=["agency"], condition=models.Q(
+                status__in=["queued", "running"]), name="audit_one_pending_verification"),
+        ]
+
+    def __str__(self):
+        return f"{self.agency_id}: {self.status} ({self.requested_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def pending(self) -> bool:
+        return self.status in self.PENDING
+
+    @property
+    def percent(self) -> int | None:
+        if not self.head_seq:
+            return None
+        return min(100, self.events_checked * 100 // self.head_seq)

@@ -66,3 +66,11 @@ def trail_people(*, agency):
 
 def trail_sections(*, agency):
     return Section.objects.filter(agency=agency).order_by("code")
+
+
+def latest_verification(*, agency):
+    """The agency's most recent chain check (audit.tasks.verify_chain_job), or None."""
+    from .models import ChainVerification
+
+    return (ChainVerification.objects.filter(agency=agency)
+            .select_related("requested_by").order_by("-requested_at", "-pk").first())

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .hashing import CURRENT_FORM, hash_of
 from .models import AuditAction, AuditChain, AuditEvent, subject_type_of
+from .verification import open_verification
 
 
 @dataclass
@@ -56,3 +57,21 @@ def record_trail_export(*, user, agency_id: int, filters: dict) -> None:
     with transaction.atomic():
         record(agency_id=agency_id, events=[Event(
             AuditAction.TRAIL_EXPORTED, actor=user, data={"filters": filters})])
+
+
+def request_verification(*, user, agency):
+    """Start a check of the agency's chain in a worker, or join the one already queued or
+    running (at most one per agency; a unique constraint holds it under concurrent clicks).
+
+    No audit event is written: checking the chain reads it and changes nothing, as reading
+    the trail does (auditors only read). The ChainVerification row itself records who asked
+    and when. `user` is None for beat's nightly check.
+    """
+    from .tasks import verify_chain_job
+
+    with transaction.atomic():
+        verification, created = open_verification(agency=agency, user=user)
+        if created:
+            pk = verification.pk
+            transaction.on_commit(lambda: verify_chain_job.delay(pk), robust=True)
+    return verification

@@ -1,10 +1,10 @@
 """The auditor's pages: an item's timeline and round contents, the agency's trail (page and
-CSV) and the chain check. Reads go through audit.selectors; nothing here writes."""
+CSV) and the chain check. Reads go through audit.selectors; the one write is asking
+for a chain check (audit.services.request_verification)."""
 
 import csv
 import datetime
 import json
-import time
 
 from django import forms
 from django.apps import apps
@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
@@ -22,9 +22,15 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.models import Channel
 from audit.models import AuditAction
-from audit.selectors import agency_trail, timeline, trail_people, trail_sections
-from audit.services import record_trail_export
-from audit.verification import Break, verify_chain
+from audit.selectors import (
+    agency_trail,
+    latest_verification,
+    timeline,
+    trail_people,
+    trail_sections,
+)
+from audit.services import record_trail_export, request_verification
+from audit.verification import Break, ChainReport
 from publications.models import Publication
 from publications.selectors import ITEM_SUBJECT, items_of_section, with_item_facts
 from publications.services import sanitise_html
@@ -382,13 +388,20 @@ def chain_problem_text(report) -> str:
 @require_http_methods(["GET", "POST"])
 @login_required
 def verify(request):
+    """POST starts (or joins) a check of the chain in a worker and redirects here; GET shows
+    the agency's latest check, refreshing itself while it is queued or running."""
     agency = _agency_of(request.user)
-    result = None
     if request.method == "POST":
-        started = time.monotonic()
-        report = verify_chain(agency)
-        result = {"report": report, "seconds": time.monotonic() - started,
-                  "problem": "" if report.ok else chain_problem_text(report),
-                  "event": None if report.ok else
-                  with_item_facts(agency_trail(agency=agency)).filter(seq=report.seq).first()}
-    return render(request, "webui/audit/verify.html", {"agency": agency, "result": result})
+        request_verification(user=request.user, agency=agency)
+        return redirect("webui:audit:verify")
+    verification = latest_verification(agency=agency)
+    result = None
+    if verification is not None and verification.status == verification.Status.BROKEN:
+        report = ChainReport(agency.code, verification.events_checked, False,
+                             verification.message, verification.break_seq,
+                             verification.break_kind)
+        result = {"problem": chain_problem_text(report),
+                  "event": with_item_facts(agency_trail(agency=agency))
+                  .filter(seq=verification.break_seq).first()}
+    return render(request, "webui/audit/verify.html",
+                  {"agency": agency, "verification": verification, "result": result})

@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -57,6 +58,10 @@ def _embedded_signing_key() -> str:
 AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY") or _embedded_signing_key()
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", VAR_DIR / "checkpoints"))
 AUDIT_CHECKPOINT_SECONDS = float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "600"))
+# The chain check runs as a task (audit.tasks.verify_chain_job); one queued or running that
+# has written no progress for this long is taken as lost and a new request starts afresh.
+AUDIT_VERIFICATION_STALE_SECONDS = float(
+    os.environ.get("AUDIT_VERIFICATION_STALE_SECONDS", "900"))
 
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
@@ -288,6 +293,9 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-release-outbox": {"task": "releases.tasks.sweep_outbox", "schedule": 60.0},
     "sign-audit-checkpoints": {"task": "audit.tasks.write_checkpoints",
                                "schedule": AUDIT_CHECKPOINT_SECONDS},
+    # every agency's chain walked end to end each night (a break is logged at ERROR)
+    "verify-audit-chains-nightly": {"task": "audit.tasks.verify_all_chains",
+                                    "schedule": crontab(hour=3, minute=30)},
     # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agencies.models import Section
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditAction, AuditEvent, ChainVerification
 from audit.selectors import subject_trail
 from publications.models import Publication
 from publications.services import update_publication
@@ -363,27 +363,62 @@ def test_csv_cells_that_look_like_formulas_are_defused(auditor, named_org):
 # --- verifying the chain ---------------------------------------------------------------
 
 
-def test_verify_page_offers_the_button(auditor, named_org):
+@pytest.fixture
+def run_checks(django_capture_on_commit_callbacks):
+    """Run the checks a request queued (tasks run in-process once its transaction commits,
+    as in the embedded mode)."""
+    def post(client):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/app/audit/verify/")
+    return post
+
+
+def test_verify_page_says_not_yet_checked_and_offers_the_button(auditor, named_org):
     html = auditor.get("/app/audit/verify/").content.decode()
-    assert "开始校验" in html and "正在校验…" in html and 'method="post"' in html
+    assert "尚未校验" in html
+    assert "开始校验" in html and 'method="post"' in html
 
 
-def test_verify_reports_ok_on_an_intact_chain(auditor, busy_trail):
-    response = auditor.post("/app/audit/verify/")
-    assert response.status_code == 200
+def test_verify_post_starts_a_check_and_redirects_to_the_page(auditor, busy_trail,
+                                                               django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:  # queued, not yet run
+        response = auditor.post("/app/audit/verify/")
+    assert response.status_code == 302 and response["Location"] == "/app/audit/verify/"
+    assert len(callbacks) == 1
+    html = auditor.get("/app/audit/verify/").content.decode()
+    assert "排队中" in html and 'id="verify-pending"' in html and "尚未校验" not in html
+    assert "window.location.reload" in html
+
+
+def test_a_running_check_shows_its_progress(auditor, busy_trail):
+    now = timezone.now()
+    ChainVerification.objects.create(
+        agency=busy_trail.agency, requested_by=busy_trail["auditor"], requested_at=now,
+        updated_at=now, started_at=now, status="running", events_checked=4000, head_seq=10000)
+    html = auditor.get("/app/audit/verify/").content.decode()
+    assert "正在校验" in html and "4000 / 10000 条（40%）" in html
+    assert 'value="40"' in html and 'id="verify-pending"' in html
+
+
+def test_verify_reports_ok_on_an_intact_chain(auditor, busy_trail, run_checks):
+    response = run_checks(auditor)
+    assert response.status_code == 302
+    response = auditor.get("/app/audit/verify/")
     html = response.content.decode()
     count = AuditEvent.objects.filter(agency=busy_trail.agency).count()
     assert "校验通过" in html
-    assert f"{count} 条" in html and "秒" in html
-    assert response.context["result"]["report"].events == count
+    assert f"{count} / {count} 条（100%）" in html and "完成时间" in html
+    assert 'id="verify-pending"' not in html
+    assert response.context["verification"].events_checked == count
 
 
 @pytest.mark.postgres
-def test_verify_reports_the_altered_event(auditor, busy_trail):
+def test_verify_reports_the_altered_event(auditor, busy_trail, run_checks):
     target = AuditEvent.objects.filter(agency=busy_trail.agency).order_by("seq")[4]
     with_trigger_disabled("UPDATE audit_auditevent SET comment = '事后补写' WHERE id = %s",
                           [target.pk])
-    html = auditor.post("/app/audit/verify/").content.decode()
+    run_checks(auditor)
+    html = auditor.get("/app/audit/verify/").content.decode()
     assert "校验未通过" in html
     assert f"第 {target.seq} 号事件被改动" in html
     assert f'href="/app/audit/items/{target.subject_id}/"' in html
@@ -391,20 +426,30 @@ def test_verify_reports_the_altered_event(auditor, busy_trail):
 
 
 @pytest.mark.postgres
-def test_verify_reports_a_deleted_event_as_missing(auditor, busy_trail):
+def test_verify_reports_a_deleted_event_as_missing(auditor, busy_trail, run_checks):
     target = AuditEvent.objects.filter(agency=busy_trail.agency).order_by("seq")[2]
     with_trigger_disabled("DELETE FROM audit_auditevent WHERE id = %s", [target.pk])
-    html = auditor.post("/app/audit/verify/").content.decode()
-    assert f"第 {target.seq} 号事件缺失" in html
+    run_checks(auditor)
+    assert f"第 {target.seq} 号事件缺失" in auditor.get("/app/audit/verify/").content.decode()
 
 
 @pytest.mark.postgres
-def test_verify_checks_only_the_auditors_agency(auditor, busy_trail, other_org):
+def test_verify_checks_only_the_auditors_agency(auditor, busy_trail, other_org, run_checks):
     submitted_item(other_org)
     target = AuditEvent.objects.filter(agency=other_org.agency).order_by("seq").first()
     with_trigger_disabled("UPDATE audit_auditevent SET comment = 'x' WHERE id = %s",
                           [target.pk])
-    assert "校验通过" in auditor.post("/app/audit/verify/").content.decode()
+    run_checks(auditor)
+    assert "校验通过" in auditor.get("/app/audit/verify/").content.decode()
+
+
+def test_other_agencies_checks_are_not_shown(auditor, busy_trail, other_org):
+    now = timezone.now()
+    ChainVerification.objects.create(
+        agency=other_org.agency, requested_at=now, updated_at=now, finished_at=now,
+        status="broken", break_kind="altered", break_seq=1, events_checked=1, head_seq=3)
+    html = auditor.get("/app/audit/verify/").content.decode()
+    assert "尚未校验" in html and "校验未通过" not in html
 
 
 def test_every_kind_of_break_the_verifier_reports_is_told_in_chinese(org):
@@ -474,7 +519,7 @@ def _main_part(html) -> str:
 
 
 @pytest.mark.postgres
-def test_the_auditors_pages_have_no_english_in_chinese(auditor, busy_trail):
+def test_the_auditors_pages_have_no_english_in_chinese(auditor, busy_trail, run_checks):
     withheld = submitted_item(busy_trail, title="不予公开的信息")
     decide(busy_trail, withheld, "head_office")
     decide(busy_trail, withheld, "secrecy", "withhold", basis="third_party_rights",
@@ -488,12 +533,18 @@ def test_the_auditors_pages_have_no_english_in_chinese(auditor, busy_trail):
              auditor.get(f"/app/audit/items/{approved}/"),
              auditor.get(f"/app/audit/items/{withheld.pk}/"),
              auditor.get(f"/app/audit/items/{approved}/rounds/1/"),
-             auditor.get("/app/audit/verify/"),
-             auditor.post("/app/audit/verify/")]
+             auditor.get("/app/audit/verify/")]
+    run_checks(auditor)
+    pages.append(auditor.get("/app/audit/verify/"))
     target = AuditEvent.objects.filter(agency=busy_trail.agency).order_by("seq")[3]
     with_trigger_disabled("UPDATE audit_auditevent SET comment = 'x' WHERE id = %s",
                           [target.pk])
-    pages.append(auditor.post("/app/audit/verify/"))
+    run_checks(auditor)
+    pages.append(auditor.get("/app/audit/verify/"))
+    now = timezone.now()
+    ChainVerification.objects.create(agency=busy_trail.agency, requested_at=now,
+                                     updated_at=now, status="running", head_seq=9)
+    pages.append(auditor.get("/app/audit/verify/"))
     for response in pages:
         html = _main_part(response.content.decode())
         assert english_words(html, extra_allowed=people) == [], response.request
