@@ -55,6 +55,10 @@ def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
     return max(delay, retry_after or 0)
 
 
+#: The share of the lease that an attempt's calls out may use.
+LEASE_BUDGET = 0.8
+
+
 @dataclass(frozen=True)
 class Next:
     """What a delivery attempt leaves to do: try again in `delay` seconds (None: done),
@@ -79,10 +83,6 @@ class Claim:
     call: ChannelCall
     token: int
     deadline: float
-    release_status: str = ""  # as claimed
-
-    def __post_init__(self):
-        self.release_status = self.release.status
 
     def holds(self) -> bool:
         """Whether this claim is still the newest (locks the row: a claim being taken
@@ -137,9 +137,6 @@ def _claim(release_id, *, statuses, action, retracting=False) -> Claim | None:
         return Claim(release, _call(release, action), release.claim_token,
                      deadline=time.monotonic() + lease_seconds() * LEASE_BUDGET)
 
-
-#: The share of the lease that an attempt's calls out may use.
-LEASE_BUDGET = 0.8
 
 
 def _call(release, action) -> ChannelCall:
@@ -339,7 +336,8 @@ def _record_retraction(claim, outcome: Outcome) -> Next:
         release.save(update_fields=["status", "published_at", "published_on", "external_url",
                                     "external_id", "error", "lease_expires_at",
                                     "next_attempt_at", "retracted_at", "updated_at"])
-        finished = {} if release.status == claim.release_status else {
+        ended = release.status in (ReleaseStatus.RETRACTED, ReleaseStatus.RETRACTION_FAILED)
+        finished = {} if not ended else {
             "outcome": (ChannelCall.Outcome.SUCCEEDED if outcome.state == RETRACTED
                         else ChannelCall.Outcome.FAILED),
             "finished_at": now,

@@ -20,7 +20,7 @@ from publications.models import Publication, PublicationStatus
 from publications.selectors import visible_publication, visible_publications
 
 from .adapters import adapter_for
-from .delivery import delivered_state as _delivered_state
+from .delivery import delivered_state
 from .models import ChannelCall, Release, ReleaseStatus
 from .tasks import dispatch_on_commit
 
@@ -126,19 +126,7 @@ def retry_release(*, user, release_id: int) -> Release:
             raise Conflict(_("该信息已撤稿，不能重新发布。"))
         release.status = ReleaseStatus.PENDING
         release.attempts = 0
-        release.next_attempt_at = None
-        release.lease_expires_at = None
-        release.save()
-        # The failed call stays as history under another key; the retry starts afresh.
-        release.calls.filter(action=ChannelCall.Action.DELIVER,
-                             outcome=ChannelCall.Outcome.FAILED).update(
-            idempotency_key=Concat(F("idempotency_key"), Value("-superseded-"),
-                                   Cast(F("pk"), CharField())))
-        record(agency_id=release.channel.agency_id, events=[Event(
-            AuditAction.RELEASE_RETRY, subject=release.publication, actor=user,
-            round=release.round, fingerprint=release.fingerprint,
-            data={"release": release.pk, "channel": release.channel.code})])
-        dispatch_on_commit([release.pk])
+        _send_again(user, release, ChannelCall.Action.DELIVER)
     return release
 
 
@@ -146,19 +134,25 @@ def _retry_retraction(user, release):
     release.status = (ReleaseStatus.PUBLISHED if release.published_at
                       else ReleaseStatus.SENDING)
     release.retract_attempts = 0
+    _send_again(user, release, ChannelCall.Action.RETRACT, retraction=True)
+    return release
+
+
+def _send_again(user, release, action, **data):
+    """Back to the outbox for `action`, due at once: its failed calls stay as history under
+    another key (the new attempt starts afresh), the trail says who asked, and the task is
+    dispatched after commit."""
     release.next_attempt_at = None
     release.lease_expires_at = None
     release.save()
-    release.calls.filter(action=ChannelCall.Action.RETRACT,
-                         outcome=ChannelCall.Outcome.FAILED).update(
+    release.calls.filter(action=action, outcome=ChannelCall.Outcome.FAILED).update(
         idempotency_key=Concat(F("idempotency_key"), Value("-superseded-"),
                                Cast(F("pk"), CharField())))
     record(agency_id=release.channel.agency_id, events=[Event(
         AuditAction.RELEASE_RETRY, subject=release.publication, actor=user,
         round=release.round, fingerprint=release.fingerprint,
-        data={"release": release.pk, "channel": release.channel.code, "retraction": True})])
-    dispatch_on_commit([release.pk], action="retract")
-    return release
+        data={"release": release.pk, "channel": release.channel.code, **data})])
+    dispatch_on_commit([release.pk], action=action)
 
 
 def _require_reason(text, field="reason"):
@@ -259,7 +253,7 @@ def _retract(publication, *, leader, reason, data=None):
     to_channels = []
     for release in releases:
         if release.status == ReleaseStatus.PUBLISHED or adapter_for(
-                release.channel).may_have_reached(release, _delivered_state(release)):
+                release.channel).may_have_reached(release, delivered_state(release)):
             # out, or perhaps out (being sent; a lost answer): the channel's retraction
             # takes it back or finds it never arrived
             to_channels.append(release.pk)

@@ -34,12 +34,20 @@ STEP_SECTION_TIE = {
 }
 
 
-def step_refusal(user, step: str, publication) -> str | None:
-    """Why `user` may not review `publication` at `step` at all (None: they may)."""
+def _outsider_refusal(user, publication) -> str | None:
+    """Why `user` may do nothing in `publication`'s review: not logged in, or of another
+    agency (None: neither)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return _("请先登录。")
     if user.agency_id != publication.agency_id:
         return _("您不属于该信息所在的机关。")
+    return None
+
+
+def step_refusal(user, step: str, publication) -> str | None:
+    """Why `user` may not review `publication` at `step` at all (None: they may)."""
+    if refusal := _outsider_refusal(user, publication):
+        return refusal
     if user.pk == publication.drafter_id:
         return _("经办人不能审核自己起草的信息。")
     if step not in STEP_ROLE:
@@ -91,10 +99,8 @@ def take_back_refusal(user, publication) -> str | None:
     """Why `user` may not take back a colleague's claim on a task of `publication` (None:
     they may): a section head of the item's section or a leader covering it, not its
     drafter. Which step the task is at does not matter: they answer for the section."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return _("请先登录。")
-    if user.agency_id != publication.agency_id:
-        return _("您不属于该信息所在的机关。")
+    if refusal := _outsider_refusal(user, publication):
+        return refusal
     if user.pk == publication.drafter_id:
         return _("经办人不能收回自己起草的信息的审核任务。")
     for role, tie in ((Role.SECTION_HEAD, "headed_sections"), (Role.LEADER, "covered_sections")):

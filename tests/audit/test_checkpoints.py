@@ -9,20 +9,13 @@ from django.core.management import call_command
 
 from audit import checkpoints
 from audit.hashing import hash_of
-from audit.models import AuditChain, AuditEvent
+from audit.models import AuditChain
 from audit.verification import Break, verify_chain
-from testsupport.factories import approve_through, create_item, submitted_item
+from testsupport.factories import create_item
 
 from .test_audit_trail import with_trigger_disabled
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def chain(org):
-    approve_through(org, submitted_item(org, title="已审"), "head_office", "secrecy")
-    create_item(org, title="草稿")
-    return list(AuditEvent.objects.filter(agency=org.agency).order_by("seq"))
 
 
 def test_the_head_is_signed_kept_outside_the_database_and_published(org, chain, client,

@@ -12,18 +12,11 @@ from audit import tasks, verification
 from audit.models import AuditEvent, ChainVerification
 from audit.services import request_verification
 from audit.verification import Break, verify_chain
-from testsupport.factories import approve_through, create_item, submitted_item
+from testsupport.factories import submitted_item
 
 from .test_audit_trail import with_trigger_disabled
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def chain(org):
-    approve_through(org, submitted_item(org, title="已审"), "head_office", "secrecy")
-    create_item(org, title="草稿")
-    return list(AuditEvent.objects.filter(agency=org.agency).order_by("seq"))
 
 
 def test_a_request_queues_one_check_and_dispatches_it_after_commit(
