@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "audit",
     "releases",
     "notifications",
+    "applications",
     "disclosure",
     "scanning",
     "publicsite",

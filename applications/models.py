@@ -1,0 +1,2 @@
+"""依申请公开: applications for disclosure, their statutory clock, replies, and the
+reconsideration and litigation cases about them."""
