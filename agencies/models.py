@@ -21,6 +21,8 @@ class Role(models.TextChoices):
     PUBLISHER = "publisher", _("发布员")
     AUDITOR = "auditor", _("审计监督")
     AGENCY_ADMIN = "agency_admin", _("机关管理员")
+    # 依申请公开: registers applications (registrars hold it too) and handles them
+    APPLICATION_HANDLER = "application_handler", _("依申请公开承办人")
 
 
 class Agency(models.Model):
@@ -74,7 +76,8 @@ class User(AbstractUser):
                                 related_name="members", verbose_name=_("所在科室"))
     display_name = models.CharField(_("姓名"), max_length=100, blank=True)
     roles = models.JSONField(_("角色"), default=list, blank=True,
-                             help_text=_("经办人、科室负责人、保密审查员、分管领导、发布员、审计监督、机关管理员"))
+                             help_text=_("经办人、科室负责人、保密审查员、分管领导、发布员、审计监督、机关管理员、"
+                                         "依申请公开承办人"))
 
     class Meta:
         verbose_name = _("人员")

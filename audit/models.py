@@ -53,6 +53,28 @@ class AuditAction(models.TextChoices):
     # acknowledged by the confidentiality reviewer
     ATTACHMENTS_SCANNED = "attachments_scanned", _("附件预检完成")
     UNSCANNED_ACKNOWLEDGED = "unscanned_acknowledged", _("确认未能检查的附件")
+    # issue 11, 依申请公开 (subject: the application, "applications.application", or the case)
+    APPLICATION_SUBMITTED = "application_submitted", _("提交网上申请")
+    APPLICATION_RECEIVED = "application_received", _("登记收到申请")
+    APPLICATION_ASSIGNED = "application_assigned", _("分配承办")
+    APPLICATION_VIEWED = "application_viewed", _("查看申请人完整信息")
+    CORRECTION_REQUESTED = "correction_requested", _("发出补正告知")
+    CORRECTION_RECEIVED = "correction_received", _("收到补正")
+    EXTENSION_REQUESTED = "extension_requested", _("申请延期答复")
+    APPLICATION_EXTENDED = "application_extended", _("批准延期答复")
+    THIRD_PARTY_CONSULTED = "third_party_consulted", _("征求第三方意见")
+    THIRD_PARTY_REPLIED = "third_party_replied", _("第三方回复意见")
+    FEE_NOTICE_SENT = "fee_notice_sent", _("发出收费通知")
+    FEE_PAID = "fee_paid", _("申请人缴费")
+    REPLY_DRAFTED = "reply_drafted", _("拟写答复")
+    REPLY_APPROVED = "reply_approved", _("批准答复")
+    REPLY_REJECTED = "reply_rejected", _("退回答复")
+    APPLICATION_WITHDRAWN = "application_withdrawn", _("申请人撤回申请")
+    DEADLINE_RECOMPUTED = "deadline_recomputed", _("节假日变更，重算答复期限")
+    LETTER_GENERATED = "letter_generated", _("生成文书")
+    CASE_FILED = "case_filed", _("登记复议诉讼案件")
+    CASE_DECIDED = "case_decided", _("登记案件结果")
+    CASE_UPDATED = "case_updated", _("修改案件")
 
 
 class AuditChain(models.Model):

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import ObtainTokenView
 from accounts.forms import AdminLoginForm
+from applications.api import ApplicationViewSet, CaseViewSet
 from core.routers import IdRouter
 from disclosure.api import StatisticsView
 from disclosure.views import dashboard as disclosure_dashboard
@@ -41,6 +42,8 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("publications", ScannedPublicationViewSet, basename="publication")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("releases", ReleaseViewSet, basename="release")
+router.register("applications", ApplicationViewSet, basename="application")
+router.register("cases", CaseViewSet, basename="case")
 router.register("retraction-requests", RetractionRequestViewSet, basename="retraction-request")
 
 urlpatterns = [

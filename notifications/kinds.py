@@ -13,3 +13,13 @@ class NotificationKind(models.TextChoices):
     RETRACTION_FAILED = "retraction_failed", _("撤稿失败")
     # issue 10, claims: a section head or leader took back the reader's claim
     CLAIM_TAKEN_BACK = "claim_taken_back", _("认领被收回")
+    # issue 11, 依申请公开 (about an application: `application_id`, no publication)
+    APPLICATION_ASSIGNED = "application_assigned", _("分配承办申请")
+    APPLICATION_ONLINE = "application_online", _("新的网上申请")
+    DEADLINE_APPROACHING = "deadline_approaching", _("答复期限临近")
+    APPLICATION_OVERDUE = "application_overdue", _("申请答复已超期")
+    DEADLINE_MOVED = "deadline_moved", _("答复期限变更")
+    DEADLINE_UNKNOWN = "deadline_unknown", _("答复期限无法确定")
+    REPLY_TO_APPROVE = "reply_to_approve", _("待审批答复")
+    EXTENSION_TO_APPROVE = "extension_to_approve", _("待审批延期")
+    REPLY_RETURNED = "reply_returned", _("答复被退回")

@@ -12,10 +12,16 @@ def task_link(task_id: int) -> str:
     return reverse("webui:review:task", kwargs={"task_id": task_id})
 
 
+def application_link(application_id: int) -> str:
+    return reverse("webui:applications:detail", kwargs={"pk": application_id})
+
+
 def path_of(notice) -> str:
     """A task notice keeps its task's id and its path is computed here, when it is shown or
     mailed: it is written by one INSERT ... SELECT, which cannot call `reverse`. Other
     notices, and task notices written before task ids were kept, store theirs in `link`."""
     if notice.task_id is not None:
         return task_link(notice.task_id)
+    if notice.application_id is not None:
+        return application_link(notice.application_id)
     return notice.link

@@ -18,10 +18,16 @@ class Notification(models.Model):
                                   related_name="notifications", verbose_name=_("接收人"))
     agency = models.ForeignKey("agencies.Agency", models.PROTECT, related_name="+",
                                verbose_name=_("机关"))
-    kind = models.CharField(_("类型"), max_length=20, choices=NotificationKind.choices)
-    publication = models.ForeignKey("publications.Publication", models.PROTECT,
-                                    related_name="notifications",
+    kind = models.CharField(_("类型"), max_length=32, choices=NotificationKind.choices)
+    # what the notice is about: an item under review, or an application (依申请公开) by id —
+    # no foreign key there: applications sit above notifications in the layers
+    publication = models.ForeignKey("publications.Publication", models.PROTECT, null=True,
+                                    blank=True, related_name="notifications",
                                     verbose_name=_("主动公开信息"))
+    application_id = models.BigIntegerField(_("政府信息公开申请"), null=True, blank=True)
+    # which reminder this is (e.g. "due5:2026-12-20"): a reminder is written at most once
+    # per person, application and key, however many sweeps run (see the constraint)
+    reminder = models.CharField(_("提醒"), max_length=40, blank=True, default="", db_default="")
     step = models.CharField(_("审核环节"), max_length=40, blank=True,
                             help_text=_("待审核任务所在的环节"))
     # viewflow's task, by id: what a task notice's link is computed from (see links.path_of).
@@ -57,6 +63,9 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["recipient", "publication"],
                                     condition=models.Q(kind="released"),
                                     name="one_released_notice_per_item"),
+            models.UniqueConstraint(fields=["recipient", "application_id", "reminder"],
+                                    condition=~models.Q(reminder=""),
+                                    name="one_reminder_per_application"),
         ]
 
     def __str__(self):

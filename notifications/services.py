@@ -120,3 +120,21 @@ def set_email_enabled(*, user, enabled: bool) -> NotificationSettings:
     preference, _created = NotificationSettings.objects.update_or_create(
         user_id=user.pk, defaults={"email_enabled": enabled})
     return preference
+
+
+# --- 依申请公开 (issue 11): notices about an application ----------------------------------
+
+def notify_about_applications(rows, *, kind: str, recipient, message="", reminder=None,
+                              **columns) -> list[int]:
+    """One notice per row of `rows`, a queryset of applications or of people, in one
+    statement (`recipient`, and any of agency_id/application_id/title given in `columns`,
+    are expressions over the rows). With `reminder` (an expression or a value) a person
+    gets each reminder of an application once: a second sweep's rows are refused by the
+    constraint and so e-mail nothing."""
+    values = {"recipient_id": recipient, "kind": kind, "message": message, "step": "",
+              "link": "", **columns}
+    if reminder is not None:
+        values["reminder"] = reminder
+    ids = insert_notices(rows, ignore_conflicts=reminder is not None, **values)
+    email_on_commit(ids)
+    return ids

@@ -20,6 +20,15 @@ def headline(notice) -> str:
         K.APPROVED: _("您的信息已通过审核"),
         K.WITHHELD: _("您的信息被决定不予公开"),
         K.RELEASED: _("您的信息已发布"),
+        K.APPLICATION_ASSIGNED: _("请您承办政府信息公开申请"),
+        K.APPLICATION_ONLINE: _("收到新的网上政府信息公开申请，请确认收到"),
+        K.DEADLINE_APPROACHING: _("政府信息公开申请答复期限临近"),
+        K.APPLICATION_OVERDUE: _("政府信息公开申请已超过答复期限"),
+        K.DEADLINE_MOVED: _("节假日安排变更，申请的答复期限已重新计算"),
+        K.DEADLINE_UNKNOWN: _("申请的答复期限超出已录入的节假日安排，无法确定"),
+        K.REPLY_TO_APPROVE: _("有政府信息公开申请答复待您审批"),
+        K.EXTENSION_TO_APPROVE: _("有政府信息公开申请延期待您审批"),
+        K.REPLY_RETURNED: _("您拟写的申请答复被退回"),
     }.get(notice.kind, notice.get_kind_display())
 
 
@@ -30,6 +39,10 @@ def message_label(notice) -> str:
         return _("不予公开理由")
     if notice.kind == K.CLAIM_TAKEN_BACK:
         return _("收回人")
+    if notice.kind == K.REPLY_RETURNED:
+        return _("审批意见")
+    if notice.kind in (K.DEADLINE_APPROACHING, K.APPLICATION_OVERDUE):
+        return _("答复期限")
     return _("说明")
 
 

@@ -297,6 +297,10 @@ CELERY_BEAT_SCHEDULE = {
     # every agency's chain walked end to end each night (a break is logged at ERROR)
     "verify-audit-chains-nightly": {"task": "audit.tasks.verify_all_chains",
                                     "schedule": crontab(hour=3, minute=30)},
+    # 依申请公开: reminders at 5 and 1 working days before the deadline, and when overdue
+    # (hourly: a reminder is written once however often, or by however many beats, it runs)
+    "application-deadline-reminders": {"task": "applications.tasks.send_deadline_reminders",
+                                       "schedule": crontab(minute=5)},
     # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 

@@ -1,0 +1,146 @@
+"""Reading applications and cases: the lists (the handler's queue by deadline, the overdue
+list, the register), an application as the API and the pages show it, and its clock."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, Prefetch, Q
+
+from workdays.calendar import WorkingCalendar
+
+from . import clock as clocks
+from .masking import PERSONAL_FIELDS, masked
+from .models import OPEN_STATUSES, Application, ClockEvent, Reply
+from .permissions import sees_personal_data, visible_applications, visible_cases
+from .services import clock_of, today
+
+
+def applications_for(user, *, status: str | None = None, year: int | None = None,
+                     overdue: bool = False, handler=None, section: str | None = None,
+                     search: str = "", order: str = ""):
+    """The applications `user` may see, filtered. `order="deadline"` gives the handler's
+    queue: the nearest deadline first, stopped clocks (no deadline) after."""
+    qs = visible_applications(user)
+    if status:
+        qs = qs.filter(status=status)
+    if year:
+        qs = qs.filter(Q(received_on__year=year)
+                       | Q(received_on__isnull=True, submitted_at__year=year))
+    if overdue:
+        qs = overdue_filter(qs, on=today())
+    if handler is not None:
+        qs = qs.filter(handler=handler)
+    if section:
+        qs = qs.filter(section__code=section)
+    if search:
+        term = search.strip()
+        qs = qs.filter(Q(tracking_code__iexact=term) | Q(content__icontains=term))
+    if order == "deadline":
+        qs = qs.filter(status__in=OPEN_STATUSES).order_by(
+            F("deadline").asc(nulls_last=True), "id")
+    else:
+        qs = qs.order_by("-submitted_at", "-id")
+    return qs
+
+
+def overdue_filter(qs, *, on: dt.date):
+    return qs.filter(status__in=OPEN_STATUSES, deadline__lt=on, deadline_beyond_known=False,
+                     clock_stopped_by="")
+
+
+def with_clock_events(qs):
+    return qs.select_related("section", "handler").prefetch_related(
+        Prefetch("clock_events", queryset=ClockEvent.objects.order_by("on", "id")))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An application with its clock, ready to show."""
+
+    application: Application
+    clock: clocks.Clock
+    full: bool
+
+
+def shown(applications, *, user, on: dt.date | None = None) -> list[Shown]:
+    """The applications (with prefetched clock events) with their clocks, one calendar."""
+    calendar, on = WorkingCalendar(), on or today()
+    return [Shown(a, clock_of(a, calendar=calendar, on=on, events=list(a.clock_events.all())),
+                  sees_personal_data(user, a)) for a in applications]
+
+
+def application_data(item: Shown, *, detail: bool = False, on: dt.date | None = None) -> dict:
+    a, c, on = item.application, item.clock, on or today()
+    personal = ({f: getattr(a, f) for f in PERSONAL_FIELDS} if item.full and detail
+                else masked(a))
+    data = {
+        "id": a.pk, "tracking_code": a.tracking_code, "status": a.status,
+        "status_label": a.get_status_display(), "received_via": a.received_via,
+        "received_on": a.received_on, "submitted_at": a.submitted_at,
+        "applicant_type": a.applicant_type, **personal,
+        "content": a.content, "delivery_form": a.delivery_form,
+        "delivery_method": a.delivery_method,
+        "section": a.section.code if a.section_id else None,
+        "handler": a.handler.get_username() if a.handler_id else None,
+        **clock_data(c, on=on, open_=a.is_open),
+        "extension_requested": bool(a.extension_requested_by_id),
+        "outcome": a.outcome or None, "replied_on": a.replied_on, "closed_on": a.closed_on,
+        "personal_data": "full" if item.full and detail else "masked",
+    }
+    if detail:
+        data["clock"] = [{"event": e.event, "on": e.on, "days_used": e.days_used,
+                          "deadline": None if e.deadline_unknown else e.deadline}
+                         for e in c.history]
+        data["replies"] = [reply_data(r) for r in a.replies.all()]
+    return data
+
+
+def clock_data(c: clocks.Clock, *, on: dt.date, open_: bool = True) -> dict:
+    unknown = c.deadline is not None and c.beyond_known
+    return {
+        # never a guess: a deadline past the known holiday data is null and flagged
+        "deadline": None if unknown else c.deadline,
+        "deadline_unknown": unknown,
+        "first_unknown_day": c.first_unknown_day if unknown else None,
+        "deemed_received_on": c.start if c.deemed else None,
+        "days_used": c.days_used if c.start else None,
+        "days_left": c.days_left if c.start and not unknown else None,
+        "allowance": c.allowance,
+        "extended": c.extended,
+        "clock_stopped_by": c.stopped_by or None,
+        "overdue": bool(open_ and c.overdue(on)),
+        "correction_notice_by": c.correction_notice_by,
+        "correction_due_on": c.correction_due_on,
+        "consultation_ends_on": c.consultation_ends_on,
+        "fee_pay_by": c.fee_pay_by,
+    }
+
+
+def reply_data(reply: Reply) -> dict:
+    return {"id": reply.pk, "outcome": reply.outcome, "basis": reply.basis, "text": reply.text,
+            "competent_agency": reply.competent_agency, "status": reply.status,
+            "drafted_by": reply.drafted_by.get_username(), "drafted_at": reply.drafted_at,
+            "decided_by": reply.decided_by.get_username() if reply.decided_by_id else None,
+            "decided_at": reply.decided_at, "comment": reply.decision_comment}
+
+
+def application_for(user, application_id: int) -> Application | None:
+    return (with_clock_events(visible_applications(user))
+            .prefetch_related("replies__drafted_by", "replies__decided_by")
+            .filter(pk=application_id).first())
+
+
+def cases_for(user, *, year: int | None = None):
+    qs = visible_cases(user).select_related("application")
+    if year:
+        qs = qs.filter(filed_on__year=year)
+    return qs.order_by("-filed_on", "-id")
+
+
+def case_data(case) -> dict:
+    return {"id": case.pk, "kind": case.kind, "application": case.application_id,
+            "application_tracking_code": case.application.tracking_code
+            if case.application_id else None,
+            "filed_on": case.filed_on, "body": case.body, "result": case.result,
+            "decided_on": case.decided_on, "note": case.note,
+            "co_defendant_as_reconsideration_body": case.co_defendant_as_reconsideration_body}

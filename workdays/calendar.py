@@ -1,0 +1,2 @@
+from disclosure.workdays import *  # noqa  TEMP SHIM
+from disclosure.workdays import WorkingCalendar  # noqa
