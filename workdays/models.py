@@ -1,4 +1,4 @@
-"""The working-day calendar the statistics count deadlines with.
+"""The working-day calendar every deadline counted in working days is counted with.
 
 Chinese working days follow the State Council's yearly holiday notice, with
 make-up working weekends (调休). `Holiday` holds the exceptions to "Monday to
