@@ -6,10 +6,14 @@ Friday" — days off that fall on weekdays and weekend days that are worked —
 seeded from the `chinesecalendar` package (2004–2026) and extended by
 administrators when the next notice appears. `HolidayYear` says which years are
 fully entered; a deadline that runs into any other year is flagged, never guessed.
+Every change of either is announced to the apps that store deadlines
+(`signals.calendar_changed`).
 """
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .signals import CalendarQuerySet
 
 
 class HolidayKind(models.TextChoices):
@@ -22,6 +26,14 @@ class HolidaySource(models.TextChoices):
     ADMIN = "admin", _("管理员录入")
 
 
+class HolidayQuerySet(CalendarQuerySet):
+    year_lookup = "date__year"
+
+
+class HolidayYearQuerySet(CalendarQuerySet):
+    year_lookup = "year"
+
+
 class Holiday(models.Model):
     date = models.DateField(_("日期"), unique=True)
     kind = models.CharField(_("类型"), max_length=16, choices=HolidayKind.choices,
@@ -31,6 +43,8 @@ class Holiday(models.Model):
     source = models.CharField(_("来源"), max_length=32, choices=HolidaySource.choices,
                               default=HolidaySource.ADMIN)
 
+    objects = HolidayQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("节假日安排")
         verbose_name_plural = _("节假日安排")
@@ -38,6 +52,12 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
+
+    @property
+    def calendar_year(self) -> int | None:
+        # to_python: code may set the date as a string ("2027-01-01") before saving.
+        day = self._meta.get_field("date").to_python(self.date)
+        return day.year if day else None
 
 
 class HolidayYear(models.Model):
@@ -49,6 +69,8 @@ class HolidayYear(models.Model):
     note = models.CharField(_("备注"), max_length=300, blank=True,
                             help_text=_("如通知的文号和发布日期"))
 
+    objects = HolidayYearQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("节假日年度")
         verbose_name_plural = _("节假日年度")
@@ -56,3 +78,7 @@ class HolidayYear(models.Model):
 
     def __str__(self):
         return str(self.year)
+
+    @property
+    def calendar_year(self) -> int | None:
+        return self._meta.get_field("year").to_python(self.year)
