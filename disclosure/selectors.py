@@ -23,7 +23,7 @@ Definitions (the contract of GET /api/v1/statistics/ and of table 二 of the ann
   it is released (documents the system never released are not its to count).
 * `fees_wan_yuan`: sum of `fee_amount_yuan` / 10,000, rounded half up to 2 decimals,
   a `Decimal` here and a JSON number in the API.
-* Timeliness: see `disclosure.workdays.WorkingCalendar.timeliness`.
+* Timeliness: see `workdays.calendar.WorkingCalendar.timeliness`.
 
 The selector runs a fixed number of queries whatever the number of items: 7 (5
 when nothing was first released in the year, as no holiday data is needed then).
@@ -40,8 +40,7 @@ from django.db.models.functions import ExtractMonth
 from agencies.models import Agency, Channel, ChannelKind
 from publications.models import DecisionType, DocumentType, Publication, PublicationStatus
 from releases.models import Release, ReleaseStatus
-
-from .workdays import LATE, ON_TIME, UNKNOWN, WorkingCalendar
+from workdays.calendar import LATE, ON_TIME, UNKNOWN, WorkingCalendar
 
 DECISION_KEYS = {DecisionType.LICENSING: "licensing", DecisionType.PENALTY: "penalties",
                  DecisionType.ENFORCEMENT: "enforcement"}

@@ -43,9 +43,9 @@ def _restore_after_flush(sender, using="default", **kwargs):
     if conn.vendor == "postgresql" and sender.label == "audit":
         with conn.cursor() as cursor:
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_truncate")
-    if sender.label == "disclosure":
-        from disclosure.holiday_data import seed
-        from disclosure.models import Holiday, HolidayYear
+    if sender.label == "workdays":
+        from workdays.holiday_data import seed
+        from workdays.models import Holiday, HolidayYear
 
         seed(Holiday, HolidayYear)
 

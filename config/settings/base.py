@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "releases",
     "notifications",
     "applications",
+    "workdays",
     "disclosure",
     "scanning",
     "publicsite",

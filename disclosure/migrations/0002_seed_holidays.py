@@ -1,6 +1,6 @@
 """Seed the holiday table from the chinesecalendar package, when it is installed.
 
-Idempotent (see disclosure.holiday_data); `manage.py seed_holidays` does the same later,
+Idempotent (see workdays.holiday_data, where the calendar lives now); `manage.py seed_holidays` does the same later,
 e.g. after upgrading the package.
 """
 
@@ -8,7 +8,7 @@ from django.db import migrations
 
 
 def seed_from_package(apps, schema_editor):
-    from disclosure.holiday_data import seed
+    from workdays.holiday_data import seed
 
     seed(apps.get_model("disclosure", "Holiday"), apps.get_model("disclosure", "HolidayYear"))
 

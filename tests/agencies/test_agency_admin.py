@@ -12,10 +12,10 @@ from django.core.management import call_command
 from agencies.models import Agency, User
 from audit.config_changes import PLATFORM_CODE
 from audit.models import AuditEvent
-from disclosure.models import Holiday
 from publications.selectors import visible_publications
 from scanning.models import SensitiveWordList
 from testsupport.factories import api, make_user, submitted_item
+from workdays.models import Holiday
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_an_agency_admin_reaches_their_configuration_by_role_alone(
     client.force_login(agency_admin)
     for page in ["agencies/user", "agencies/section", "agencies/channel",
                  "publications/category", "scanning/sensitivewordlist",
-                 "scanning/publicnumber", "disclosure/holiday"]:
+                 "scanning/publicnumber", "workdays/holiday"]:
         assert client.get(f"/admin/{page}/").status_code == 200, page
     # no filter that would list the other agencies
     people = client.get("/admin/agencies/user/").content.decode()
@@ -225,17 +225,17 @@ def test_a_password_set_in_the_admin_is_recorded_without_the_password(
 def test_agency_admins_read_the_holiday_calendar_only_the_operator_changes_it(
         client, org, agency_admin, operator):
     client.force_login(agency_admin)
-    response = client.post("/admin/disclosure/holiday/add/",
+    response = client.post("/admin/workdays/holiday/add/",
                            {"date": "2027-02-08", "kind": "holiday", "name": "春节"})
     assert response.status_code == 403
     assert not Holiday.objects.filter(date="2027-02-08").exists()
 
     client.force_login(operator)
-    response = client.post("/admin/disclosure/holiday/add/",
+    response = client.post("/admin/workdays/holiday/add/",
                            {"date": "2027-02-08", "kind": "holiday", "name": "春节"})
     assert response.status_code == 302
     [event] = config_events(Agency.objects.get(code=PLATFORM_CODE))
-    assert event.data["model"] == "disclosure.holiday"
+    assert event.data["model"] == "workdays.holiday"
     assert event.data["changes"]["date"] == {"new": "2027-02-08"}
     assert event.actor == operator
     assert not config_events(org.agency)  # not written into every agency's chain

@@ -16,11 +16,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Channel, ChannelKind
-from disclosure.models import HolidayYear
 from disclosure.selectors import agency_year_statistics
 from publications.models import Category, Publication
 from releases.models import Release
 from testsupport.factories import api, create_item, make_org, make_user
+from workdays.models import HolidayYear
 
 pytestmark = pytest.mark.django_db
 

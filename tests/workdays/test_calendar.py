@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from agencies.models import Role
-from disclosure.models import Holiday, HolidaySource, HolidayYear
-from disclosure.workdays import (
+from testsupport.factories import make_user
+from workdays.calendar import (
     LATE,
     ON_TIME,
     UNKNOWN,
@@ -19,7 +19,7 @@ from disclosure.workdays import (
     art26_deadline,
     is_working_day,
 )
-from testsupport.factories import make_user
+from workdays.models import Holiday, HolidaySource, HolidayYear
 
 pytestmark = pytest.mark.django_db
 
@@ -104,12 +104,12 @@ def test_entries_of_a_year_not_marked_complete_are_not_used():
 def test_an_administrator_adds_2027_and_the_deadline_becomes_known(client, org):
     admin = make_user(org.agency, "root", [Role.AGENCY_ADMIN], is_staff=True, is_superuser=True)
     client.force_login(admin)
-    response = client.post("/admin/disclosure/holiday/add/",
+    response = client.post("/admin/workdays/holiday/add/",
                            {"date": "2027-01-01", "kind": "holiday", "name": "元旦"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Holiday.objects.get(date=D(2027, 1, 1)).source == HolidaySource.ADMIN
     assert art26_deadline(D(2026, 12, 20)).beyond_known_data  # not complete yet
-    response = client.post("/admin/disclosure/holidayyear/add/",
+    response = client.post("/admin/workdays/holidayyear/add/",
                            {"year": "2027", "complete": "on", "note": "2027 年节假日安排通知"})
     assert response.status_code == 302
     result = art26_deadline(D(2026, 12, 20))
@@ -119,7 +119,7 @@ def test_an_administrator_adds_2027_and_the_deadline_becomes_known(client, org):
 def test_the_holiday_admin_pages_render_in_chinese(client, org):
     admin = make_user(org.agency, "root", [Role.AGENCY_ADMIN], is_staff=True, is_superuser=True)
     client.force_login(admin)
-    for page in ("disclosure/holiday", "disclosure/holidayyear"):
+    for page in ("workdays/holiday", "workdays/holidayyear"):
         response = client.get(f"/admin/{page}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 200
         html = response.content.decode()

@@ -1,7 +1,8 @@
 """Seeding the holiday table from the `chinesecalendar` package (2004–2026 in 1.11).
 
-Used by the data migration and by `manage.py seed_holidays`; takes the model
-classes so the migration can pass its historical models. Idempotent: rows an
+Used by the data migration (disclosure.0002, from when the tables were that app's)
+and by `manage.py seed_holidays`; takes the model classes so the migration can pass
+its historical models. Idempotent: rows an
 administrator entered or corrected (source "admin") are never touched, and a
 year already listed keeps its `complete` flag.
 """

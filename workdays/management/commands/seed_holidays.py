@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from disclosure.holiday_data import seed
-from disclosure.models import Holiday, HolidayYear
+from workdays.holiday_data import seed
+from workdays.models import Holiday, HolidayYear
 
 
 class Command(BaseCommand):
