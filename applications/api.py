@@ -78,6 +78,8 @@ class DetailSerializer(ApplicationSerializer):
         "event": serializers.CharField(), "on": serializers.DateField(),
         "days_used": serializers.IntegerField(),
         "deadline": serializers.DateField(allow_null=True)})
+    fee = serializers.JSONField(allow_null=True, help_text=(
+        "the fee notice's computation (method, quantity, amount, lines), null without one"))
 
 
 class CorrectionSerializer(serializers.Serializer):

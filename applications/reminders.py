@@ -7,6 +7,10 @@ deadline it is about (`due5:2026-12-21`), and the notices' unique constraint adm
 once per person and application: two beat processes, or a sweep run twice, write one
 reminder, and a deadline that moves (an extension) reminds again.
 
+A stopped clock (补正, consultation, fee) has no deadline and so no reminder. A consultation
+unanswered after its 15 working days stops it no longer; no event says so, so the sweep
+first recomputes those (`services.refresh_lapsed_consultations`).
+
 Set-based: "5 working days left" is `deadline <= the 5th working day after today`, so each
 kind of reminder is one INSERT ... SELECT over the open applications, whatever their number.
 """
@@ -24,6 +28,7 @@ from notifications.services import notify_about_applications
 from workdays.calendar import WorkingCalendar
 
 from .models import OPEN_STATUSES, Application
+from .services import refresh_lapsed_consultations
 
 
 def _running():
@@ -44,6 +49,8 @@ def _columns(prefix: str, path: str = "") -> dict:
 
 
 def sweep(*, on: dt.date) -> dict:
+    # a consultation past its 15 working days no longer stops the clock (no event says so)
+    refresh_lapsed_consultations(on=on)
     calendar = WorkingCalendar()
     one_left = calendar.add_working_days(on, 1).date
     five_left = calendar.add_working_days(on, 5).date

@@ -10,8 +10,8 @@ from workdays.calendar import WorkingCalendar
 
 from . import clock as clocks
 from .masking import PERSONAL_FIELDS, masked
-from .models import OPEN_STATUSES, Application, ClockEvent, Reply
-from .permissions import sees_personal_data, visible_applications, visible_cases
+from .models import OPEN_STATUSES, Application, ClockEvent, ClockEventKind, Reply
+from .permissions import sees_personal_data_of, visible_applications, visible_cases
 from .services import clock_of, today
 
 
@@ -64,9 +64,13 @@ class Shown:
 
 def shown(applications, *, user, on: dt.date | None = None) -> list[Shown]:
     """The applications (with prefetched clock events) with their clocks, one calendar."""
+    applications = list(applications)
+    if not applications:
+        return []
     calendar, on = WorkingCalendar(), on or today()
+    full = sees_personal_data_of(user)
     return [Shown(a, clock_of(a, calendar=calendar, on=on, events=list(a.clock_events.all())),
-                  sees_personal_data(user, a)) for a in applications]
+                  full(a)) for a in applications]
 
 
 def application_data(item: Shown, *, detail: bool = False, on: dt.date | None = None) -> dict:
@@ -92,7 +96,16 @@ def application_data(item: Shown, *, detail: bool = False, on: dt.date | None = 
                           "deadline": None if e.deadline_unknown else e.deadline}
                          for e in c.history]
         data["replies"] = [reply_data(r) for r in a.replies.all()]
+        data["fee"] = fee_data(a)
     return data
+
+
+def fee_data(application) -> dict | None:
+    """The fee computation stored with the (one) fee notice, as the applicant was told it;
+    from the prefetched clock events."""
+    notice = next((e for e in application.clock_events.all()
+                   if e.kind == ClockEventKind.FEE_NOTICE), None)
+    return notice.data.get("fee") if notice is not None else None
 
 
 def clock_data(c: clocks.Clock, *, on: dt.date, open_: bool = True) -> dict:

@@ -36,6 +36,7 @@ from .models import (
     ReceivedVia,
     Reply,
     ReplyStatus,
+    StopReason,
 )
 from .models import (
     ApplicationStatus as S,
@@ -132,6 +133,10 @@ def confirm_receipt(*, user, application_id: int, received_on: dt.date, section=
                                    _("不能早于 %(date)s。") % {"date": submitted_on}]})
         if section is not None:
             application.section = _section(user.agency_id, section)
+        elif application.section_id is None and user.section_id is not None:
+            # the contract confirms with the date alone: the registrar's own section takes
+            # it, and routes it on (`assign`) if another section holds the information
+            application.section = user.section
         if application.section_id is None:
             raise InvalidInput(_("请选择承办科室。"), fields={"section": [_("必填。")]})
         if handler is not None:
@@ -518,6 +523,29 @@ def recompute_open_deadlines(*, batch: int = 500) -> int:
             for agency_id, events in by_agency.items():
                 record(agency_id=agency_id, events=events)
     return changed
+
+
+def refresh_lapsed_consultations(*, on: dt.date | None = None) -> int:
+    """Art. 32: a consultation stops the clock for 15 working days at most; unanswered by
+    then, the clock runs again by itself, with no event to recompute the stored deadline.
+    The reminder sweep calls this first, so that such applications get their deadline back
+    in the queues, the overdue list and the reminders. Rows someone is acting on right now
+    are skipped (their action recomputes them). Returns the number whose clock runs again."""
+    on = on or today()
+    # 15 working days span at least 15 days: older consultations are the only candidates
+    sent = ClockEvent.objects.filter(kind=K.CONSULTATION_SENT,
+                                     on__lt=on - dt.timedelta(days=clocks.CONSULTATION_LIMIT))
+    calendar, running = WorkingCalendar(), 0
+    with transaction.atomic():
+        rows = (Application.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(status=S.CONSULTING_THIRD_PARTY, clock_stopped_by=StopReason.CONSULTATION,
+                        pk__in=sent.values("application_id"))
+                .prefetch_related("clock_events"))
+        for application in rows:
+            clock = _refresh_clock(application, calendar=calendar, today=on,
+                                   events=list(application.clock_events.all()))
+            running += not clock.stopped_by
+    return running
 
 
 def _date_or_unknown(day, beyond_known) -> str:
