@@ -1,23 +1,28 @@
 """`seed_demo` builds the demo agency once, and a second run changes nothing."""
 
+import datetime as dt
 import io
 import re
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 
 from agencies.models import Agency, Channel, User
+from applications.models import Application, ApplicationStatus, Case
+from applications.selectors import overdue_filter
 from audit.models import AuditEvent
 from publications.models import Category, Publication
+from workdays.models import HolidayYear
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "x-demo-pass-1"
 AGENCY = "wenxian_housing"
 USERNAMES = ["drafter_office", "head_office", "drafter_construction", "head_construction",
-             "secrecy", "leader", "publisher", "auditor", "admin"]
+             "secrecy", "leader", "publisher", "auditor", "admin", "handler_office"]
 LOGINS = USERNAMES + ["operator"]  # the platform operator is in no agency
 CATEGORIES = {"work_updates", "policy_documents", "licensing", "penalties"}
 CHANNELS = {"website", "wechat", "wenxian_fabu", "yunshang_wenxian", "jiaozuo_daily",
@@ -79,6 +84,8 @@ def test_seed_creates_the_demo_agency_with_sections_people_categories_and_channe
     assert set(office.leaders.values_list("username", flat=True)) == {"leader"}
     assert set(construction.leaders.values_list("username", flat=True)) == {"leader"}
     assert User.objects.get(username="drafter_construction").section == construction
+    handler = User.objects.get(username="handler_office")
+    assert (handler.roles, handler.section) == (["application_handler"], office)
 
 
 def test_seed_creates_items_in_every_status():
@@ -172,3 +179,54 @@ def test_reseeding_an_old_demo_database_takes_superuser_from_the_agency_admin():
     output = seed("--password", PASSWORD)
     assert "no longer a superuser" in output
     assert not User.objects.get(username="admin").is_superuser
+
+
+def test_seed_creates_applications_in_every_status_and_cases():
+    # a day on which an application received today runs past the holiday table (2026's is
+    # the last entered); the demo is dated back from the day it is seeded
+    HolidayYear.objects.filter(year__gte=2027).delete()
+    day = dt.date(2026, 12, 2)
+    with time_machine.travel(dt.datetime(2026, 12, 2, 9, tzinfo=dt.timezone(
+            dt.timedelta(hours=8))), tick=False):
+        seed("--password", PASSWORD)
+    apps = Application.objects.filter(agency__code=AGENCY)
+    assert set(apps.values_list("status", flat=True)) == set(ApplicationStatus.values)
+    outcomes = set(apps.filter(status="replied").values_list("outcome", flat=True))
+    assert {"disclosed", "partly_disclosed", "unable_not_held", "other_no_correction"} <= outcomes
+    assert overdue_filter(apps, on=day).count() == 1
+    assert apps.filter(deadline_beyond_known=True, received_on=day).count() == 1
+    assert apps.filter(extended=True).count() >= 1
+    assert apps.filter(received_via="online", status="pending_confirmation").count() == 1
+    assert set(apps.exclude(status="pending_confirmation")
+               .values_list("handler__username", flat=True)) == {"handler_office"}
+    # the handler's replies were approved by the leader covering the section
+    events = AuditEvent.objects.filter(agency__code=AGENCY)
+    assert set(events.filter(action="reply_approved").values_list(
+        "actor_username", flat=True)) == {"leader"}
+    cases = Case.objects.filter(agency__code=AGENCY)
+    assert set(cases.values_list("kind", flat=True)) == {
+        "reconsideration", "litigation_direct", "litigation_after_reconsideration"}
+    assert set(cases.values_list("result", flat=True)) == {"pending", "upheld"}
+    assert cases.get(kind="reconsideration").application.outcome == "unable_not_held"
+    with time_machine.travel(dt.datetime(2026, 12, 3, 9, tzinfo=dt.timezone(
+            dt.timedelta(hours=8))), tick=False):
+        counts = row_counts()
+        assert "nothing changed" in seed("--password", PASSWORD)
+        assert row_counts() == counts
+
+
+def test_a_database_seeded_before_applications_gets_them_and_the_handler(monkeypatch):
+    from demo.management.commands import seed_demo as command
+
+    with monkeypatch.context() as before:  # seed_demo as it was before issue 11
+        before.setattr(command, "PEOPLE", [p for p in command.PEOPLE
+                                           if p[0] != "handler_office"])
+        before.setattr(command.Command, "_applications", lambda self, agency: None)
+        seed("--password", PASSWORD)
+    assert not User.objects.filter(username="handler_office").exists()
+    items = Publication.objects.count()
+    output = seed("--password", PASSWORD)
+    assert "Demo applications and cases created." in output
+    assert Publication.objects.count() == items
+    assert User.objects.get(username="handler_office").has_role("application_handler")
+    assert Application.objects.filter(agency__code=AGENCY).count() > 10

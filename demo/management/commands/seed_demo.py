@@ -1,6 +1,9 @@
-"""Create the demo agency 温县住房和城乡建设局 with its people, channels and items.
+"""Create the demo agency 温县住房和城乡建设局 with its people, channels and items, and its
+applications for disclosure (依申请公开) in every status with two or three cases.
 
-Idempotent: a second run finds everything in place and changes nothing.
+Idempotent: a second run finds everything in place and changes nothing. Items and
+applications are each created once, when the agency has none (so a database seeded before
+applications existed gets them on the next run).
 """
 
 import datetime as dt
@@ -11,9 +14,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from agencies.models import Agency, Channel, ChannelKind, Role, Section, User
+from applications import services as applications
+from applications.models import Application
 from publications.models import Category, Publication
 from publications.services import create_publication
 from scanning.models import PublicNumber, SensitiveWordList
+from workdays.calendar import WorkingCalendar
 from workflow import services as review
 from workflow.selectors import actionable_tasks
 
@@ -47,6 +53,9 @@ PEOPLE = [
     ("publisher", "吴芳（信息发布员）", [Role.PUBLISHER], "office", [], []),
     ("auditor", "郑伟（纪检监督）", [Role.AUDITOR], None, [], []),
     ("admin", "系统管理员", [Role.AGENCY_ADMIN], None, [], []),
+    # the registrar and handler of applications for disclosure; `leader` covers the office
+    # and so approves this person's replies and extensions
+    ("handler_office", "刘洋（依申请公开承办人）", [Role.APPLICATION_HANDLER], "office", [], []),
 ]
 # The platform operator: a superuser in no agency (agencies, the holiday calendar, who is
 # staff or superuser). Not one of the agency's people.
@@ -63,10 +72,16 @@ class Command(BaseCommand):
     def handle(self, *args, password=None, **options):
         with transaction.atomic():
             agency, sections, created = self._organisation(password)
+            changed = False
             if not Publication.objects.filter(agency=agency).exists():
                 self._items(agency)
                 self.stdout.write("Demo items created.")
-            else:
+                changed = True
+            if not Application.objects.filter(agency=agency).exists():
+                self._applications(agency)
+                self.stdout.write("Demo applications and cases created.")
+                changed = True
+            if not changed:
                 self.stdout.write("Demo agency already seeded; nothing changed.")
         self._print_logins(agency, created)
 
@@ -196,3 +211,129 @@ class Command(BaseCommand):
                      category="licensing", article20_item=5, decision_type="licensing",
                      decision_count=2, channels=("website", "jiaozuo_daily")),
                 "head_construction", "secrecy", "leader")
+
+    def _applications(self, agency):
+        """Applications in every status, dated back from today (the services refuse dates in
+        the future), and the reconsideration and litigation cases about them."""
+        people = {u.username: u for u in User.objects.filter(agency=agency)}
+        handler, leader, admin = people["handler_office"], people["leader"], people["admin"]
+        calendar, today = WorkingCalendar(), applications.today()
+
+        def back(n):
+            """The n-th working day before today."""
+            day, counted = today, 0
+            while counted < n:
+                day -= dt.timedelta(days=1)
+                counted += calendar.is_working_day(day)
+            return day
+
+        def register(received_on, applicant, content, *, section="office", via="in_person",
+                     **extra):
+            return applications.register_application(user=handler, data={
+                "received_on": received_on, "received_via": via, "section": section,
+                "handler": handler.username, "content": content, **APPLICANTS[applicant],
+                **extra})
+
+        def reply(application, outcome, text, basis, **extra):
+            applications.draft_reply(user=handler, application_id=application.pk,
+                                     outcome=outcome, basis=basis, text=text, **extra)
+            applications.approve_reply(user=leader, application_id=application.pk,
+                                       comment="同意。")
+
+        applications.submit_online_application(agency=agency, data={
+            **APPLICANTS["li"], "content": "黄庄镇棚户区改造项目的征收补偿安置方案及补偿标准",
+            "delivery_form": "electronic", "delivery_method": "email"})
+        register(back(3), "zhang", "2024 年以来本县保障性租赁住房的分配名单及分配依据")
+        extended = register(back(12), "firm", "本公司参与投标的温县第二中学教学楼项目的评标报告",
+                            section="construction", via="post")
+        applications.extend(user=leader, application_id=extended.pk, notice_on=back(2),
+                            reason="所需信息涉及招标代理机构保存的档案，需调取核查")
+        correction = register(back(4), "wang", "关于我家房屋的那个文件", via="post")
+        applications.request_correction(user=handler, application_id=correction.pk,
+                                        notice_on=back(2),
+                                        items="请写明所需文件的名称、文号或形成时间，以及房屋所在位置")
+        consulting = register(back(8), "lawyer", "温县某小区项目建设工程施工许可证及其申请材料",
+                              section="construction", via="email")
+        applications.consult_third_party(user=handler, application_id=consulting.pk,
+                                         sent_on=back(3), third_party="温县某建筑工程有限公司")
+        fee = register(back(6), "institute", "2020—2024 年本县全部建筑工程竣工验收备案表",
+                       section="construction", via="post")
+        applications.send_fee_notice(user=handler, application_id=fee.pk, notice_on=back(2),
+                                     method="per_page", quantity=260)
+        pending = register(back(10), "zhang", "温县住建局 2023 年度部门预算及“三公”经费支出情况")
+        applications.draft_reply(user=handler, application_id=pending.pk, outcome="disclosed",
+                                 basis="《中华人民共和国政府信息公开条例》第三十六条第（二）项",
+                                 text="您申请的信息属于公开范围，现将 2023 年度部门预算表及说明"
+                                      "提供给您。")
+        reply(register(back(15), "zhang", "本县 2023 年城镇老旧小区改造项目清单"), "disclosed",
+              "经查，您申请的信息予以公开，项目清单见附件。",
+              "《中华人民共和国政府信息公开条例》第三十六条第（二）项")
+        reply(register(back(12), "lawyer", "某商品房项目的预售许可审批材料",
+                       section="construction"),
+              "partly_disclosed",
+              "预售许可证及审批意见予以公开；申请材料中开发企业股东的个人身份信息不予公开。",
+              "《中华人民共和国政府信息公开条例》第十五条、第三十七条")
+        not_held = register(back(9), "firm", "温县 2024 年国有建设用地供应计划")
+        reply(not_held, "unable_not_held",
+              "经查，您申请的信息不属于本机关负责公开，请向温县自然资源局申请。",
+              "《中华人民共和国政府信息公开条例》第三十六条第（五）项",
+              competent_agency="温县自然资源局（联系电话 0391-6171234）")
+        silent = register(back(30), "wang", "我们村的那个项目的材料", via="post")
+        applications.request_correction(user=handler, application_id=silent.pk,
+                                        notice_on=back(28), items="请写明项目名称和所需材料的内容")
+        reply(silent, "other_no_correction",
+              "您未在补正期限内补正申请内容，本机关不再处理该政府信息公开申请。",
+              "《中华人民共和国政府信息公开条例》第三十条")
+        withdrawn = register(back(5), "li", "本人住房公积金贷款的审批记录")
+        applications.withdraw(user=handler, application_id=withdrawn.pk, on=back(1),
+                              reason="申请人来电表示已通过公积金中心获取，书面撤回申请")
+        register(back(25), "institute", "2023 年本县建筑施工安全事故统计及处理结果",
+                 section="construction")  # overdue: nobody replied in time
+        self._unknown_deadline(register, leader, calendar, today)
+
+        applications.file_case(user=handler, data={
+            "kind": "reconsideration", "application": not_held.pk, "filed_on": today,
+            "body": "温县人民政府", "note": "申请人认为该信息应由本机关公开"})
+        decided = applications.file_case(user=handler, data={
+            "kind": "litigation_direct", "filed_on": today - dt.timedelta(days=90),
+            "body": "温县人民法院", "note": "申请人诉本机关未在法定期限内答复"})
+        applications.update_case(user=admin, case_id=decided.pk, data={
+            "result": "upheld", "decided_on": today - dt.timedelta(days=20)})
+        applications.file_case(user=admin, data={
+            "kind": "litigation_after_reconsideration",
+            "filed_on": today - dt.timedelta(days=40), "body": "焦作市中级人民法院"})
+
+    def _unknown_deadline(self, register, leader, calendar, today):
+        """An application whose deadline runs past the holiday table: received today, and
+        extended if 20 working days do not reach past it; none when the table reaches
+        further than 40 working days."""
+        if not calendar.add_working_days(today, 40).beyond_known_data:
+            self.stdout.write("The holiday table reaches past every deadline of an application "
+                              "received today: no demo application with an unknown deadline.")
+            return
+        application = register(today, "zhang", "2025 年以来本县住宅专项维修资金使用情况",
+                               via="online")
+        if not application.deadline_beyond_known:
+            applications.extend(user=leader, application_id=application.pk, notice_on=today,
+                                reason="所需信息需从多个小区的维修资金台账中汇总")
+
+
+# Made-up applicants (the names, numbers and addresses are fictitious)
+APPLICANTS = {
+    "zhang": {"applicant_type": "natural_person", "applicant_name": "张伟",
+              "applicant_id_number": "410825198805126012", "contact_phone": "13903911234",
+              "contact_address": "河南省焦作市温县温泉街道黄河路 18 号",
+              "contact_email": "zhangwei@example.com"},
+    "li": {"applicant_type": "natural_person", "applicant_name": "李娜",
+           "applicant_id_number": "410825199211033027", "contact_phone": "13598765432",
+           "contact_address": "河南省焦作市温县黄庄镇东街村", "contact_email": "lina@example.com"},
+    "wang": {"applicant_type": "natural_person", "applicant_name": "王建国",
+             "contact_phone": "15837261234", "contact_address": "河南省焦作市温县祥云镇西王村"},
+    "firm": {"applicant_type": "commercial", "applicant_name": "温县某建设工程有限公司",
+             "contact_phone": "0391-6123456", "contact_address": "河南省焦作市温县子夏大街 66 号"},
+    "lawyer": {"applicant_type": "legal_service", "applicant_name": "河南某律师事务所",
+               "contact_phone": "0371-65551234", "contact_address": "河南省郑州市金水区农业路 1 号",
+               "contact_email": "office@example.com"},
+    "institute": {"applicant_type": "research", "applicant_name": "某大学城乡规划研究院",
+                  "contact_phone": "0371-63331234", "contact_email": "research@example.com"},
+}
