@@ -844,6 +844,23 @@ def test_another_agencys_cases_are_not_found(org, stranger):
     assert response.status_code == 400 and "application" in response.json()
 
 
+def test_a_case_and_its_audit_event_commit_together(org, monkeypatch):
+    def failing_record(**kwargs):
+        raise RuntimeError("the trail could not be written")
+
+    with on(D(2024, 5, 6)):
+        case = services.file_case(user=org["handler_office"], data={
+            "kind": "reconsideration", "filed_on": D(2024, 5, 6), "body": "温县人民政府"})
+    monkeypatch.setattr(services, "record", failing_record)
+    with pytest.raises(RuntimeError):
+        post(org["handler_office"], CASES, CASE, day=D(2024, 5, 6))
+    with on(D(2024, 7, 1)), pytest.raises(RuntimeError):
+        api(org["admin"]).patch(f"{CASES}{case.pk}/", {"result": "upheld",
+                                                       "decided_on": "2024-07-01"},
+                                format="json")
+    assert list(Case.objects.values_list("pk", "result")) == [(case.pk, "pending")]
+
+
 @pytest.mark.parametrize("change, field", [({"kind": "appeal"}, "kind"),
                                            ({"filed_on": "2024-05-07"}, "filed_on"),
                                            ({"body": ""}, "body"),
