@@ -302,6 +302,9 @@ CELERY_BEAT_SCHEDULE = {
     # (hourly: a reminder is written once however often, or by however many beats, it runs)
     "application-deadline-reminders": {"task": "applications.tasks.send_deadline_reminders",
                                        "schedule": crontab(minute=5)},
+    # and every open deadline recounted nightly, should a calendar change have been missed
+    "application-deadlines-recount": {"task": "applications.tasks.recompute_deadlines",
+                                      "schedule": crontab(hour=2, minute=15)},
     # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 
