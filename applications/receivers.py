@@ -18,6 +18,6 @@ def recompute_on_calendar_change(sender, years, **kwargs):
     from .tasks import recompute_deadlines
 
     try:
-        recompute_deadlines.delay()
+        recompute_deadlines.delay(sorted(years))
     except Exception:  # the broker is down: the nightly recomputation catches up
         log.exception("could not queue the recomputation of deadlines after %s", sorted(years))

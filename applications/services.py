@@ -12,7 +12,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -482,13 +482,19 @@ def record_letter(*, user, application, kind: str) -> None:
 
 # --- the holiday table changed --------------------------------------------------------------
 
-def recompute_open_deadlines(*, batch: int = 500) -> int:
-    """Recompute every open application's clock with the current holiday table; where a
-    deadline moved, write it, put it in the agency's trail and tell the handler. Returns the
-    number of applications whose clock changed."""
+def recompute_open_deadlines(*, years=None, batch: int = 500) -> int:
+    """Recompute the clock of every open application (whose counting may touch `years`, when
+    given) with the current holiday table; where a deadline moved, write it, put it in the
+    agency's trail and tell the handler. Returns the number of applications whose clock
+    changed."""
     calendar, on, changed = WorkingCalendar(), today(), 0
-    ids = list(Application.objects.filter(status__in=OPEN_STATUSES).order_by("pk")
-               .values_list("pk", flat=True))
+    candidates = Application.objects.filter(status__in=OPEN_STATUSES)
+    if years:
+        first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
+        # counting runs from receipt to the deadline; a stopped clock's deadline is unknown
+        candidates = candidates.filter(received_on__lte=last).filter(
+            Q(deadline__isnull=True) | Q(deadline__gte=first) | Q(deadline_beyond_known=True))
+    ids = list(candidates.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
         with transaction.atomic():
             rows = (Application.objects.select_for_update().filter(pk__in=ids[start:start + batch])
