@@ -121,7 +121,11 @@ class RepliedOnSerializer(serializers.Serializer):
 class FeeNoticeSerializer(serializers.Serializer):
     notice_on = serializers.DateField()
     method = serializers.ChoiceField(choices=FeeMethod.choices)
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    earlier_items = serializers.IntegerField(required=False, min_value=0, max_value=100_000,
+                                             help_text=(
+        "per item: the items this applicant already filed this month (same applicant, "
+        "same month, 国办函〔2020〕109号); the bands count on from there"))
     period_days = serializers.IntegerField(required=False, min_value=1, max_value=60)
 
 

@@ -293,7 +293,8 @@ def record_third_party_reply(*, user, application_id: int, replied_on: dt.date) 
 
 
 def send_fee_notice(*, user, application_id: int, notice_on: dt.date, method: str,
-                    quantity: int, period_days: int = clocks.FEE_PERIOD_DEFAULT) -> Application:
+                    quantity: int, period_days: int = clocks.FEE_PERIOD_DEFAULT,
+                    earlier_items: int = 0) -> Application:
     """国办函〔2020〕109号: a fee for excessive volume, by one method only; the clock stops
     until payment. The computation is stored with the notice."""
     _require_handler(user)
@@ -302,7 +303,11 @@ def send_fee_notice(*, user, application_id: int, notice_on: dt.date, method: st
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
         raise InvalidInput(_("数量须为正整数。"), fields={"quantity": [_("须为正整数。")]})
     _period(period_days, "period_days")
-    fee = compute_fee(method, quantity)
+    try:
+        fee = compute_fee(method, quantity, earlier_items=earlier_items)
+    except ValueError as error:
+        raise InvalidInput(_("数量须为 1 至 100000 的整数；按页计费时不计本月此前件数。"),
+                           fields={"quantity": [str(error)]}) from error
     if fee.amount <= 0:
         raise InvalidInput(_("按此数量不收取信息处理费，无需发出收费通知。"),
                            fields={"quantity": [_("未达到收费标准。")]})
@@ -652,6 +657,11 @@ def _refresh_clock(application, *, calendar=None, today=None, events=None) -> cl
             deadline=clock.deadline, deadline_beyond_known=clock.beyond_known,
             clock_stopped_by=clock.stopped_by, extended=clock.extended)
     return clock
+
+
+def consultation_due_on(sent_on: dt.date) -> dt.date:
+    """The last day a third party may reply (Art. 32: 15 working days)."""
+    return WorkingCalendar().add_working_days(sent_on, clocks.CONSULTATION_LIMIT).date
 
 
 def _check_extendable(application) -> clocks.Clock:

@@ -1,6 +1,7 @@
 """When the holiday table changes, open deadlines are counted again and handlers are told."""
 
 import pytest
+
 from applications.models import Application
 from audit.models import AuditEvent
 from notifications.models import Notification
