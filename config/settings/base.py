@@ -257,6 +257,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "三审 + 保密审查 review, release and audit trail.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "applications.models.ApplicationStatus",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
