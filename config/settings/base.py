@@ -319,6 +319,15 @@ RELEASE_RETRY_MAX_SECONDS = float(os.environ.get("RELEASE_RETRY_MAX_SECONDS", "1
 RELEASE_POLL_SECONDS = float(os.environ.get("RELEASE_POLL_SECONDS", "30"))
 PUBLIC_SITE_BASE_URL = os.environ.get("PUBLIC_SITE_BASE_URL", "")
 
+# Online applications (依申请公开) on the public site and the public API, counted per client
+# address in the cache below (applications.abuse); over a limit the answer is 429.
+APPLICATION_SUBMISSIONS_PER_IP_PER_HOUR = int(
+    os.environ.get("APPLICATION_SUBMISSIONS_PER_IP_PER_HOUR", "5"))
+APPLICATION_SUBMISSIONS_PER_IP_PER_DAY = int(
+    os.environ.get("APPLICATION_SUBMISSIONS_PER_IP_PER_DAY", "20"))
+APPLICATION_STATUS_LOOKUPS_PER_IP_PER_HOUR = int(
+    os.environ.get("APPLICATION_STATUS_LOOKUPS_PER_IP_PER_HOUR", "30"))
+
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": REDIS_URL}}
