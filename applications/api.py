@@ -92,7 +92,7 @@ class ReceivedOnSerializer(serializers.Serializer):
     received_on = serializers.DateField()
 
 
-class ConfirmSerializer(ReceivedOnSerializer):
+class ConfirmReceiptSerializer(ReceivedOnSerializer):
     section = serializers.SlugField(required=False)
     handler = serializers.CharField(required=False, allow_blank=True)
 
@@ -123,7 +123,11 @@ class RepliedOnSerializer(serializers.Serializer):
 class FeeNoticeSerializer(serializers.Serializer):
     notice_on = serializers.DateField()
     method = serializers.ChoiceField(choices=FeeMethod.choices)
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    earlier_items = serializers.IntegerField(required=False, min_value=0, max_value=100_000,
+                                             help_text=(
+        "per item: the items this applicant already filed this month (same applicant, "
+        "same month, 国办函〔2020〕109号); the bands count on from there"))
     period_days = serializers.IntegerField(required=False, min_value=1, max_value=60)
 
 
@@ -139,11 +143,11 @@ class ReplySerializer(serializers.Serializer):
     competent_agency = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class CommentSerializer(serializers.Serializer):
+class ReplyApprovalSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class RejectSerializer(serializers.Serializer):
+class ReplyRejectionSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000)
 
 
@@ -236,10 +240,10 @@ class ApplicationViewSet(viewsets.GenericViewSet):
         service(user=request.user, application_id=int(pk), **data, **extra)
         return self._detail(request, int(pk))
 
-    @extend_schema(request=ConfirmSerializer, responses=DetailSerializer)
+    @extend_schema(request=ConfirmReceiptSerializer, responses=DetailSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-receipt")
     def confirm_receipt(self, request, pk=None):
-        return self._act(request, pk, ConfirmSerializer, services.confirm_receipt)
+        return self._act(request, pk, ConfirmReceiptSerializer, services.confirm_receipt)
 
     @extend_schema(request=AssignSerializer, responses=DetailSerializer)
     @action(detail=True, methods=["post"])
@@ -299,15 +303,15 @@ class ApplicationViewSet(viewsets.GenericViewSet):
     def reply(self, request, pk=None):
         return self._act(request, pk, ReplySerializer, services.draft_reply)
 
-    @extend_schema(request=CommentSerializer, responses=DetailSerializer)
+    @extend_schema(request=ReplyApprovalSerializer, responses=DetailSerializer)
     @action(detail=True, methods=["post"], url_path="reply/approve")
     def reply_approve(self, request, pk=None):
-        return self._act(request, pk, CommentSerializer, services.approve_reply)
+        return self._act(request, pk, ReplyApprovalSerializer, services.approve_reply)
 
-    @extend_schema(request=RejectSerializer, responses=DetailSerializer)
+    @extend_schema(request=ReplyRejectionSerializer, responses=DetailSerializer)
     @action(detail=True, methods=["post"], url_path="reply/reject")
     def reply_reject(self, request, pk=None):
-        return self._act(request, pk, RejectSerializer, services.reject_reply)
+        return self._act(request, pk, ReplyRejectionSerializer, services.reject_reply)
 
     @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument."
                                     "wordprocessingml.document"): bytes})

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .letters import LetterTemplate  # noqa: F401  (the letters' templates, editable per agency)
 from .outcomes import Outcome
 
 

@@ -157,3 +157,68 @@ def case_data(case) -> dict:
             "filed_on": case.filed_on, "body": case.body, "result": case.result,
             "decided_on": case.decided_on, "note": case.note,
             "co_defendant_as_reconsideration_body": case.co_defendant_as_reconsideration_body}
+
+
+# --- the figures of the annual report's tables 三 and 四 ----------------------------------
+
+@dataclass(frozen=True)
+class Table3:
+    """Table 三 of one agency and year, by applicant type (the six columns)."""
+
+    year: int
+    new: dict  # 一、本年新收: received this year
+    carried_in: dict  # 二、上年结转: received earlier, still open on 1 January
+    results: dict  # 三、办理结果: {outcome: {applicant type: n}}, ended this year
+    carried_out: dict  # 四、结转下年度继续办理: received by 31 December, still open then
+
+    def result_total(self, applicant_type: str) -> int:
+        return sum(by_type.get(applicant_type, 0) for by_type in self.results.values())
+
+
+def table3_counts(*, agency_id: int, year: int) -> Table3:
+    """Counted from the register: an application counts in the year of its reply (the
+    approval date) or closure; one still open at the year's end is carried to the next.
+    So per column 一 + 二 = 三(七) + 四 holds by construction, for every column."""
+    from django.db.models import Count
+
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    received = Application.objects.filter(agency_id=agency_id, received_on__isnull=False)
+    ended_on = Q(replied_on__isnull=False) | Q(closed_on__isnull=False)
+
+    def by_type(qs) -> dict:
+        return dict(qs.order_by().values_list("applicant_type").annotate(n=Count("pk")))
+
+    def open_on(day):  # received by `day`, not ended by then
+        return received.filter(received_on__lte=day).exclude(
+            Q(replied_on__lte=day) | Q(closed_on__lte=day))
+
+    results: dict = {}
+    ended = received.filter(ended_on).filter(
+        Q(replied_on__gte=first, replied_on__lte=last)
+        | Q(replied_on__isnull=True, closed_on__gte=first, closed_on__lte=last))
+    for outcome, applicant_type, n in (ended.order_by().values_list("outcome", "applicant_type")
+                                       .annotate(n=Count("pk"))):
+        results.setdefault(outcome, {})[applicant_type] = n
+    return Table3(
+        year=year,
+        new=by_type(received.filter(received_on__gte=first, received_on__lte=last)),
+        carried_in=by_type(open_on(first - dt.timedelta(days=1))),
+        results=results,
+        carried_out=by_type(open_on(last)))
+
+
+def table4_counts(*, agency_id: int, year: int) -> dict:
+    """Table 四: {kind: {result: n}} of the cases filed in `year`, as their results stand
+    now; a suit in which this agency is only the reconsideration body sued as co-defendant
+    counts for the original agency, not here."""
+    from django.db.models import Count
+
+    from .models import Case
+
+    rows = (Case.objects.filter(agency_id=agency_id, filed_on__year=year,
+                                co_defendant_as_reconsideration_body=False)
+            .order_by().values_list("kind", "result").annotate(n=Count("pk")))
+    counts: dict = {}
+    for kind, result, n in rows:
+        counts.setdefault(kind, {})[result] = n
+    return counts

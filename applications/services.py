@@ -12,7 +12,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -298,7 +298,8 @@ def record_third_party_reply(*, user, application_id: int, replied_on: dt.date) 
 
 
 def send_fee_notice(*, user, application_id: int, notice_on: dt.date, method: str,
-                    quantity: int, period_days: int = clocks.FEE_PERIOD_DEFAULT) -> Application:
+                    quantity: int, period_days: int = clocks.FEE_PERIOD_DEFAULT,
+                    earlier_items: int = 0) -> Application:
     """国办函〔2020〕109号: a fee for excessive volume, by one method only; the clock stops
     until payment. The computation is stored with the notice."""
     _require_handler(user)
@@ -307,7 +308,11 @@ def send_fee_notice(*, user, application_id: int, notice_on: dt.date, method: st
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
         raise InvalidInput(_("数量须为正整数。"), fields={"quantity": [_("须为正整数。")]})
     _period(period_days, "period_days")
-    fee = compute_fee(method, quantity)
+    try:
+        fee = compute_fee(method, quantity, earlier_items=earlier_items)
+    except ValueError as error:
+        raise InvalidInput(_("数量须为 1 至 100000 的整数；按页计费时不计本月此前件数。"),
+                           fields={"quantity": [str(error)]}) from error
     if fee.amount <= 0:
         raise InvalidInput(_("按此数量不收取信息处理费，无需发出收费通知。"),
                            fields={"quantity": [_("未达到收费标准。")]})
@@ -487,13 +492,19 @@ def record_letter(*, user, application, kind: str) -> None:
 
 # --- the holiday table changed --------------------------------------------------------------
 
-def recompute_open_deadlines(*, batch: int = 500) -> int:
-    """Recompute every open application's clock with the current holiday table; where a
-    deadline moved, write it, put it in the agency's trail and tell the handler. Returns the
-    number of applications whose clock changed."""
+def recompute_open_deadlines(*, years=None, batch: int = 500) -> int:
+    """Recompute the clock of every open application (whose counting may touch `years`, when
+    given) with the current holiday table; where a deadline moved, write it, put it in the
+    agency's trail and tell the handler. Returns the number of applications whose clock
+    changed."""
     calendar, on, changed = WorkingCalendar(), today(), 0
-    ids = list(Application.objects.filter(status__in=OPEN_STATUSES).order_by("pk")
-               .values_list("pk", flat=True))
+    candidates = Application.objects.filter(status__in=OPEN_STATUSES)
+    if years:
+        first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
+        # counting runs from receipt to the deadline; a stopped clock's deadline is unknown
+        candidates = candidates.filter(received_on__lte=last).filter(
+            Q(deadline__isnull=True) | Q(deadline__gte=first) | Q(deadline_beyond_known=True))
+    ids = list(candidates.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
         with transaction.atomic():
             rows = (Application.objects.select_for_update().filter(pk__in=ids[start:start + batch])
@@ -674,6 +685,11 @@ def _refresh_clock(application, *, calendar=None, today=None, events=None) -> cl
             deadline=clock.deadline, deadline_beyond_known=clock.beyond_known,
             clock_stopped_by=clock.stopped_by, extended=clock.extended)
     return clock
+
+
+def consultation_due_on(sent_on: dt.date) -> dt.date:
+    """The last day a third party may reply (Art. 32: 15 working days)."""
+    return WorkingCalendar().add_working_days(sent_on, clocks.CONSULTATION_LIMIT).date
 
 
 def _check_extendable(application) -> clocks.Clock:

@@ -12,5 +12,5 @@ def send_deadline_reminders() -> dict:
 
 
 @shared_task(ignore_result=True)
-def recompute_deadlines() -> int:
-    return services.recompute_open_deadlines()
+def recompute_deadlines(years: list[int] | None = None) -> int:
+    return services.recompute_open_deadlines(years=years)

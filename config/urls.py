@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.api import ObtainTokenView
 from accounts.forms import AdminLoginForm
 from applications.api import ApplicationViewSet, CaseViewSet
+from applications.public_api import PublicApplicationStatusView, PublicApplicationsView
 from core.routers import IdRouter
 from disclosure.api import StatisticsView
 from disclosure.views import dashboard as disclosure_dashboard
@@ -75,6 +76,11 @@ urlpatterns = [
     path("api/v1/publications/<int:pk>/retraction-requests/",
          RequestRetractionViewSet.as_view({"post": "create"}), name="retraction-request-create"),
     path("api/v1/statistics/", StatisticsView.as_view(), name="statistics"),
+    # 依申请公开 for everyone: submit online, follow the status (anonymous, limited per address)
+    path("api/v1/public/<slug:agency>/applications/", PublicApplicationsView.as_view(),
+         name="public-applications"),
+    path("api/v1/public/<slug:agency>/applications/<str:tracking_code>/",
+         PublicApplicationStatusView.as_view(), name="public-application-status"),
     path("disclosure/dashboard/", disclosure_dashboard, name="disclosure-dashboard"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

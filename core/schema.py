@@ -3,7 +3,8 @@
 - Every error answer is documented: the API answers malformed input 400, a missing or
   expired login 401, a refused action 403, an object the person may not see 404 and a state
   that forbids the action 409, always as JSON `{"detail": "…", <field>: ["…"]}`
-  (`core.api`). Documented on every operation, so a client (and schemathesis) knows them.
+  (`core.api`). Documented on every operation, so a client (and schemathesis) knows them
+  (401 and 403 not on the anonymous ones).
 - Path ids are integers: the routes take digits only (`core.routers.IdRouter` and
   `<int:…>` paths), which the action routes' generated parameters do not say.
 """
@@ -40,7 +41,12 @@ def document_errors_and_ids(result, generator, request, public):
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            # an operation open to anyone (no `security`: the public application form's API)
+            # answers neither 401 nor 403
+            anonymous = not operation.get("security")
             for code, description in ERROR_STATUSES.items():
+                if anonymous and code in ("401", "403"):
+                    continue
                 operation["responses"].setdefault(code, {
                     "description": description,
                     "content": {"application/json": {"schema": reference}}})

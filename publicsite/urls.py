@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import applying, views
 
 app_name = "publicsite"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("<slug:agency_code>/items/<int:item_id>/", views.item, name="item"),
     path("<slug:agency_code>/items/<int:item_id>/attachments/<int:attachment_id>/",
          views.attachment, name="attachment"),
+    path("<slug:agency_code>/apply/", applying.apply, name="apply"),
+    path("<slug:agency_code>/apply/done/", applying.apply_done, name="apply-done"),
+    path("<slug:agency_code>/apply/status/", applying.apply_status, name="apply-status"),
     path("<slug:agency_code>/search/", views.search, name="search"),
     path("<slug:agency_code>/feed.atom", views.feed, name="feed"),
     path("<slug:agency_code>/sitemap.xml", views.sitemap, name="sitemap"),

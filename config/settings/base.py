@@ -257,6 +257,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "三审 + 保密审查 review, release and audit trail.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "applications.models.ApplicationStatus",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -302,6 +305,9 @@ CELERY_BEAT_SCHEDULE = {
     # (hourly: a reminder is written once however often, or by however many beats, it runs)
     "application-deadline-reminders": {"task": "applications.tasks.send_deadline_reminders",
                                        "schedule": crontab(minute=5)},
+    # and every open deadline recounted nightly, should a calendar change have been missed
+    "application-deadlines-recount": {"task": "applications.tasks.recompute_deadlines",
+                                      "schedule": crontab(hour=2, minute=15)},
     # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 
@@ -312,6 +318,15 @@ RELEASE_RETRY_BASE_SECONDS = float(os.environ.get("RELEASE_RETRY_BASE_SECONDS", 
 RELEASE_RETRY_MAX_SECONDS = float(os.environ.get("RELEASE_RETRY_MAX_SECONDS", "1800"))
 RELEASE_POLL_SECONDS = float(os.environ.get("RELEASE_POLL_SECONDS", "30"))
 PUBLIC_SITE_BASE_URL = os.environ.get("PUBLIC_SITE_BASE_URL", "")
+
+# Online applications (依申请公开) on the public site and the public API, counted per client
+# address in the cache below (applications.abuse); over a limit the answer is 429.
+APPLICATION_SUBMISSIONS_PER_IP_PER_HOUR = int(
+    os.environ.get("APPLICATION_SUBMISSIONS_PER_IP_PER_HOUR", "5"))
+APPLICATION_SUBMISSIONS_PER_IP_PER_DAY = int(
+    os.environ.get("APPLICATION_SUBMISSIONS_PER_IP_PER_DAY", "20"))
+APPLICATION_STATUS_LOOKUPS_PER_IP_PER_HOUR = int(
+    os.environ.get("APPLICATION_STATUS_LOOKUPS_PER_IP_PER_HOUR", "30"))
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",

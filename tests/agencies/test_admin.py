@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 PAGES = ["agencies/agency", "agencies/section", "agencies/user", "publications/category",
          "releases/retractionrequest", "scanning/sensitivewordlist", "scanning/publicnumber",
-         "workdays/holiday",
+         "workdays/holiday", "applications/lettertemplate",
          "publications/publication", "agencies/channel", "releases/release", "audit/auditevent"]
 
 
