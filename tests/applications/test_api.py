@@ -594,9 +594,7 @@ def test_no_correction_within_the_period_closes_it_as_other_no_correction(org):
 
 # --- the letters ----------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=False, reason="the letters (applications/letters.py) are not merged "
-                                        "yet; documents.letter_for answers 404 until then")
-def test_the_reply_letter_is_a_docx(org):
+def test_the_reply_letter_is_a_docx_and_its_generation_is_audited(org):
     application = register(org)
     act(org["handler_office"], application, "reply", REPLY, day=D(2024, 3, 20))
     act(org["leader"], application, "reply/approve", {}, day=D(2024, 3, 21))
@@ -606,7 +604,18 @@ def test_the_reply_letter_is_a_docx(org):
     assert response["Content-Type"] == ("application/vnd.openxmlformats-officedocument."
                                         "wordprocessingml.document")
     assert response.content[:2] == b"PK"
-    assert events(application, "letter_generated").exists()
+    assert application.tracking_code in response["Content-Disposition"]
+    event = events(application, "letter_generated", actor=org["handler_office"]).get()
+    assert event.data["kind"] == "reply"
+
+
+def test_a_letter_of_no_such_kind_is_not_found_and_one_for_a_step_not_taken_is_409(org):
+    application = register(org)
+    path = f"{URL}{application.pk}/documents/"
+    assert get(org["handler_office"], path + "poem/").status_code == 404
+    response = get(org["handler_office"], path + "correction/")
+    assert response.status_code == 409 and response.json()["detail"]
+    assert not events(application, "letter_generated").exists()
 
 
 def test_letters_with_the_applicants_data_are_not_for_auditors_nor_other_agencies(org, stranger):
