@@ -200,12 +200,15 @@ class ApplicationViewSet(viewsets.GenericViewSet):
     def get_queryset(self):  # the schema's; the views read through selectors
         return Application.objects.none()
 
-    def _detail(self, request, application_id, *, status_code=200):
+    def _detail(self, request, application_id, *, status_code=200, viewing=True):
+        """The application as the caller may see it. Opening it (GET, or the answer to a
+        registration) puts a full view in the trail; the answer to an action does not: the
+        action's own event records who worked on the case then."""
         application = selectors.application_for(request.user, application_id)
         if application is None:
             raise NotFound(_("未找到该申请。"))
         item = selectors.shown([application], user=request.user)[0]
-        if item.full:
+        if item.full and viewing:
             services.record_full_view(user=request.user, application=application)
         return Response(selectors.application_data(item, detail=True), status=status_code)
 
@@ -235,10 +238,10 @@ class ApplicationViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return self._detail(request, int(pk))
 
-    def _act(self, request, pk, serializer_class, service, **extra):
+    def _act(self, request, pk, serializer_class, service, *, status_code=200):
         data = _payload(serializer_class, request) if serializer_class else {}
-        service(user=request.user, application_id=int(pk), **data, **extra)
-        return self._detail(request, int(pk))
+        service(user=request.user, application_id=int(pk), **data)
+        return self._detail(request, int(pk), status_code=status_code, viewing=False)
 
     @extend_schema(request=ConfirmReceiptSerializer, responses=DetailSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-receipt")
@@ -271,7 +274,7 @@ class ApplicationViewSet(viewsets.GenericViewSet):
         data = _payload(ExtendSerializer, request)
         services.extend(user=request.user, application_id=int(pk),
                         reason=data.get("reason", ""), notice_on=data["notice_on"])
-        return self._detail(request, int(pk))
+        return self._detail(request, int(pk), viewing=False)
 
     @extend_schema(request=ConsultSerializer, responses=DetailSerializer)
     @action(detail=True, methods=["post"], url_path="consult-third-party")
@@ -298,10 +301,13 @@ class ApplicationViewSet(viewsets.GenericViewSet):
     def withdraw(self, request, pk=None):
         return self._act(request, pk, WithdrawSerializer, services.withdraw)
 
-    @extend_schema(request=ReplySerializer, responses=DetailSerializer)
+    @extend_schema(request=ReplySerializer, responses={201: DetailSerializer})
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
-        return self._act(request, pk, ReplySerializer, services.draft_reply)
+        """Draft the reply: 201, as it creates the reply record (answered with the
+        application, now `reply_pending_approval`)."""
+        return self._act(request, pk, ReplySerializer, services.draft_reply,
+                         status_code=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReplyApprovalSerializer, responses=DetailSerializer)
     @action(detail=True, methods=["post"], url_path="reply/approve")
