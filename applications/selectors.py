@@ -6,11 +6,20 @@ from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, Q
 
+from agencies.models import Role
 from workdays.calendar import WorkingCalendar
 
 from . import clock as clocks
 from .masking import PERSONAL_FIELDS, masked
-from .models import OPEN_STATUSES, Application, ClockEvent, ClockEventKind, Reply
+from .models import (
+    OPEN_STATUSES,
+    Application,
+    ApplicationStatus,
+    ClockEvent,
+    ClockEventKind,
+    Reply,
+    ReplyStatus,
+)
 from .permissions import sees_personal_data_of, visible_applications, visible_cases
 from .services import clock_of, today
 
@@ -71,6 +80,40 @@ def shown(applications, *, user, on: dt.date | None = None) -> list[Shown]:
     full = sees_personal_data_of(user)
     return [Shown(a, clock_of(a, calendar=calendar, on=on, events=list(a.clock_events.all())),
                   full(a)) for a in applications]
+
+
+def listed(applications, *, on: dt.date | None = None) -> list[Shown]:
+    """`shown` for lists and queues, where everyone sees the applicant's data masked: the
+    same clocks (one calendar), without asking row by row who works on which application."""
+    calendar, on = WorkingCalendar(), on or today()
+    return [Shown(a, clock_of(a, calendar=calendar, on=on, events=list(a.clock_events.all())),
+                  False) for a in applications]
+
+
+def awaiting_approval(user):
+    """The open applications of the sections `user` covers as a leader that wait for a
+    leader's decision — a reply to approve or a requested extension — nearest deadline
+    first, each with `pending_replies` (the pending draft and its drafter) prefetched."""
+    if not user.is_authenticated or not user.has_role(Role.LEADER):
+        return Application.objects.none()
+    waiting = (Q(status=ApplicationStatus.REPLY_PENDING_APPROVAL)
+               | Q(status__in=OPEN_STATUSES, extension_requested_by__isnull=False))
+    return (with_clock_events(visible_applications(user)
+                              .filter(section__in=user.covered_sections.all()).filter(waiting))
+            .select_related("extension_requested_by")
+            .prefetch_related(Prefetch(
+                "replies", to_attr="pending_replies",
+                queryset=Reply.objects.filter(status=ReplyStatus.PENDING)
+                .select_related("drafted_by")))
+            .order_by(F("deadline").asc(nulls_last=True), "id"))
+
+
+def application_by_code(user, tracking_code: str) -> Application | None:
+    """The application with this tracking code, if `user` may see it."""
+    code = (tracking_code or "").strip()
+    if not code:
+        return None
+    return visible_applications(user).filter(tracking_code__iexact=code).first()
 
 
 def application_data(item: Shown, *, detail: bool = False, on: dt.date | None = None) -> dict:

@@ -16,6 +16,7 @@ from . import views
 from .applications import RoleApplication
 from .audit import AuditApplication
 from .notifications import NotificationApplication
+from .on_request import OnRequestApplication
 from .review import ReviewApplication
 
 
@@ -57,6 +58,7 @@ def build_site() -> DisclosureSite:
     return DisclosureSite(app_name="webui", viewsets=[
         DraftingApplication(),
         ReviewApplication(),
+        OnRequestApplication(),
         AuditApplication(),
         NotificationApplication(),
     ])
