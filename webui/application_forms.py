@@ -25,7 +25,7 @@ from applications.models import (
     DeliveryMethod,
     ReceivedVia,
 )
-from applications.outcomes import Outcome
+from applications.outcomes import Outcome, default_basis, grouped_choices
 
 EMPTY = [("", "---------")]
 
@@ -190,32 +190,17 @@ class WithdrawForm(forms.Form):
 
 # ---------------------------------------------------------------- the reply
 
-#: The result groups of table 三, in its order, and the outcome codes under each.
-OUTCOME_GROUPS = (
-    (_("予以公开"), ("disclosed",)),
-    (_("部分公开"), ("partly_disclosed",)),
-    (_("不予公开"), ("withheld_",)),
-    (_("无法提供"), ("unable_",)),
-    (_("不予处理"), ("not_processed_",)),
-    (_("其他处理"), ("other",)),
-)
-
-
 def outcome_choices() -> list:
     """The 21 outcomes under the groups of table 三 (optgroups of one select)."""
-    choices, left = list(EMPTY), list(Outcome.choices)
-    for label, prefixes in OUTCOME_GROUPS:
-        group = [(code, name) for code, name in left if code.startswith(prefixes)]
-        left = [choice for choice in left if choice not in group]
-        choices.append((label, group))
-    return choices
+    return list(EMPTY) + grouped_choices()
 
 
 class ReplyForm(forms.Form):
     outcome = forms.ChoiceField(label=_("办理结果"), choices=outcome_choices,
                                 error_messages={"required": _("请选择一种办理结果。")})
     basis = forms.CharField(label=_("法律依据"), max_length=2000, widget=text_area(2),
-                            error_messages={"required": _("请填写法律依据。")})
+                            required=False,
+                            help_text=_("留空则使用该办理结果通常的法律依据（条例相应条款）。"))
     text = forms.CharField(label=_("答复内容"), max_length=20000, widget=text_area(8),
                            error_messages={"required": _("请填写答复内容。")})
     competent_agency = forms.CharField(
@@ -230,6 +215,9 @@ class ReplyForm(forms.Form):
         # the competent agency only belongs in a reply that the information is not held here
         if data.get("outcome") != Outcome.UNABLE_NOT_HELD:
             data["competent_agency"] = ""
+        if data.get("outcome") and not (data.get("basis") or "").strip():
+            data["basis"] = default_basis(data["outcome"],
+                                          competent_agency=data.get("competent_agency", ""))
         return data
 
 

@@ -768,3 +768,19 @@ def test_pages_are_english_on_request(client, handlers):
             html = re.sub(r"YSQ-\d{4}-[0-9A-Z]{6}", "", get(client, url))
             words = english_words(html)
             assert not words, (url, words)
+
+
+def test_a_reply_drafted_without_a_basis_gets_the_outcomes_legal_basis(client, handlers):
+    from applications.models import Reply
+    from applications.outcomes import default_basis
+
+    org = handlers
+    application = register(org, received_on=D(2024, 3, 4))
+    login(client, org["handler_office"])
+    with on(D(2024, 3, 12)):
+        response = draft(client, application, outcome="unable_not_held", basis="",
+                         competent_agency="温县自然资源局")
+    assert response.status_code == 302
+    reply = Reply.objects.get(application=application)
+    assert reply.basis == default_basis("unable_not_held", competent_agency="温县自然资源局")
+    assert "第三十六条第（五）项" in reply.basis and reply.competent_agency == "温县自然资源局"
