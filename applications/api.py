@@ -1,11 +1,12 @@
 """REST API of 依申请公开: applications, their clock's steps, the reply and its approval, the
 letters, and the reconsideration/litigation register. Views only parse and call services."""
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from core.errors import InvalidInput, NotFound, NotPermitted
@@ -178,6 +179,30 @@ def _year_param(value):
     return year
 
 
+FILE_UPLOAD = {"multipart/form-data": {"type": "object", "properties": {
+    "file": {"type": "string", "format": "binary"}}, "required": ["file"]}}
+FILE = inline_serializer("ApplicationFile", fields={
+    "id": serializers.IntegerField(), "name": serializers.CharField(),
+    "size": serializers.IntegerField()})
+
+
+def _uploaded(request):
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        raise InvalidInput(_("请选择要上传的文件。"), fields={"file": [_("请选择要上传的文件。")]})
+    return uploaded
+
+
+def _file_response(request, *, stored, subject, agency_id):
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError as error:
+        raise NotFound(_("文件已不存在。")) from error
+    services.record_file_download(user=request.user, subject=subject, agency_id=agency_id,
+                                  name=stored.name)
+    return FileResponse(handle, as_attachment=True, filename=stored.name)
+
+
 _LIST_PARAMS = [
     OpenApiParameter("status", str, enum=ApplicationStatus.values, required=False),
     OpenApiParameter("year", int, required=False, description="year received"),
@@ -319,6 +344,37 @@ class ApplicationViewSet(viewsets.GenericViewSet):
     def reply_reject(self, request, pk=None):
         return self._act(request, pk, ReplyRejectionSerializer, services.reject_reply)
 
+    @extend_schema(request=FILE_UPLOAD, responses={201: FILE})
+    @action(detail=True, methods=["post"], url_path="reply/attachments",
+            parser_classes=[MultiPartParser])
+    def reply_attachments(self, request, pk=None):
+        """A file provided with the pending reply (the information disclosed)."""
+        attachment = services.add_reply_attachment(user=request.user, application_id=int(pk),
+                                                   uploaded=_uploaded(request))
+        return Response(selectors.file_data(attachment), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={(200, "application/octet-stream"): bytes,
+                                            204: None})
+    @action(detail=True, methods=["get", "delete"],
+            url_path=r"reply/attachments/(?P<attachment_id>[0-9]+)")
+    def reply_attachment(self, request, pk=None, attachment_id=None):
+        """GET: the file (to those who see the applicant's data; audited). DELETE: remove
+        it from the pending reply."""
+        if request.method == "DELETE":
+            services.remove_reply_attachment(user=request.user, application_id=int(pk),
+                                             attachment_id=int(attachment_id))
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        application = selectors.application_for(request.user, int(pk))
+        if application is None:
+            raise NotFound(_("未找到该申请。"))
+        if not sees_personal_data(request.user, application):
+            raise NotPermitted(_("答复附件只有承办人和分管领导可以下载。"))
+        attachment = selectors.reply_attachment(application, int(attachment_id))
+        if attachment is None:
+            raise NotFound(_("未找到该附件。"))
+        return _file_response(request, stored=attachment, subject=application,
+                              agency_id=application.agency_id)
+
     @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument."
                                     "wordprocessingml.document"): bytes})
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<kind>[a-z_]+)")
@@ -403,4 +459,21 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = services.update_case(user=request.user, case_id=int(pk),
                                     data=serializer.validated_data)
         return Response(selectors.case_data(case))
+
+    @extend_schema(request=FILE_UPLOAD, responses={201: FILE})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def documents(self, request, pk=None):
+        """A document of the case (the decision, the judgment, …)."""
+        document = services.add_case_document(user=request.user, case_id=int(pk),
+                                              uploaded=_uploaded(request))
+        return Response(selectors.file_data(document), status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[0-9]+)")
+    def document(self, request, pk=None, document_id=None):
+        case = selectors.cases_for(request.user).filter(pk=int(pk)).first()
+        document = case.documents.filter(pk=int(document_id)).first() if case else None
+        if document is None:
+            raise NotFound(_("未找到该文件。"))
+        return _file_response(request, stored=document, subject=case, agency_id=case.agency_id)
 

@@ -172,8 +172,20 @@ def clock_data(c: clocks.Clock, *, on: dt.date, open_: bool = True) -> dict:
     }
 
 
+def file_data(stored) -> dict:
+    return {"id": stored.pk, "name": stored.name, "size": stored.size}
+
+
+def reply_attachment(application, attachment_id: int):
+    from .models import ReplyAttachment
+
+    return ReplyAttachment.objects.filter(reply__application=application,
+                                          pk=attachment_id).first()
+
+
 def reply_data(reply: Reply) -> dict:
     return {"id": reply.pk, "outcome": reply.outcome, "basis": reply.basis, "text": reply.text,
+            "attachments": [file_data(a) for a in reply.attachments.all()],
             "competent_agency": reply.competent_agency, "status": reply.status,
             "drafted_by": reply.drafted_by.get_username(), "drafted_at": reply.drafted_at,
             "decided_by": reply.decided_by.get_username() if reply.decided_by_id else None,
@@ -182,12 +194,13 @@ def reply_data(reply: Reply) -> dict:
 
 def application_for(user, application_id: int) -> Application | None:
     return (with_clock_events(visible_applications(user))
-            .prefetch_related("replies__drafted_by", "replies__decided_by")
+            .prefetch_related("replies__drafted_by", "replies__decided_by",
+                              "replies__attachments")
             .filter(pk=application_id).first())
 
 
 def cases_for(user, *, year: int | None = None):
-    qs = visible_cases(user).select_related("application")
+    qs = visible_cases(user).select_related("application").prefetch_related("documents")
     if year:
         qs = qs.filter(filed_on__year=year)
     return qs.order_by("-filed_on", "-id")
@@ -199,7 +212,8 @@ def case_data(case) -> dict:
             if case.application_id else None,
             "filed_on": case.filed_on, "body": case.body, "result": case.result,
             "decided_on": case.decided_on, "note": case.note,
-            "co_defendant_as_reconsideration_body": case.co_defendant_as_reconsideration_body}
+            "co_defendant_as_reconsideration_body": case.co_defendant_as_reconsideration_body,
+            "documents": [file_data(d) for d in case.documents.all()]}
 
 
 # --- the figures of the annual report's tables 三 and 四 ----------------------------------

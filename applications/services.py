@@ -8,6 +8,7 @@ step they follow. After every clock event the stored deadline is recomputed
 """
 
 import datetime as dt
+import os
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -22,6 +23,7 @@ from audit.services import Event, record
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from notifications.kinds import NotificationKind as NK
 from notifications.services import notify_about_applications
+from publications.services import check_attachment
 from workdays.calendar import WorkingCalendar
 
 from . import clock as clocks
@@ -30,11 +32,13 @@ from .models import (
     OPEN_STATUSES,
     Application,
     Case,
+    CaseDocument,
     CaseKind,
     CaseResult,
     ClockEvent,
     ReceivedVia,
     Reply,
+    ReplyAttachment,
     ReplyStatus,
     StopReason,
 )
@@ -473,6 +477,80 @@ def _check_no_action(application, clock, outcome, needed) -> None:
     due = clock.correction_due_on if outcome == Outcome.OTHER_NO_CORRECTION else clock.fee_pay_by
     if due is None or today() <= due:
         raise Conflict(_("申请人的期限（至 %(date)s）尚未届满。") % {"date": due})
+
+
+# --- files: the information provided with a reply, a case's documents -------------------
+
+def add_reply_attachment(*, user, application_id: int, uploaded) -> ReplyAttachment:
+    """A file the reply provides (the information disclosed), added while the reply awaits
+    approval: the leader approves the reply with its files."""
+    _require_handler(user)
+    check_attachment(uploaded)
+    with transaction.atomic():
+        application = _locked(user, application_id)
+        reply = _pending_draft(application)
+        attachment = ReplyAttachment(reply=reply, name=_file_name(uploaded),
+                                     size=uploaded.size, uploaded_by=user)
+        attachment.file.save(attachment.name, uploaded, save=False)
+        attachment.save()
+        record(agency_id=application.agency_id, events=[Event(
+            AuditAction.REPLY_ATTACHMENT_ADDED, subject=application, actor=user,
+            data={"reply": reply.pk, "name": attachment.name, "size": attachment.size})])
+    return attachment
+
+
+def remove_reply_attachment(*, user, application_id: int, attachment_id: int) -> None:
+    _require_handler(user)
+    with transaction.atomic():
+        application = _locked(user, application_id)
+        reply = _pending_draft(application)
+        attachment = reply.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise NotFound(_("未找到该附件。"))
+        name = attachment.name
+        attachment.file.delete(save=False)
+        attachment.delete()
+        record(agency_id=application.agency_id, events=[Event(
+            AuditAction.REPLY_ATTACHMENT_REMOVED, subject=application, actor=user,
+            data={"reply": reply.pk, "name": name})])
+
+
+def add_case_document(*, user, case_id: int, uploaded) -> CaseDocument:
+    if not manages_cases(user):
+        raise NotPermitted(_("只有依申请公开承办人或机关管理员可以修改案件。"))
+    check_attachment(uploaded)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id,
+                                                       agency_id=user.agency_id).first()
+        if case is None:
+            raise NotFound(_("未找到该案件。"))
+        document = CaseDocument(case=case, name=_file_name(uploaded), size=uploaded.size,
+                                uploaded_by=user)
+        document.file.save(document.name, uploaded, save=False)
+        document.save()
+        record(agency_id=case.agency_id, events=[Event(
+            AuditAction.CASE_DOCUMENT_ADDED, subject=case, actor=user,
+            data={"name": document.name, "size": document.size})])
+    return document
+
+
+def record_file_download(*, user, subject, agency_id: int, name: str) -> None:
+    """Who downloaded which file of an application or case (its own transaction)."""
+    with transaction.atomic():
+        record(agency_id=agency_id, events=[Event(
+            AuditAction.ATTACHMENT_DOWNLOADED, subject=subject, actor=user,
+            data={"name": name})])
+
+
+def _pending_draft(application) -> Reply:
+    reply = application.replies.filter(status=ReplyStatus.PENDING).first()
+    if reply is None:
+        raise Conflict(_("只能为待审批的答复添加或删除附件：请先拟写答复。"))
+    return reply
+
+
+def _file_name(uploaded) -> str:
+    return os.path.basename(uploaded.name or "")[:255] or "file"
 
 
 # --- what everyone may read, written down -------------------------------------------------

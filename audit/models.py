@@ -75,6 +75,9 @@ class AuditAction(models.TextChoices):
     CASE_FILED = "case_filed", _("登记复议诉讼案件")
     CASE_DECIDED = "case_decided", _("登记案件结果")
     CASE_UPDATED = "case_updated", _("修改案件")
+    REPLY_ATTACHMENT_ADDED = "reply_attachment_added", _("添加答复附件")
+    REPLY_ATTACHMENT_REMOVED = "reply_attachment_removed", _("删除答复附件")
+    CASE_DOCUMENT_ADDED = "case_document_added", _("添加案件材料")
 
 
 class AuditChain(models.Model):

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -470,5 +470,91 @@ def case_edit(request, case_id):
             messages.success(request, _("已保存案件。"))
             return redirect("webui:applications:cases")
     return render(request, "webui/applications/case_edit.html", {
-        "case": case, "data": selectors.case_data(case), "form": form},
+        "case": case, "data": selectors.case_data(case), "form": form, "manages": True},
         status=422 if form.errors else 200)
+
+
+# ---------------------------------------------------------------- files
+
+@require_POST
+@login_required
+def reply_file_add(request, pk):
+    """Add a file (the information provided) to the pending reply."""
+    application = _application_or_404(request.user, pk)
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        messages.error(request, _("请选择要上传的文件。"))
+    else:
+        _file_step(request, lambda: services.add_reply_attachment(
+            user=request.user, application_id=application.pk, uploaded=uploaded),
+            _("附件已添加。"))
+    return redirect(reverse("webui:applications:detail", kwargs={"pk": application.pk})
+                    + "#replies")
+
+
+@require_POST
+@login_required
+def reply_file_remove(request, pk, file_id):
+    application = _application_or_404(request.user, pk)
+    _file_step(request, lambda: services.remove_reply_attachment(
+        user=request.user, application_id=application.pk, attachment_id=file_id),
+        _("附件已删除。"))
+    return redirect(reverse("webui:applications:detail", kwargs={"pk": application.pk})
+                    + "#replies")
+
+
+@login_required
+def reply_file(request, pk, file_id):
+    """A reply's file, to those who see the applicant's data (each download audited)."""
+    application = _application_or_404(request.user, pk)
+    item = selectors.shown([application], user=request.user)[0]
+    _require(item.full)
+    attachment = selectors.reply_attachment(application, file_id)
+    if attachment is None:
+        raise Http404
+    return _download(request, attachment, subject=application, agency_id=application.agency_id)
+
+
+@require_POST
+@login_required
+def case_file_add(request, case_id):
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        messages.error(request, _("请选择要上传的文件。"))
+    else:
+        _file_step(request, lambda: services.add_case_document(
+            user=request.user, case_id=case_id, uploaded=uploaded), _("材料已添加。"))
+    return redirect("webui:applications:case-edit", case_id=case_id)
+
+
+@login_required
+def case_file(request, case_id, file_id):
+    case = selectors.cases_for(request.user).filter(pk=case_id).first()
+    document = case.documents.filter(pk=file_id).first() if case else None
+    if document is None:
+        raise Http404
+    return _download(request, document, subject=case, agency_id=case.agency_id)
+
+
+def _file_step(request, step, done) -> None:
+    try:
+        step()
+    except NotFound as error:
+        raise Http404 from error
+    except InvalidInput as error:
+        messages.error(request, " ".join([error.message, *(
+            str(m) for messages_ in error.fields.values() for m in messages_)]))
+    except (Conflict, NotPermitted) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+
+
+def _download(request, stored, *, subject, agency_id):
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    services.record_file_download(user=request.user, subject=subject, agency_id=agency_id,
+                                  name=stored.name)
+    return FileResponse(handle, as_attachment=True, filename=stored.name)

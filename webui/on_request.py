@@ -36,3 +36,13 @@ class OnRequestApplication(RoleApplication):
     action_path = path("<int:pk>/actions/<slug:action>/", views.act, name="action")
     cases_path = path("cases/", views.cases, name="cases")
     case_edit_path = path("cases/<int:case_id>/", views.case_edit, name="case-edit")
+    reply_file_add_path = path("<int:pk>/reply-files/", views.reply_file_add,
+                               name="reply-file-add")
+    reply_file_path = path("<int:pk>/reply-files/<int:file_id>/", views.reply_file,
+                           name="reply-file")
+    reply_file_remove_path = path("<int:pk>/reply-files/<int:file_id>/remove/",
+                                  views.reply_file_remove, name="reply-file-remove")
+    case_file_add_path = path("cases/<int:case_id>/files/", views.case_file_add,
+                              name="case-file-add")
+    case_file_path = path("cases/<int:case_id>/files/<int:file_id>/", views.case_file,
+                          name="case-file")

@@ -784,3 +784,45 @@ def test_a_reply_drafted_without_a_basis_gets_the_outcomes_legal_basis(client, h
     reply = Reply.objects.get(application=application)
     assert reply.basis == default_basis("unable_not_held", competent_agency="温县自然资源局")
     assert "第三十六条第（五）项" in reply.basis and reply.competent_agency == "温县自然资源局"
+
+
+def test_reply_files_and_case_documents_on_the_pages(client, handlers):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications.models import ReplyAttachment
+    from audit.models import AuditEvent
+
+    org = handlers
+    application = register(org, received_on=D(2024, 3, 4))
+    login(client, org["handler_office"])
+    with on(D(2024, 3, 12)):
+        assert draft(client, application).status_code == 302
+        html = get(client, detail_url(application))
+        assert 'data-testid="reply-file-form"' in html
+        response = client.post(f"/app/applications/{application.pk}/reply-files/",
+                               {"file": SimpleUploadedFile("分配名单.pdf", b"%PDF-1.4 x")})
+        assert response.status_code == 302
+        attachment = ReplyAttachment.objects.get()
+        html = get(client, detail_url(application))
+        assert "分配名单.pdf" in html
+        download = client.get(f"/app/applications/{application.pk}/reply-files/"
+                              f"{attachment.pk}/")
+        assert download.status_code == 200
+        bad = client.post(f"/app/applications/{application.pk}/reply-files/",
+                          {"file": SimpleUploadedFile("x.exe", b"MZ")}, follow=True)
+        assert "不支持的附件类型" in html_of(bad)
+        case = services.file_case(user=org["handler_office"], data={
+            "kind": "reconsideration", "filed_on": D(2024, 3, 11), "body": "温县人民政府"})
+        response = client.post(f"/app/applications/cases/{case.pk}/files/",
+                               {"file": SimpleUploadedFile("复议申请书.pdf", b"%PDF-1.4 y")})
+        assert response.status_code == 302
+    assert Case.objects.get().documents.get().name == "复议申请书.pdf"
+    assert AuditEvent.objects.filter(action="reply_attachment_added").count() == 1
+    assert AuditEvent.objects.filter(action="attachment_downloaded",
+                                     subject_id=application.pk).count() == 1
+    # auditors read the case list with its documents, not the reply's files
+    login(client, org["auditor"])
+    with on(D(2024, 3, 12)):
+        assert "复议申请书.pdf" in get(client, "/app/applications/cases/")
+        assert client.get(f"/app/applications/{application.pk}/reply-files/"
+                          f"{attachment.pk}/").status_code == 403
