@@ -23,11 +23,18 @@ class Role(models.TextChoices):
     AGENCY_ADMIN = "agency_admin", _("机关管理员")
     # 依申请公开: registers applications (registrars hold it too) and handles them
     APPLICATION_HANDLER = "application_handler", _("依申请公开承办人")
+    # the annual report: edits its narrative and finalises it (agency admins may too)
+    REPORT_EDITOR = "report_editor", _("年度报告编辑")
 
 
 class Agency(models.Model):
     code = models.SlugField(_("代码"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=200)
+    # the section whose review the annual report goes through (disclosure.report_services)
+    report_section = models.ForeignKey(
+        "Section", models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("年度报告报审科室"),
+        help_text=_("年度报告定稿后作为主动公开信息报送“三审”时所属的科室，通常为办公室"))
 
     class Meta:
         verbose_name = _("机关")
@@ -77,7 +84,7 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=100, blank=True)
     roles = models.JSONField(_("角色"), default=list, blank=True,
                              help_text=_("经办人、科室负责人、保密审查员、分管领导、发布员、审计监督、机关管理员、"
-                                         "依申请公开承办人"))
+                                         "依申请公开承办人、年度报告编辑"))
 
     class Meta:
         verbose_name = _("人员")

@@ -3,6 +3,7 @@ list, the register), an application as the API and the pages show it, and its cl
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import F, Prefetch, Q
 
@@ -279,3 +280,19 @@ def table4_counts(*, agency_id: int, year: int) -> dict:
     for kind, result, n in rows:
         counts.setdefault(kind, {})[result] = n
     return counts
+
+
+def fees_charged(*, agency_id: int, year: int) -> tuple[int, Decimal]:
+    """Information-processing fees paid in `year` (the count and the yuan), as the fee
+    notices computed them (section 六 of the annual report)."""
+    paid = list(ClockEvent.objects.filter(
+        application__agency_id=agency_id, kind=ClockEventKind.FEE_PAID, on__year=year)
+        .values_list("application_id", flat=True))
+    if not paid:
+        return 0, Decimal(0)
+    notices = {}
+    for application_id, data in (ClockEvent.objects.filter(
+            application_id__in=paid, kind=ClockEventKind.FEE_NOTICE)
+            .order_by("on", "id").values_list("application_id", "data")):
+        notices[application_id] = Decimal(str((data.get("fee") or {}).get("amount", "0")))
+    return len(paid), sum(notices.values(), Decimal(0))

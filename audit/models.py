@@ -78,6 +78,12 @@ class AuditAction(models.TextChoices):
     REPLY_ATTACHMENT_ADDED = "reply_attachment_added", _("添加答复附件")
     REPLY_ATTACHMENT_REMOVED = "reply_attachment_removed", _("删除答复附件")
     CASE_DOCUMENT_ADDED = "case_document_added", _("添加案件材料")
+    # issue 12, the annual report (subject: "disclosure.annualreport")
+    REPORT_EDITED = "report_edited", _("修改年度报告正文")
+    REPORT_FINALISED = "report_finalised", _("年度报告定稿")
+    REPORT_VERSION_CREATED = "report_version_created", _("新建年度报告版本")
+    REPORT_SUBMITTED = "report_submitted", _("年度报告报送审核")
+    OPENING_BALANCE_ENTERED = "opening_balance_entered", _("录入上年结转申请期初数")
 
 
 class AuditChain(models.Model):

@@ -11,6 +11,13 @@ from applications.api import ApplicationViewSet, CaseViewSet
 from applications.public_api import PublicApplicationStatusView, PublicApplicationsView
 from core.routers import IdRouter
 from disclosure.api import StatisticsView
+from disclosure.report_api import (
+    AnnualReportView,
+    FinalizeView,
+    NewVersionView,
+    OpeningBalanceView,
+    SubmitView,
+)
 from disclosure.views import dashboard as disclosure_dashboard
 from publications.api import CategoryViewSet
 from releases.api import (
@@ -76,6 +83,14 @@ urlpatterns = [
     path("api/v1/publications/<int:pk>/retraction-requests/",
          RequestRetractionViewSet.as_view({"post": "create"}), name="retraction-request-create"),
     path("api/v1/statistics/", StatisticsView.as_view(), name="statistics"),
+    path("api/v1/reports/annual/", AnnualReportView.as_view(), name="annual-report"),
+    path("api/v1/reports/annual/finalize/", FinalizeView.as_view(),
+         name="annual-report-finalize"),
+    path("api/v1/reports/annual/new-version/", NewVersionView.as_view(),
+         name="annual-report-new-version"),
+    path("api/v1/reports/annual/submit/", SubmitView.as_view(), name="annual-report-submit"),
+    path("api/v1/reports/annual/opening-balance/", OpeningBalanceView.as_view(),
+         name="annual-report-opening-balance"),
     # 依申请公开 for everyone: submit online, follow the status (anonymous, limited per address)
     path("api/v1/public/<slug:agency>/applications/", PublicApplicationsView.as_view(),
          name="public-applications"),
