@@ -19,6 +19,7 @@ from audit.services import Event, record
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from publications.models import Category
 from publications.services import create_publication
+from workflow.services import submit_publication
 
 from . import reports
 from .models import AnnualReport, OpeningBalance, ReportStatus
@@ -191,6 +192,8 @@ def submit(*, user, agency, year: int, section=None, body_html: str = "",
             "formed_on": report.finalised_at.date() if report.finalised_at else dt.date.today()})
         for attach in attachments:
             attach(publication)
+        # into the review: the section's heads are told, as for any item
+        submit_publication(user=user, publication_id=publication.pk)
         report.publication = publication
         report.save(update_fields=["publication", "updated_at"])
         record(agency_id=agency.pk, events=[Event(

@@ -270,3 +270,23 @@ def test_another_agency_and_bad_parameters(editors, other_org):
     assert client.get(f"{URL}?agency={org.agency.code}").status_code == 400
     assert client.patch(f"{URL}?agency={org.agency.code}&year={YEAR}",
                         {"sections": {"nonsense": "x"}}, format="json").status_code == 400
+
+
+def test_a_final_report_goes_into_the_review_as_an_item_of_the_report_category(editors):
+    org = editors
+    client = api(org["editor"])
+    body = {"agency": org.agency.code, "year": YEAR}
+    assert client.post(f"{URL}submit/", body, format="json").status_code == 409  # not final
+    assert fill_placeholders(org).status_code == 200
+    assert client.post(f"{URL}finalize/", body, format="json").status_code == 200
+    response = client.post(f"{URL}submit/", body, format="json")
+    assert response.status_code == 200, response.json()
+    publication = Publication.objects.get(pk=response.json()["publication"])
+    assert publication.title == f"{org.agency.name}{YEAR}年政府信息公开工作年度报告"
+    assert publication.category.name == "年度报告" and publication.status == "in_review"
+    assert publication.section == org.sections["office"]
+    assert publication.drafter == org["editor"]
+    assert list(publication.channels.values_list("kind", flat=True)) == ["site"]
+    assert "（一）主动公开" in publication.body
+    assert client.post(f"{URL}submit/", body, format="json").status_code == 409  # once
+    assert AuditEvent.objects.filter(action="report_submitted").count() == 1
