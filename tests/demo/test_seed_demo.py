@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "x-demo-pass-1"
 AGENCY = "wenxian_housing"
 USERNAMES = ["drafter_office", "head_office", "drafter_construction", "head_construction",
-             "secrecy", "leader", "publisher", "auditor", "admin", "handler_office"]
+             "secrecy", "leader", "publisher", "auditor", "admin", "handler_office",
+             "report_editor"]
 LOGINS = USERNAMES + ["operator"]  # the platform operator is in no agency
 CATEGORIES = {"work_updates", "policy_documents", "licensing", "penalties"}
 CHANNELS = {"website", "wechat", "wenxian_fabu", "yunshang_wenxian", "jiaozuo_daily",
@@ -230,3 +231,10 @@ def test_a_database_seeded_before_applications_gets_them_and_the_handler(monkeyp
     assert Publication.objects.count() == items
     assert User.objects.get(username="handler_office").has_role("application_handler")
     assert Application.objects.filter(agency__code=AGENCY).count() > 10
+
+
+def test_the_demo_agency_reviews_its_annual_report_in_the_office():
+    seed("--password", PASSWORD)
+    agency = Agency.objects.get(code=AGENCY)
+    assert agency.report_section.code == "office"
+    assert User.objects.get(username="report_editor").has_role("report_editor")

@@ -56,6 +56,8 @@ PEOPLE = [
     # the registrar and handler of applications for disclosure; `leader` covers the office
     # and so approves this person's replies and extensions
     ("handler_office", "刘洋（依申请公开承办人）", [Role.APPLICATION_HANDLER], "office", [], []),
+    # edits and finalises the annual report (年度报告); so may `admin`
+    ("report_editor", "赵静（年度报告编辑）", [Role.REPORT_EDITOR], "office", [], []),
 ]
 # The platform operator: a superuser in no agency (agencies, the holiday calendar, who is
 # staff or superuser). Not one of the agency's people.
@@ -118,6 +120,9 @@ class Command(BaseCommand):
         for code, name in SECTIONS:
             sections[code], _ = Section.objects.get_or_create(
                 agency=agency, code=code, defaults={"name": name})
+        if agency.report_section_id is None:  # the annual report is reviewed by the office
+            agency.report_section = sections["office"]
+            agency.save(update_fields=["report_section"])
         for code, name in CATEGORIES:
             Category.objects.get_or_create(agency=agency, code=code, defaults={"name": name})
         for code, name, kind in CHANNELS:
