@@ -8,16 +8,36 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import AgencyScopedAdmin
 from .models import Agency, Channel, Role, Section, User
+from .selectors import subordinates
 
 
 @admin.register(Agency)
 class AgencyAdmin(AgencyScopedAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "parent"]
     search_fields = ["code", "name"]
     agency_path = "pk"
     # An agency admin renames their own agency at most; agencies are the operator's.
     agency_admin_adds = False
     agency_admin_deletes = False
+
+    def get_list_filter(self, request):
+        return ["parent"] if request.user.is_superuser else []
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who is whose parent is the operator's: a parent's supervisors read the
+        # subordinates' reports, so an agency admin who could set it would open their
+        # agency's to another agency (or make another agency's theirs).
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, "parent"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        field = form.base_fields.get("parent")
+        if field is not None and obj is not None:
+            # not offered: the agency itself and its subordinates (Agency.clean refuses them)
+            below = [s.agency.pk for s in subordinates(obj)]
+            field.queryset = field.queryset.exclude(pk__in=[obj.pk, *below])
+        return form
 
 
 @admin.register(Section)

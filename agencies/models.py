@@ -1,6 +1,11 @@
 """Agencies (机关), their sections (科室/股室), the people who work in them, and the
 channels they publish on.
 
+An agency may have a parent (上级机关): a county government above its departments, a city
+above its counties. The platform operator sets it; the tree has no cycles (`Agency.clean`),
+and the parent's supervisors follow the subordinates' annual reports
+(`disclosure.report_overview`).
+
 A person belongs to one agency. What they may do is given by their roles; a
 section head heads given sections and a leader covers given sections. A channel is the
 agency's configuration of one outlet (its disclosure column, a WeChat account, a media
@@ -30,6 +35,11 @@ class Role(models.TextChoices):
 class Agency(models.Model):
     code = models.SlugField(_("代码"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=200)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("上级机关"),
+        help_text=_("如县政府工作部门的上级为县人民政府；上级机关的管理员、年度报告编辑、"
+                    "分管领导和审计监督人员可查看本机关年度报告的进度与汇总"))
     # the section whose review the annual report goes through (disclosure.report_services)
     report_section = models.ForeignKey(
         "Section", models.SET_NULL, null=True, blank=True, related_name="+",
@@ -40,9 +50,32 @@ class Agency(models.Model):
         verbose_name = _("机关")
         verbose_name_plural = _("机关")
         ordering = ["code"]
+        constraints = [
+            # a longer cycle is refused by clean(): it takes walking up the tree
+            models.CheckConstraint(condition=~models.Q(parent=models.F("pk")),
+                                   name="agency_not_own_parent"),
+        ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.parent_id is None:
+            return
+        if self.pk is not None and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("机关不能是自己的上级机关。")})
+        # Walk up from the chosen parent: meeting this agency means the parent is one of
+        # its own subordinates. `seen` stops at a cycle already in the data.
+        seen, ancestor = set(), self.parent_id
+        while ancestor is not None and ancestor not in seen:
+            if ancestor == self.pk:
+                raise ValidationError({"parent": _(
+                    "“%(parent)s”是本机关的下属机关（直接或间接），不能作为本机关的上级机关。")
+                    % {"parent": self.parent.name}})
+            seen.add(ancestor)
+            ancestor = (Agency.objects.filter(pk=ancestor)
+                        .values_list("parent_id", flat=True).first())
 
 
 class Section(models.Model):
