@@ -18,6 +18,7 @@ from disclosure.report_api import (
     OpeningBalanceView,
     SubmitView,
 )
+from disclosure.report_overview_api import AnnualReportOverviewView
 from disclosure.views import dashboard as disclosure_dashboard
 from publications.api import CategoryViewSet
 from releases.api import (
@@ -91,6 +92,8 @@ urlpatterns = [
     path("api/v1/reports/annual/submit/", SubmitView.as_view(), name="annual-report-submit"),
     path("api/v1/reports/annual/opening-balance/", OpeningBalanceView.as_view(),
          name="annual-report-opening-balance"),
+    path("api/v1/reports/annual/overview/", AnnualReportOverviewView.as_view(),
+         name="annual-report-overview"),
     # 依申请公开 for everyone: submit online, follow the status (anonymous, limited per address)
     path("api/v1/public/<slug:agency>/applications/", PublicApplicationsView.as_view(),
          name="public-applications"),
