@@ -18,6 +18,7 @@ from .audit import AuditApplication
 from .notifications import NotificationApplication
 from .on_request import OnRequestApplication
 from .review import ReviewApplication
+from .subordinates import SubordinatesApplication
 
 
 class DisclosureSite(Site):
@@ -59,6 +60,8 @@ def build_site() -> DisclosureSite:
         DraftingApplication(),
         ReviewApplication(),
         OnRequestApplication(),
+        # before the audit: a county government's auditor lands on the subordinates' reports
+        SubordinatesApplication(),
         AuditApplication(),
         NotificationApplication(),
     ])
