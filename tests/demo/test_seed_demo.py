@@ -24,7 +24,8 @@ AGENCY = "wenxian_housing"
 USERNAMES = ["drafter_office", "head_office", "drafter_construction", "head_construction",
              "secrecy", "leader", "publisher", "auditor", "admin", "handler_office",
              "report_editor"]
-LOGINS = USERNAMES + ["operator"]  # the platform operator is in no agency
+# the county's supervisor is in the county government; the platform operator in no agency
+LOGINS = USERNAMES + ["county_supervisor", "operator"]
 CATEGORIES = {"work_updates", "policy_documents", "licensing", "penalties"}
 CHANNELS = {"website", "wechat", "wenxian_fabu", "yunshang_wenxian", "jiaozuo_daily",
             "henan_daily", "china_construction"}
@@ -238,3 +239,29 @@ def test_the_demo_agency_reviews_its_annual_report_in_the_office():
     agency = Agency.objects.get(code=AGENCY)
     assert agency.report_section.code == "office"
     assert User.objects.get(username="report_editor").has_role("report_editor")
+
+
+def test_the_county_government_supervises_the_housing_bureau_and_a_second_department():
+    seed("--password", PASSWORD)
+    county = Agency.objects.get(code="wenxian_gov")
+    assert county.name == "温县人民政府"
+    assert set(county.children.values_list("code", flat=True)) == {
+        AGENCY, "wenxian_archives"}
+    supervisor = User.objects.get(username="county_supervisor")
+    assert supervisor.agency == county and supervisor.roles == ["auditor"]
+    client = Client()
+    client.force_login(supervisor)
+    response = client.get("/api/v1/reports/annual/overview/?agency=wenxian_gov&year=2025")
+    assert response.status_code == 200
+    assert {a["agency"]: a["status"] for a in response.json()["agencies"]} == {
+        AGENCY: "not_started", "wenxian_archives": "not_started"}
+    # the housing bureau's people are where they were
+    assert not User.objects.filter(agency=county).exclude(username="county_supervisor").exists()
+
+
+def test_a_housing_bureau_the_operator_moved_elsewhere_stays_there():
+    seed("--password", PASSWORD)
+    city = Agency.objects.create(code="jiaozuo_gov", name="焦作市人民政府")
+    Agency.objects.filter(code=AGENCY).update(parent=city)
+    seed("--password", PASSWORD)
+    assert Agency.objects.get(code=AGENCY).parent == city

@@ -1,5 +1,7 @@
 """Create the demo agency 温县住房和城乡建设局 with its people, channels and items, and its
-applications for disclosure (依申请公开) in every status with two or three cases.
+applications for disclosure (依申请公开) in every status with two or three cases; above it the
+county government 温县人民政府, whose supervisor follows the annual reports of its two
+departments (the housing bureau and 温县档案馆, a small agency with no report yet).
 
 Idempotent: a second run finds everything in place and changes nothing. Items and
 applications are each created once, when the agency has none (so a database seeded before
@@ -59,13 +61,18 @@ PEOPLE = [
     # edits and finalises the annual report (年度报告); so may `admin`
     ("report_editor", "赵静（年度报告编辑）", [Role.REPORT_EDITOR], "office", [], []),
 ]
+# The county government above the housing bureau, its second (small) department, and the
+# county's supervisor of the departments' annual reports (年度报告汇总).
+PARENT = ("wenxian_gov", "温县人民政府")
+SMALL_CHILD = ("wenxian_archives", "温县档案馆")
+SUPERVISOR = ("county_supervisor", "马丽（县政府办公室政务公开科）", [Role.AUDITOR])
 # The platform operator: a superuser in no agency (agencies, the holiday calendar, who is
 # staff or superuser). Not one of the agency's people.
 OPERATOR = ("operator", "平台运维")
 
 
 class Command(BaseCommand):
-    help = "Seed the demo agency wenxian_housing (idempotent)."
+    help = "Seed the demo agency wenxian_housing under its county government (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument("--password", help="password for every demo user "
@@ -96,7 +103,8 @@ class Command(BaseCommand):
                 username, _, pw = line.partition("\t")
                 known[username] = pw
         known.update(created)
-        people = {u.username: u for u in User.objects.filter(agency=agency)}
+        people = {u.username: u for u in User.objects.filter(
+            agency__in=[agency, agency.parent_id] if agency.parent_id else [agency])}
         operator = User.objects.filter(username=OPERATOR[0], agency=None,
                                        is_superuser=True).first()
         if operator is not None:
@@ -106,7 +114,7 @@ class Command(BaseCommand):
         logins_file.write_text("".join(f"{u}\t{p}\n" for u, p in working.items()))
         logins_file.chmod(0o600)
         self.stdout.write("Demo logins (username / password):")
-        for username in [p[0] for p in PEOPLE] + [OPERATOR[0]]:
+        for username in [p[0] for p in PEOPLE] + [SUPERVISOR[0], OPERATOR[0]]:
             if username in working:
                 self.stdout.write(f"  {username:<22} {working[username]}")
             elif username in people:
@@ -156,6 +164,7 @@ class Command(BaseCommand):
                 is_superuser=False):
             self.stdout.write("The demo agency admin is no longer a superuser; "
                               f"the platform operator is `{OPERATOR[0]}`.")
+        self._county(agency, password, created)
         if not User.objects.filter(username=OPERATOR[0]).exists():
             pw = password or secrets.token_urlsafe(9)
             operator = User(username=OPERATOR[0], display_name=OPERATOR[1], agency=None,
@@ -164,6 +173,31 @@ class Command(BaseCommand):
             operator.save()
             created[OPERATOR[0]] = pw
         return agency, sections, created
+
+    def _county(self, agency, password, created):
+        """The county government above the housing bureau (set only while the bureau has no
+        parent: the operator may have placed it elsewhere), a second department, and the
+        county's supervisor."""
+        parent, _ = Agency.objects.get_or_create(code=PARENT[0], defaults={"name": PARENT[1]})
+        if agency.parent_id is None:
+            agency.parent = parent
+            agency.save(update_fields=["parent"])
+        small, new = Agency.objects.get_or_create(
+            code=SMALL_CHILD[0], defaults={"name": SMALL_CHILD[1], "parent": parent})
+        if new:
+            office = Section.objects.create(agency=small, code="office", name="办公室")
+            small.report_section = office
+            small.save(update_fields=["report_section"])
+            Channel.objects.create(agency=small, code="website", name="政府信息公开专栏",
+                                   kind=ChannelKind.SITE)
+        username, display, roles = SUPERVISOR
+        if not User.objects.filter(username=username).exists():
+            pw = password or secrets.token_urlsafe(9)
+            user = User(username=username, display_name=display, agency=parent,
+                        roles=[str(r) for r in roles])
+            user.set_password(pw)
+            user.save()
+            created[username] = pw
 
     def _items(self, agency):
         people = {u.username: u for u in User.objects.filter(agency=agency)}
