@@ -784,3 +784,24 @@ def test_a_reply_drafted_without_a_basis_gets_the_outcomes_legal_basis(client, h
     reply = Reply.objects.get(application=application)
     assert reply.basis == default_basis("unable_not_held", competent_agency="温县自然资源局")
     assert "第三十六条第（五）项" in reply.basis and reply.competent_agency == "温县自然资源局"
+
+
+def test_the_case_page_and_its_action_forms_have_no_chinese_left_in_english(client, handlers):
+    """Every label and help text of the case page's forms is translated; what stays Chinese
+    is the data (the applicant's, the agency's and its people's names)."""
+    from django.conf import settings
+
+    org = handlers
+    application = register(org, received_on=D(2024, 3, 4))
+    login(client, org["handler_office"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with on(D(2024, 3, 12)):
+        html = get(client, detail_url(application))
+    text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", html, flags=re.S)
+    data = [application.applicant_name, application.contact_address, application.content,
+            org.agency.name, *(s.name for s in org.sections.values()),
+            *(u.display_name for u in org.users.values())]
+    for value in sorted(filter(None, data), key=len, reverse=True):
+        text = text.replace(value, " ")
+    # the language switch offers 中文 in its own name
+    assert re.findall(r"[\u4e00-\u9fff（）]+", text) == ["中文"]
