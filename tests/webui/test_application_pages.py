@@ -805,3 +805,21 @@ def test_the_case_page_and_its_action_forms_have_no_chinese_left_in_english(clie
         text = text.replace(value, " ")
     # the language switch offers 中文 in its own name
     assert re.findall(r"[\u4e00-\u9fff（）]+", text) == ["中文"]
+
+
+def test_an_action_address_opened_in_the_browser_leads_to_the_case_page(client, handlers):
+    """A form with a mistake comes back at the action's address: reloading it from the
+    address bar, or switching the language there, opens it without a POST."""
+    org = handlers
+    application = register(org, received_on=D(2024, 3, 4))
+    login(client, org["handler_office"])
+    with on(D(2024, 3, 6)):
+        url = action_url(application, "request-correction")
+        assert client.post(url, {"notice_on": "2024-03-06", "items": ""}).status_code == 422
+        response = client.get(url)
+        assert response.status_code == 302 and response.url == detail_url(application)
+        switched = client.post("/i18n/setlang/", {"language": "en", "next": url}, follow=True)
+        assert switched.status_code == 200
+        assert switched.redirect_chain[-1][0] == detail_url(application)
+        assert client.get(action_url(application, "no-such-action")).status_code == 404
+        assert client.get(action_url(application, "reply")).status_code == 302
