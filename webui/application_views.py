@@ -19,7 +19,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from agencies.models import Role
 from applications import clock as clocks
@@ -343,7 +342,6 @@ def detail(request, pk):
     return _case_page(request, _application_or_404(request.user, pk))
 
 
-@require_POST
 @login_required
 def act(request, pk, action):
     spec = ACTIONS.get(action)
@@ -351,6 +349,10 @@ def act(request, pk, action):
         raise Http404
     user = request.user
     application = _application_or_404(user, pk)
+    if request.method != "POST":
+        # a form with a mistake comes back at this address; reloading it from the address
+        # bar or switching the language there asks for it without a POST
+        return redirect("webui:applications:detail", pk=application.pk)
     form = spec.bind(request.POST, routing_for(user) if spec.routed else None,
                      auto_id=f"{action}_%s")
     if not form.is_valid():

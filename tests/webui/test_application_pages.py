@@ -826,3 +826,42 @@ def test_reply_files_and_case_documents_on_the_pages(client, handlers):
         assert "复议申请书.pdf" in get(client, "/app/applications/cases/")
         assert client.get(f"/app/applications/{application.pk}/reply-files/"
                           f"{attachment.pk}/").status_code == 403
+
+
+def test_the_case_page_and_its_action_forms_have_no_chinese_left_in_english(client, handlers):
+    """Every label and help text of the case page's forms is translated; what stays Chinese
+    is the data (the applicant's, the agency's and its people's names)."""
+    from django.conf import settings
+
+    org = handlers
+    application = register(org, received_on=D(2024, 3, 4))
+    login(client, org["handler_office"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with on(D(2024, 3, 12)):
+        html = get(client, detail_url(application))
+    text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", html, flags=re.S)
+    data = [application.applicant_name, application.contact_address, application.content,
+            org.agency.name, *(s.name for s in org.sections.values()),
+            *(u.display_name for u in org.users.values())]
+    for value in sorted(filter(None, data), key=len, reverse=True):
+        text = text.replace(value, " ")
+    # the language switch offers 中文 in its own name
+    assert re.findall(r"[\u4e00-\u9fff（）]+", text) == ["中文"]
+
+
+def test_an_action_address_opened_in_the_browser_leads_to_the_case_page(client, handlers):
+    """A form with a mistake comes back at the action's address: reloading it from the
+    address bar, or switching the language there, opens it without a POST."""
+    org = handlers
+    application = register(org, received_on=D(2024, 3, 4))
+    login(client, org["handler_office"])
+    with on(D(2024, 3, 6)):
+        url = action_url(application, "request-correction")
+        assert client.post(url, {"notice_on": "2024-03-06", "items": ""}).status_code == 422
+        response = client.get(url)
+        assert response.status_code == 302 and response.url == detail_url(application)
+        switched = client.post("/i18n/setlang/", {"language": "en", "next": url}, follow=True)
+        assert switched.status_code == 200
+        assert switched.redirect_chain[-1][0] == detail_url(application)
+        assert client.get(action_url(application, "no-such-action")).status_code == 404
+        assert client.get(action_url(application, "reply")).status_code == 302
