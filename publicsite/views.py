@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from audit import checkpoints
+from publications.article20 import TOPICS
 from publications.models import ARTICLE20_ITEMS, Category
 from publications.services import sanitise_html
 
 from . import selectors
-from .article20 import TOPICS
 from .feeds import PublicItemsFeed
 from .sitemaps import PublicItemSitemap
 
