@@ -373,6 +373,25 @@ def withdraw(*, user, application_id: int, on: dt.date, reason: str) -> Applicat
                      AuditAction.APPLICATION_WITHDRAWN, {"reason": reason.strip()})
 
 
+def discard_online_application(*, user, application_id: int, reason: str) -> Application:
+    """An online application never confirmed as received — spam, a duplicate of one already
+    registered, one the applicant took back at once — is closed without being received: it
+    has no receipt date, so it counts in no table."""
+    _require_handler(user)
+    if not (reason or "").strip():
+        raise InvalidInput(_("请写明不予登记的原因。"), fields={"reason": [_("必填。")]})
+    with transaction.atomic():
+        application = _locked(user, application_id)
+        _require_status(application, S.PENDING_CONFIRMATION,
+                        _("只有尚未确认收到的网上申请可以不予登记。"))
+        application.status, application.closed_on = S.CLOSED, today()
+        application.save(update_fields=["status", "closed_on", "updated_at"])
+        record(agency_id=application.agency_id, events=[Event(
+            AuditAction.APPLICATION_DISCARDED, subject=application, actor=user,
+            comment=reason.strip())])
+    return application
+
+
 # --- the reply ----------------------------------------------------------------------------
 
 #: outcomes that end an application whose applicant did not act, and when they may be used

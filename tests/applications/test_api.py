@@ -937,3 +937,25 @@ def test_the_list_runs_the_same_queries_for_any_number_of_applications(
                                             notice_on=D(2024, 3, 7), items="x")
     with django_assert_num_queries(LIST_QUERIES[username]):
         assert len(get(org[username], path, day=D(2024, 3, 20)).json()["results"]) == 12
+
+
+def test_an_unconfirmed_online_application_may_be_discarded_and_counts_nowhere(org):
+    from applications.selectors import table3_counts
+
+    application = online(org)
+    path = f"{URL}{application.pk}/discard/"
+    assert post(org["handler_office"], path, {"reason": ""}).status_code == 400
+    response = post(org["handler_office"], path, {"reason": "重复提交"})
+    assert response.status_code == 200 and response.json()["status"] == "closed"
+    assert events(application, "application_discarded", actor=org["handler_office"]).exists()
+    assert post(org["handler_office"], path, {"reason": "再次"}).status_code == 409
+    year = application.submitted_at.year
+    counts = table3_counts(agency_id=org.agency.pk, year=year)
+    assert counts.new == {} and counts.results == {}
+
+
+def test_search_finds_an_application_by_the_end_of_its_tracking_code(org):
+    application = register(org)
+    suffix = application.tracking_code.rsplit("-", 1)[1]
+    response = get(org["handler_office"], f"{URL}?q={suffix.lower()}")
+    assert [a["id"] for a in response.json()["results"]] == [application.pk]
