@@ -100,9 +100,11 @@ def _client_key(request) -> str:
     except ValueError:
         network = address or "unknown"
     else:
-        if ip.version == 6 and ip.ipv4_mapped is None:
-            network = str(ipaddress.ip_network(f"{ip}/64", strict=False))
+        if ip.version == 4:
+            network = str(ip)
+        elif ip.ipv4_mapped is not None:
+            network = str(ip.ipv4_mapped)
         else:
-            network = str(ip.ipv4_mapped or ip)
+            network = str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return hmac.new(settings.SECRET_KEY.encode(), network.encode(),
                     hashlib.sha256).hexdigest()[:32]

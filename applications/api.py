@@ -152,6 +152,10 @@ class ReplyRejectionSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000)
 
 
+class DiscardSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
 class WithdrawSerializer(serializers.Serializer):
     on = serializers.DateField()
     reason = serializers.CharField(max_length=2000)
@@ -325,6 +329,12 @@ class ApplicationViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         return self._act(request, pk, WithdrawSerializer, services.withdraw)
+
+    @extend_schema(request=DiscardSerializer, responses=DetailSerializer)
+    @action(detail=True, methods=["post"])
+    def discard(self, request, pk=None):
+        """An online application never confirmed (spam, a duplicate): closed unreceived."""
+        return self._act(request, pk, DiscardSerializer, services.discard_online_application)
 
     @extend_schema(request=ReplySerializer, responses={201: DetailSerializer})
     @action(detail=True, methods=["post"])

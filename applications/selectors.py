@@ -44,7 +44,8 @@ def applications_for(user, *, status: str | None = None, year: int | None = None
         qs = qs.filter(section__code=section)
     if search:
         term = search.strip()
-        qs = qs.filter(Q(tracking_code__iexact=term) | Q(content__icontains=term))
+        # the code as read over the phone: whole, or its last characters (7K3QXD)
+        qs = qs.filter(Q(tracking_code__icontains=term) | Q(content__icontains=term))
     if order == "deadline":
         qs = qs.filter(status__in=OPEN_STATUSES).order_by(
             F("deadline").asc(nulls_last=True), "id")

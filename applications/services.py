@@ -53,6 +53,11 @@ from .permissions import covers, is_handler, leaders_covering, manages_cases, vi
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read over the phone
 TRACKING_LENGTH = 6
+#: the revised Regulations (国务院令第711号) in force: the periods the clock counts are theirs,
+#: so an earlier receipt date is a mistyped year
+REVISED_REGULATIONS_IN_FORCE = dt.date(2019, 5, 15)
+#: the Regulations first in force (国务院令第492号): no disclosure case is older
+REGULATIONS_IN_FORCE = dt.date(2008, 5, 1)
 
 
 def today() -> dt.date:
@@ -80,6 +85,8 @@ def register_application(*, user, data: dict) -> Application:
     _require_handler(user)
     received_on = data["received_on"]
     _not_future(received_on, "received_on")
+    _not_before_law(received_on, REVISED_REGULATIONS_IN_FORCE, "received_on",
+                    _("收到日期不能早于 %(date)s：答复期限按该日起施行的现行条例计算。"))
     section = _section(user.agency_id, data["section"])
     handler = _handler(user.agency_id, data.get("handler"))
     with transaction.atomic():
@@ -315,8 +322,13 @@ def send_fee_notice(*, user, application_id: int, notice_on: dt.date, method: st
     try:
         fee = compute_fee(method, quantity, earlier_items=earlier_items)
     except ValueError as error:
+        # fees.py explains in English for programmers; the user reads which field is wrong
+        if earlier_items and method == FeeMethod.PER_PAGE:
+            fields = {"earlier_items": [_("按页计费时不计本月此前件数。")]}
+        else:
+            fields = {"quantity": [_("数量与本月此前件数合计须为 1 至 100000。")]}
         raise InvalidInput(_("数量须为 1 至 100000 的整数；按页计费时不计本月此前件数。"),
-                           fields={"quantity": [str(error)]}) from error
+                           fields=fields) from error
     if fee.amount <= 0:
         raise InvalidInput(_("按此数量不收取信息处理费，无需发出收费通知。"),
                            fields={"quantity": [_("未达到收费标准。")]})
@@ -350,8 +362,7 @@ def withdraw(*, user, application_id: int, on: dt.date, reason: str) -> Applicat
         raise InvalidInput(_("请写明撤回情况。"), fields={"reason": [_("必填。")]})
     with transaction.atomic():
         application = _locked(user, application_id)
-        if application.status not in OPEN_STATUSES:
-            raise Conflict(_("该申请已办结。"))
+        _require_open(application)
         _not_future(on, "on")
         _not_before(on, application.received_on, "on")
         Reply.objects.filter(application=application, status=ReplyStatus.PENDING).update(
@@ -360,6 +371,25 @@ def withdraw(*, user, application_id: int, on: dt.date, reason: str) -> Applicat
         application.save(update_fields=["outcome", "closed_on"])
         return _step(application, user, K.CLOSED, on, S.CLOSED,
                      AuditAction.APPLICATION_WITHDRAWN, {"reason": reason.strip()})
+
+
+def discard_online_application(*, user, application_id: int, reason: str) -> Application:
+    """An online application never confirmed as received — spam, a duplicate of one already
+    registered, one the applicant took back at once — is closed without being received: it
+    has no receipt date, so it counts in no table."""
+    _require_handler(user)
+    if not (reason or "").strip():
+        raise InvalidInput(_("请写明不予登记的原因。"), fields={"reason": [_("必填。")]})
+    with transaction.atomic():
+        application = _locked(user, application_id)
+        _require_status(application, S.PENDING_CONFIRMATION,
+                        _("只有尚未确认收到的网上申请可以不予登记。"))
+        application.status, application.closed_on = S.CLOSED, today()
+        application.save(update_fields=["status", "closed_on", "updated_at"])
+        record(agency_id=application.agency_id, events=[Event(
+            AuditAction.APPLICATION_DISCARDED, subject=application, actor=user,
+            comment=reason.strip())])
+    return application
 
 
 # --- the reply ----------------------------------------------------------------------------
@@ -383,8 +413,7 @@ def draft_reply(*, user, application_id: int, outcome: str, basis: str, text: st
         application = _locked(user, application_id)
         if application.status == S.REPLY_PENDING_APPROVAL:
             raise Conflict(_("已有待审批的答复，请等待审批或由领导退回后再拟写。"))
-        if application.status not in OPEN_STATUSES:
-            raise Conflict(_("该申请已办结。"))
+        _require_open(application)
         clock = _clock_of(application)
         needed = _NO_ACTION.get(outcome)
         if needed is not None:
@@ -651,6 +680,8 @@ def file_case(*, user, data: dict) -> Case:
     if data["kind"] not in CaseKind.values:
         raise InvalidInput(_("无效的案件类型。"), fields={"kind": [_("无效的选项。")]})
     _not_future(data["filed_on"], "filed_on")
+    _not_before_law(data["filed_on"], REGULATIONS_IN_FORCE, "filed_on",
+                    _("立案日期不能早于 %(date)s（政府信息公开条例施行之日）。"))
     application = None
     if data.get("application") is not None:
         application = Application.objects.filter(pk=data["application"],
@@ -699,6 +730,8 @@ def update_case(*, user, case_id: int, data: dict) -> Case:
             decided_on = changes["decided_on"] = None
         filed_on = changes.get("filed_on", case.filed_on)
         _not_future(filed_on, "filed_on")
+        _not_before_law(filed_on, REGULATIONS_IN_FORCE, "filed_on",
+                        _("立案日期不能早于 %(date)s（政府信息公开条例施行之日）。"))
         _check_result(result, decided_on, filed_on)
         for name, value in changes.items():
             setattr(case, name, value)
@@ -799,6 +832,8 @@ def _require_handler(user) -> None:
 
 
 def _require_open(application) -> None:
+    if application.status == S.PENDING_CONFIRMATION:
+        raise Conflict(_("该申请尚未确认收到：请先确认收到，再办理。"))
     if application.status not in OPEN_STATUSES:
         raise Conflict(_("该申请已办结。"))
 
@@ -818,6 +853,12 @@ def _not_before(value, earliest, field) -> None:
     if earliest is not None and value < earliest:
         raise InvalidInput(_("日期不能早于 %(date)s。") % {"date": earliest},
                            fields={field: [_("不能早于 %(date)s。") % {"date": earliest}]})
+
+
+def _not_before_law(value, first_day, field, message) -> None:
+    if value < first_day:
+        raise InvalidInput(message % {"date": first_day},
+                           fields={field: [_("不能早于 %(date)s。") % {"date": first_day}]})
 
 
 def _period(days, field) -> None:

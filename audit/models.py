@@ -70,6 +70,7 @@ class AuditAction(models.TextChoices):
     REPLY_APPROVED = "reply_approved", _("批准答复")
     REPLY_REJECTED = "reply_rejected", _("退回答复")
     APPLICATION_WITHDRAWN = "application_withdrawn", _("申请人撤回申请")
+    APPLICATION_DISCARDED = "application_discarded", _("网上申请不予登记")
     DEADLINE_RECOMPUTED = "deadline_recomputed", _("节假日变更，重算答复期限")
     LETTER_GENERATED = "letter_generated", _("生成文书")
     CASE_FILED = "case_filed", _("登记复议诉讼案件")

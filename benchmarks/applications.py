@@ -1,16 +1,17 @@
 """依申请公开 on PostgreSQL: the handler's deadline-sorted queue, the overdue list, and the
 reminder sweep over every open application.
 
-A standalone script, not a test. It works in its own database (lib.bootstrap) and builds,
-with bulk_create, --applications applications across --agencies agencies (one large agency
-holds --large-share of them, the rest share the remainder evenly), each agency with an
-office and a construction section, two application handlers and a leader covering both.
-Statuses and dates are spread as a county bureau's register would hold them on the day of
-the run (about a third open; of those most with a running clock, some stopped by a 补正
-notice, a consultation or a fee notice, some overdue, some due within 5 working days, and
-— near a year's end — some whose deadline runs past the holiday table), with the clock
-events that explain them; the stored deadline of each is what `applications.clock`
-computes from those events. No audit events (nothing measured writes or reads them).
+A standalone script, not a test. It works in its own database (lib.bootstrap) and builds
+(lib.register), with bulk_create, --applications applications across --agencies agencies
+(one large agency holds --large-share of them, the rest share the remainder evenly), each
+agency with an office and a construction section, two application handlers and a leader
+covering both. Statuses and dates are spread as a county bureau's register would hold them
+on the day of the run (about a third open; of those most with a running clock, some
+stopped by a 补正 notice, a consultation or a fee notice, some overdue, some due within 5
+working days, and — near a year's end — some whose deadline runs past the holiday table),
+with the clock events that explain them; the stored deadline of each is what
+`applications.clock` computes from those events. No audit events (nothing measured writes
+or reads them).
 
 Measured, after VACUUM ANALYZE:
 
@@ -32,28 +33,18 @@ See benchmarks/README.md.
 """
 
 import argparse
-import datetime as dt
 import gc
 import json
-import random
 import sys
 import time
 
-from lib import bootstrap
+from lib import bootstrap, register
 from lib.bootstrap import RESULTS_DIR
 from lib.queries import Capture
-from lib.timing import Clock, RunClock, Samples
+from lib.timing import Clock, RunClock, Samples, Steps
 
 LIST_TARGET_MS = 30.0
 SWEEP_TARGET_S = 5.0
-# (status, share of all applications)
-STATUSES = [("pending_confirmation", 0.01), ("received", 0.20), ("awaiting_correction", 0.02),
-            ("consulting_third_party", 0.02), ("awaiting_fee", 0.01),
-            ("reply_pending_approval", 0.03), ("replied", 0.66), ("closed", 0.05)]
-OUTCOMES = [("disclosed", 40), ("partly_disclosed", 15), ("unable_not_held", 15),
-            ("withheld_third_party", 4), ("withheld_process_info", 4), ("unable_unclear", 3),
-            ("not_processed_repeat", 4), ("not_processed_petition", 3),
-            ("other_no_correction", 6), ("other_no_fee", 1), ("other", 5)]
 PATHS = [("queue", "?ordering=deadline"), ("own queue", "?ordering=deadline&mine=true"),
          ("overdue", "?overdue=true")]
 
@@ -86,51 +77,10 @@ def parse_args(argv=None):
 
 # ------------------------------------------------------------------------ building
 
-class Clocks:
-    """The stored clock of a pattern of events, computed once per pattern."""
-
-    def __init__(self, today):
-        from workdays.calendar import WorkingCalendar
-
-        self.calendar, self.today, self.cache = WorkingCalendar(), today, {}
-
-    def of(self, facts):
-        from applications import clock
-
-        key = tuple((kind, on) for kind, on, _data in facts)
-        if key not in self.cache:
-            self.cache[key] = clock.compute(
-                [clock.Fact(kind, on, data) for kind, on, data in facts],
-                calendar=self.calendar, today=self.today)
-        return self.cache[key]
-
-    def working_days_before(self, day, n):
-        counted = 0
-        while counted < n:
-            day -= dt.timedelta(days=1)
-            counted += self.calendar.is_working_day(day)
-        return day
-
-
 def build(args, today) -> dict:
-    from django.db import connection, transaction
+    from agencies.models import Agency
 
-    from agencies.models import Agency, Role, Section, User
-    from applications.fees import compute_fee
-    from applications.models import Application, ClockEvent
-
-    rng = random.Random(args.seed)
-    clocks = Clocks(today)
-    timings = {}
-
-    def timed(label, fn):
-        t0 = time.perf_counter()
-        with transaction.atomic():
-            rows = fn()
-        timings[label] = time.perf_counter() - t0
-        print(f"  {label:<38} {rows:>10,} rows  {timings[label]:6.1f} s", flush=True)
-        return rows
-
+    steps = Steps()
     a = args.agencies
     print(f"building: {args.applications:,} applications, {a:,} agencies "
           f"({args.large_share:.0%} in the large one), as of {today}")
@@ -139,136 +89,17 @@ def build(args, today) -> dict:
     def organisation():
         agencies.extend(Agency.objects.bulk_create(
             [Agency(code=f"bench_{i:05d}", name=f"机关 {i}") for i in range(1, a + 1)]))
-        sections = Section.objects.bulk_create(
-            [Section(agency=g, code=code, name=name) for g in agencies
-             for code, name in (("office", "办公室"), ("construction", "建筑业管理股"))])
-        users = User.objects.bulk_create(
-            [User(username=f"{role}_{i}", agency=g, section=sections[2 * i],
-                  roles=[str(r) for r in roles], password="!")
-             for i, g in enumerate(agencies)
-             for role, roles in (("handler_a", [Role.APPLICATION_HANDLER]),
-                                 ("handler_b", [Role.APPLICATION_HANDLER]),
-                                 ("leader", [Role.LEADER]))])
-        for i, g in enumerate(agencies):
-            people[g.pk] = {"sections": sections[2 * i:2 * i + 2],
-                            "handlers": users[3 * i:3 * i + 2], "leader": users[3 * i + 2]}
-        Section.leaders.through.objects.bulk_create(
-            [Section.leaders.through(section_id=s.pk, user_id=people[g.pk]["leader"].pk)
-             for g in agencies for s in people[g.pk]["sections"]])
-        return len(agencies) + len(sections) + len(users)
+        staffed, written = register.staff(agencies)
+        people.update(staffed)
+        return len(agencies) + written
 
-    timed("agencies, sections, people", organisation)
-
-    large = round(args.applications * args.large_share)
-    owners = [agencies[0]] * large + [agencies[1 + i % (a - 1)]
-                                      for i in range(args.applications - large)]
-    statuses = rng.choices([s for s, _w in STATUSES], [w for _s, w in STATUSES],
-                           k=args.applications)
-    outcomes = [o for o, _w in OUTCOMES]
-    outcome_weights = [w for _o, w in OUTCOMES]
-    fee = compute_fee("per_page", 150).to_data()
-    rows, events = [], []
-    for n, (agency, status) in enumerate(zip(owners, statuses, strict=True)):
-        org = people[agency.pk]
-        facts, extra = [], {}
-        if status == "pending_confirmation":
-            received = None
-        elif status in ("replied", "closed"):
-            received = today - dt.timedelta(days=rng.randint(40, 730))
-        elif status in ("received", "reply_pending_approval"):
-            # up to ~5 weeks back: most on time, some overdue, some due within 5 days, and
-            # one in twenty extended (near a year's end: past the holiday table)
-            received = today - dt.timedelta(days=rng.randint(0, 33))
-            if rng.random() < 0.05:
-                extra["extended"] = True
-        else:
-            received = clocks.working_days_before(today, rng.randint(3, 12))
-        if received is not None:
-            facts.append(("received", received, {}))
-        if extra.pop("extended", False):
-            facts.append(("extended", min(received + dt.timedelta(days=10), today),
-                          {"days": 20, "reason": "需调取档案"}))
-        if status == "awaiting_correction":
-            facts.append(("correction_requested",
-                          clocks.working_days_before(today, rng.randint(0, 2)),
-                          {"items": "请写明所需信息的年份", "period_days": 15}))
-        elif status == "consulting_third_party":
-            # one in ten unanswered past its 15 working days: the sweep recomputes it
-            back = rng.randint(17, 25) if rng.random() < 0.1 else rng.randint(0, 2)
-            facts = [("received", clocks.working_days_before(today, back + 3), {}),
-                     ("consultation_sent", clocks.working_days_before(today, back),
-                      {"third_party": "某公司"})]
-        elif status == "awaiting_fee":
-            facts.append(("fee_notice", clocks.working_days_before(today, rng.randint(0, 2)),
-                          {"fee": fee, "period_days": 20}))
-        elif status == "replied":
-            extra["outcome"] = rng.choices(outcomes, outcome_weights)[0]
-            extra["replied_on"] = received + dt.timedelta(days=rng.randint(3, 30))
-            facts.append(("replied", extra["replied_on"], {"outcome": extra["outcome"]}))
-        elif status == "closed":
-            extra["outcome"], extra["closed_on"] = "other", received + dt.timedelta(days=5)
-            facts.append(("closed", extra["closed_on"], {"reason": "申请人撤回"}))
-        # the stored clock as the services would leave it; a consultation past its limit
-        # as it was when last written (on the day it was sent)
-        if status == "consulting_third_party":
-            stored = {"deadline": None, "deadline_beyond_known": False,
-                      "clock_stopped_by": "consultation"}
-        elif facts:
-            c = clocks.of(facts)
-            stored = {"deadline": c.deadline, "deadline_beyond_known": c.beyond_known,
-                      "clock_stopped_by": c.stopped_by, "extended": c.extended}
-        else:
-            stored = {}
-        handler = None if status == "pending_confirmation" or rng.random() < 0.03 else \
-            org["handlers"][n % 2]
-        # a third in the construction section
-        section = (None if status == "pending_confirmation"
-                   else org["sections"][1 if n % 3 == 0 else 0])
-        rows.append(Application(
-            agency=agency, tracking_code=f"YSQ-B{n:08d}", status=status,
-            received_via=rng.choice(["in_person", "post", "online", "email"]),
-            received_on=facts[0][1] if facts else None, applicant_type=rng.choices(
-                ["natural_person", "commercial", "research", "legal_service", "other"],
-                [70, 15, 5, 7, 3])[0],
-            applicant_name=f"申请人{n}", applicant_id_number=f"41082519880512{n % 10000:04d}",
-            contact_phone=f"139{n:08d}", contact_address="河南省焦作市温县温泉街道人民路 88 号",
-            content=f"关于第 {n} 号项目的审批材料和验收资料", section=section, handler=handler,
-            **stored, **extra))
-        events.append(facts)
-
-    def applications():
-        Application.objects.bulk_create(rows, batch_size=5000)
-        return len(rows)
-
-    def clock_events():
-        made = [ClockEvent(application_id=row.pk, kind=kind, on=on, data=data)
-                for row, facts in zip(rows, events, strict=True) for kind, on, data in facts]
-        ClockEvent.objects.bulk_create(made, batch_size=5000)
-        return len(made)
-
-    timed("applications", applications)
-    timed("clock events", clock_events)
-    with connection.cursor() as cur:
-        t0 = time.perf_counter()
-        cur.execute("VACUUM ANALYZE")
-        timings["vacuum analyze"] = time.perf_counter() - t0
-        cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
-        size = cur.fetchone()[0]
-    from applications.models import OPEN_STATUSES
-    from applications.selectors import overdue_filter
-
-    open_ = Application.objects.filter(status__in=OPEN_STATUSES)
-    counts = {
-        "applications": Application.objects.count(), "clock_events": ClockEvent.objects.count(),
-        "open": open_.count(), "overdue": overdue_filter(open_, on=today).count(),
-        "stopped": open_.exclude(clock_stopped_by="").count(),
-        "beyond_known": open_.filter(deadline_beyond_known=True).count(),
-        "by_status": dict(sorted(
-            (s, Application.objects.filter(status=s).count()) for s, _w in STATUSES)),
-    }
-    print(f"  {'vacuum analyze':<38} {'':>10}       {timings['vacuum analyze']:6.1f} s")
-    return {"timings_s": timings, "database_size": size, "build_s": sum(timings.values()),
-            "agencies": [g.pk for g in agencies], "people": people, **counts}
+    steps("agencies, sections, people", organisation)
+    register.applications(agencies=agencies, people=people, count=args.applications,
+                          today=today, seed=args.seed, steps=steps,
+                          large_agencies=1, large_share=args.large_share)
+    size = steps.vacuum_analyze()
+    return {"timings_s": steps.timings, "database_size": size, "build_s": steps.total_s,
+            "agencies": [g.pk for g in agencies], "people": people, **register.counts(today)}
 
 
 # ----------------------------------------------------------------------- measuring

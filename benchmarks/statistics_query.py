@@ -20,12 +20,10 @@ See benchmarks/README.md.
 import argparse
 import json
 import sys
-import time
 
-from lib import bootstrap
+from lib import bootstrap, released
 from lib.bootstrap import RESULTS_DIR
-from lib.data import insert_select
-from lib.timing import Clock, RunClock, Samples
+from lib.timing import Clock, RunClock, Samples, Steps
 
 TARGET_MS = 100.0
 # as created by disclosure/migrations/0003_statistics_indexes.py (for --compare-index)
@@ -35,10 +33,6 @@ STATISTICS_INDEXES = {
     "disclosure_publication_documents": "CREATE INDEX disclosure_publication_documents ON "
     "publications_publication (agency_id) WHERE document_type IN ('rule', 'normative_document')",
 }
-CHANNELS = [("website", "公开专栏", "site"), ("wechat", "微信公众号", "wechat"),
-            ("county_media", "云上温县", "webhook"), ("city_daily", "焦作日报", "manual")]
-CATEGORIES = [("work_updates", "工作动态"), ("licensing", "行政许可"), ("penalties", "行政处罚"),
-              ("policies", "政策文件")]
 
 
 def parse_args(argv=None):
@@ -75,121 +69,22 @@ def parse_args(argv=None):
 # ------------------------------------------------------------------------ building
 
 def build(args) -> dict:
-    from django.db import connection, transaction
+    from django.db import connection
 
-    from agencies.models import Agency, Channel, Section, User
-    from publications.models import Category, Publication
-    from releases.models import Release
-
-    a = args.agencies
-    n_chan, n_cat = len(CHANNELS), len(CATEGORIES)
-    first_year = args.year - args.years + 1
-    days = 365 * args.years
-    timings = {}
-
-    def timed(label, fn):
-        t0 = time.perf_counter()
-        with transaction.atomic():
-            rows = fn()
-        timings[label] = time.perf_counter() - t0
-        print(f"  {label:<38} {rows:>10,} rows  {timings[label]:6.1f} s", flush=True)
-        return rows
-
+    steps = Steps()
     print(f"building: {args.items:,} released items + {int(args.items * args.noise):,} that "
-          f"must not count, {a:,} agencies, {first_year}–{args.year}")
-    g = f"generate_series(1, {a}::bigint) AS g"
-    timed("agencies", lambda: insert_select(Agency, {
-        "id": "g", "code": "'bench_' || lpad(g::text, 5, '0')", "name": "'机关 ' || g"},
-        g))
-    timed("sections", lambda: insert_select(Section, {
-        "id": "g", "agency_id": "g", "code": "'office'", "name": "'办公室'"}, g))
-    timed("drafters", lambda: insert_select(User, {
-        "id": "g", "agency_id": "g", "section_id": "g", "username": "'drafter_' || g",
-        "password": "'!'", "roles": "'[\"drafter\"]'::jsonb"}, g))
-    cat_values = ", ".join(f"({k}, '{code}', '{name}')"
-                           for k, (code, name) in enumerate(CATEGORIES))
-    timed("categories", lambda: insert_select(Category, {
-        "id": f"(g - 1) * {n_cat} + c.k + 1", "agency_id": "g", "code": "c.code",
-        "name": "c.name"}, f"{g} CROSS JOIN (VALUES {cat_values}) AS c(k, code, name)"))
-    chan_values = ", ".join(f"({k}, '{code}', '{name}', '{kind}')"
-                            for k, (code, name, kind) in enumerate(CHANNELS))
-    timed("channels", lambda: insert_select(Channel, {
-        "id": f"(g - 1) * {n_chan} + c.k + 1", "agency_id": "g", "code": "c.code",
-        "name": "c.name", "kind": "c.kind", "config": "'{}'::jsonb"},
-        f"{g} CROSS JOIN (VALUES {chan_values}) AS c(k, code, name, kind)"))
-
-    # Item i belongs to agency 1 + (i-1) % A; its "rank" r = (i-1) / A orders an agency's
-    # items. Released on day ((i * 7919) % days) of the window; ranks ≡ 0 (mod 20) are
-    # normative documents (≡ 10 (mod 200): rules), rank ≡ 50 (mod 100) abolishes the
-    # document 50 ranks earlier; 1% is retracted.
-    total = args.items + int(args.items * args.noise)
-    pub_day = f"(DATE '{first_year}-01-01' + ((g * 7919) % {days})::int)"
-    rank = f"((g - 1) / {a})"
-    chunk = 250_000
-    for lo in range(1, total + 1, chunk):
-        hi = min(lo + chunk - 1, total)
-        timed(f"publications {lo:,}–{hi:,}", lambda lo=lo, hi=hi: insert_select(Publication, {
-            "id": "g", "agency_id": f"1 + (g - 1) % {a}", "section_id": f"1 + (g - 1) % {a}",
-            "drafter_id": f"1 + (g - 1) % {a}",
-            "category_id": f"((g - 1) % {a}) * {n_cat} + 1 + g % {n_cat}",
-            "title": "'信息 ' || g", "body": "''",
-            "status": (f"CASE WHEN g > {args.items} THEN (ARRAY['draft', 'in_review', "
-                       "'returned', 'withheld', 'withdrawn', 'approved'])[1 + g % 6] "
-                       "WHEN g % 100 = 7 THEN 'retracted' ELSE 'approved' END"),
-            "document_type": (f"CASE WHEN {rank} % 200 = 10 THEN 'rule' "
-                              f"WHEN {rank} % 20 = 0 THEN 'normative_document' ELSE '' END"),
-            "document_number": f"CASE WHEN {rank} % 20 = 0 THEN '文〔' || g || '〕' ELSE '' END",
-            "abolished_on": f"CASE WHEN {rank} % 60 = 20 THEN {pub_day} + 400 END",
-            "decision_type": ("(ARRAY['', '', 'licensing', 'penalty', 'enforcement'])"
-                              "[1 + (g / 7) % 5]"),
-            "decision_count": "1 + g % 9",
-            "fee_amount_yuan": "CASE WHEN g % 13 = 0 THEN (g % 100000) / 100.0 END",
-            "formed_on": f"{pub_day} - ((g * 31) % 40)::int",
-            "round": "1", "fingerprint": "repeat('f', 64)"},
-            f"generate_series({lo}::bigint, {hi}::bigint) AS g"))
-
-    def releases(label, channel_k, condition, status, published_on):
-        return timed(label, lambda: insert_select(Release, {
-            "publication_id": "p.id", "channel_id": f"(p.agency_id - 1) * {n_chan} + {channel_k}",
-            "round": "1", "fingerprint": "p.fingerprint", "status": status,
-            "published_on": published_on},
-            f"publications_publication AS p WHERE {condition}"))
-
-    day_of = f"(DATE '{first_year}-01-01' + ((p.id * 7919) % {days})::int)"
-    released = f"p.id <= {args.items}"
-    counted = "CASE WHEN p.status = 'retracted' THEN 'retracted' ELSE 'published' END"
-    releases("releases: website", 1, released, counted, day_of)
-    releases("releases: wechat", 2, f"{released} AND p.id % 5 < 3", counted, day_of)
-    releases("releases: county media", 3, f"{released} AND p.id % 7 = 1", counted,
-             f"{day_of} + 1")
-    releases("releases: city daily (confirmed)", 4, f"{released} AND p.id % 10 = 3", counted,
-             f"{day_of} + 3 + (p.id % 9)::int")
-    releases("releases: pending/failed (noise)", 1,
-             f"p.id > {args.items} AND p.status = 'approved'",
-             "(ARRAY['pending', 'failed', 'sending'])[1 + p.id % 3]", "NULL")
-    releases("releases: awaiting confirmation", 4,
-             f"{released} AND p.id % 10 = 5", "'awaiting_confirmation'", "NULL")
-    link = Publication.abolishes.through
-    timed("abolishes links", lambda: insert_select(link, {
-        "from_publication_id": "g", "to_publication_id": f"g - 50 * {a}"},
-        f"generate_series(1, {args.items}::bigint) AS g WHERE ((g - 1) / {a}) % 100 = 50"))
+          f"must not count, {args.agencies:,} agencies, "
+          f"{args.year - args.years + 1}–{args.year}")
+    released.organisation(args.agencies, steps)
+    publications = released.released_items(
+        items=args.items, agencies=args.agencies, years=args.years, year=args.year,
+        noise=args.noise, steps=steps)
+    size = steps.vacuum_analyze()
     with connection.cursor() as cur:
-        for model in (Agency, Section, User, Category, Channel, Publication):
-            table = model._meta.db_table
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT max(id) FROM {table}))")
-        t0 = time.perf_counter()
-        cur.execute("VACUUM ANALYZE")
-        timings["vacuum analyze"] = time.perf_counter() - t0
-        print(f"  {'vacuum analyze':<38} {'':>10}       {timings['vacuum analyze']:6.1f} s")
-        cur.execute("SELECT count(*) FROM publications_publication")
-        publications = cur.fetchone()[0]
         cur.execute("SELECT count(*) FROM releases_release")
         release_rows = cur.fetchone()[0]
-        cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
-        size = cur.fetchone()[0]
-    return {"timings_s": timings, "publications": publications, "releases": release_rows,
-            "database_size": size, "build_s": sum(timings.values())}
+    return {"timings_s": steps.timings, "publications": publications, "releases": release_rows,
+            "database_size": size, "build_s": steps.total_s}
 
 
 # ----------------------------------------------------------------------- measuring

@@ -90,6 +90,11 @@ def report_of(agency, year: int, version: int | None = None) -> dict:
 class AnnualReportView(APIView):
     """The annual report of an agency and year (政府信息公开工作年度报告)."""
 
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=docx` names the file to answer (the contract), not one of DRF's renderers:
+        # negotiation must not turn it into a 404
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(parameters=[ReadQuerySerializer], responses=REPORT)
     def get(self, request):
         query = _valid(ReadQuerySerializer, request.query_params)

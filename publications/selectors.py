@@ -1,13 +1,13 @@
 """Reads of publications, scoped to what a person may see; the item facts of audit events."""
 
-from django.db.models import Case, F, OuterRef, Q, Subquery, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
 from django.utils.translation import gettext as _
 
 from agencies.models import Role
 from audit.models import subject_type_of
 from core.errors import NotFound
 
-from .models import Publication
+from .models import DocumentType, Publication, PublicationStatus
 
 # What audit events about an item record as their subject's kind.
 ITEM_SUBJECT = subject_type_of(Publication)
@@ -58,6 +58,29 @@ def publication_list(*, user, status=None, section=None):
     if section:
         qs = qs.filter(section__code=section)
     return qs.prefetch_related("channels", "attachments")
+
+
+def abolishable_documents(*, agency_id):
+    """The agency's released 规章 and 行政规范性文件, newest first: what an item may abolish
+    (exactly what `services` accepts in `abolishes`)."""
+    return (Publication.objects
+            .filter(agency_id=agency_id, status=PublicationStatus.APPROVED,
+                    document_type__in=DocumentType.values)
+            .order_by("-pk").only("pk", "title", "document_number", "document_type"))
+
+
+def abolished_documents(publication):
+    """The documents the item abolishes (its `abolishes`), by 文号."""
+    return (publication.abolishes.order_by("document_number", "pk")
+            .only("pk", "agency_id", "section_id", "drafter_id", "title", "document_number",
+                  "document_type", "status"))
+
+
+def abolishes_any(publication_ref):
+    """An expression: does the item `publication_ref` (an OuterRef) abolish anything? Lets
+    a page load the list only for the items that have one."""
+    return Exists(Publication.abolishes.through.objects.filter(
+        from_publication_id=publication_ref))
 
 
 def items_of_section(section):

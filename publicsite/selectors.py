@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Channel, ChannelKind
 from publications.models import Attachment, Category, Publication, PublicationStatus
+from publications.selectors import abolishes_any
 from releases.models import Release, ReleaseStatus
 
 TOMBSTONE_DAYS = 90
@@ -119,6 +120,28 @@ def article20_counts(agency) -> dict[int, int]:
                                        article20_item__isnull=False)
             .order_by().values("article20_item").annotate(n=Count("pk")))
     return {row["article20_item"]: row["n"] for row in rows}
+
+
+def public_item(agency, item_id: int) -> Publication | None:
+    """A public item of `agency` with its category and attachments, and `abolishes_any`:
+    whether it abolishes documents (then `abolished_public_items` lists them)."""
+    return (public_items(agency).select_related("category").prefetch_related("attachments")
+            .annotate(abolishes_any=abolishes_any(OuterRef("pk")))
+            .filter(pk=item_id).first())
+
+
+def abolishing_item(agency, document) -> Publication | None:
+    """The first public item of `agency` that abolishes `document` (a 规章 or 行政规范性文件),
+    by the day it went on the site: from then the column shows the document as 已废止."""
+    return (public_items(agency).filter(abolishes=document)
+            .order_by(F("site_published_on").asc(nulls_last=True), "pk")
+            .only("pk", "title", "document_number").first())
+
+
+def abolished_public_items(agency, item) -> QuerySet[Publication]:
+    """The public documents `item` abolishes, by 文号 (one not on the site is not named)."""
+    return (public_items(agency).filter(abolished_by=item).order_by("document_number", "pk")
+            .only("pk", "title", "document_number"))
 
 
 def public_attachment(agency, *, item_id: int, attachment_id: int) -> Attachment | None:

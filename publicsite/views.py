@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from audit import checkpoints
+from publications.article20 import TOPICS
 from publications.models import ARTICLE20_ITEMS, Category
 from publications.services import sanitise_html
 
 from . import selectors
-from .article20 import TOPICS
 from .feeds import PublicItemsFeed
 from .sitemaps import PublicItemSitemap
 
@@ -141,26 +141,34 @@ def search(request, agency):
     })
 
 
-def _validity(item):
-    """现行有效 / 已废止 / 尚未生效, for documents that have effect dates."""
+def _validity(item, abolisher) -> str:
+    """现行有效 / 已废止 / 尚未生效 with the day it began, for documents and items with effect
+    dates. A document is abolished on its own 废止日期 or on the day the item abolishing it
+    went on the site, whichever is earlier."""
     today = timezone.localdate()
-    if item.abolished_on and item.abolished_on <= today:
-        return _("已废止")
+    abolished = [d for d in (item.abolished_on,
+                             abolisher.site_published_on if abolisher else None) if d]
+    abolished_at = min(abolished, default=None)
+    if abolished_at and abolished_at <= today:
+        return _("已废止（%s 起）") % abolished_at.isoformat()
     if item.effective_on and item.effective_on > today:
-        return _("尚未生效")
-    if item.document_type or item.effective_on:
+        return _("尚未生效（%s 起施行）") % item.effective_on.isoformat()
+    if item.effective_on:
+        return _("现行有效（%s 起施行）") % item.effective_on.isoformat()
+    if item.document_type:
         return _("现行有效")
     return ""
 
 
 @public_page
 def item(request, agency, item_id):
-    found = (selectors.public_items(agency).select_related("category")
-             .prefetch_related("attachments").filter(pk=item_id).first())
+    found = selectors.public_item(agency, item_id)
     if found is None:
         if selectors.retracted_items(agency).filter(pk=item_id).exists():
             return render(request, "publicsite/gone.html", {"agency": agency}, status=410)
         raise PageNotFound
+    # only documents can be abolished (publications.services), so others need no query
+    abolisher = selectors.abolishing_item(agency, found) if found.document_type else None
     return render(request, "publicsite/item.html", {
         "agency": agency,
         "item": found,
@@ -170,7 +178,10 @@ def item(request, agency, item_id):
         "article20_label": ARTICLE20_LABELS.get(found.article20_item),
         "article20_topic": TOPICS.get(found.article20_item),
         "document_type": found.get_document_type_display() if found.document_type else "",
-        "validity": _validity(found),
+        "validity": _validity(found, abolisher),
+        "abolisher": abolisher,
+        "abolishes": list(selectors.abolished_public_items(agency, found))
+        if found.abolishes_any else [],
         "attachments": list(found.attachments.all()),
     })
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Role, Section, holding_role
 from applications.clock import CORRECTION_PERIOD_DEFAULT, FEE_PERIOD_DEFAULT
-from applications.fees import FeeMethod
+from applications.fees import FeeMethod, compute_fee
 from applications.models import (
     ApplicantType,
     ApplicationStatus,
@@ -177,9 +177,23 @@ class FeeNoticeForm(forms.Form):
     period_days = forms.IntegerField(label=_("缴费期限（工作日）"), min_value=1, max_value=60,
                                      initial=FEE_PERIOD_DEFAULT)
 
+    def clean(self):
+        data = super().clean()
+        # said before the confirmation page, not after it: a quantity that costs nothing
+        if data.get("method") and data.get("quantity"):
+            if compute_fee(data["method"], data["quantity"]).amount <= 0:
+                self.add_error("quantity", _("未达到收费标准。"))
+        return data
+
 
 class FeePaidForm(forms.Form):
     paid_on = date_field(_("缴费日期"))
+
+
+class DiscardForm(forms.Form):
+    reason = forms.CharField(label=_("不予登记的原因"), max_length=2000, widget=text_area(2),
+                             help_text=_("如：重复提交、与政府信息公开无关的内容"),
+                             error_messages={"required": _("请写明不予登记的原因。")})
 
 
 class WithdrawForm(forms.Form):

@@ -41,6 +41,7 @@ from .application_forms import (
     ConsultForm,
     CorrectionForm,
     CorrectionReceivedForm,
+    DiscardForm,
     ExtendForm,
     ExtensionRequestForm,
     FeeNoticeForm,
@@ -197,20 +198,29 @@ class Action:
 ACTIONS = {
     "confirm-receipt": Action(ConfirmReceiptForm, services.confirm_receipt,
                               gettext_lazy("已确认收到，开始计算答复期限。"), routed=True),
+    "discard": Action(DiscardForm, services.discard_online_application,
+                      gettext_lazy("该网上申请已不予登记。"),
+                      confirm=gettext_lazy("不予登记后该申请即关闭，不计入任何统计，不能恢复。")),
     "assign": Action(AssignForm, services.assign, gettext_lazy("已分派。"), routed=True),
     "request-correction": Action(CorrectionForm, services.request_correction,
-                                 gettext_lazy("已登记补正告知，时钟暂停。")),
+                                 gettext_lazy("已登记补正告知，时钟暂停。"),
+                                 confirm=gettext_lazy("补正告知只能发出一次（条例第三十条），"
+                                                      "发出后时钟暂停，不能撤回。")),
     "correction-received": Action(CorrectionReceivedForm, services.record_correction,
                                   gettext_lazy("已登记收到补正，答复期限重新计算。")),
     "request-extension": Action(ExtensionRequestForm, services.request_extension,
                                 gettext_lazy("已申请延期，等待分管领导审批。")),
-    "extend": Action(ExtendForm, services.extend, gettext_lazy("已批准延期。")),
+    "extend": Action(ExtendForm, services.extend, gettext_lazy("已批准延期。"),
+                     confirm=gettext_lazy("延期只能批准一次（条例第三十三条），批准后答复期限"
+                                          "延长 20 个工作日，不能撤销。")),
     "consult": Action(ConsultForm, services.consult_third_party,
                       gettext_lazy("已登记征求第三方意见，期间不计入答复期限。")),
     "third-party-replied": Action(ThirdPartyRepliedForm, services.record_third_party_reply,
                                   gettext_lazy("已登记第三方回复，恢复计时。")),
     "fee-notice": Action(FeeNoticeForm, services.send_fee_notice,
-                         gettext_lazy("已登记收费通知，缴费前时钟暂停。")),
+                         gettext_lazy("已登记收费通知，缴费前时钟暂停。"),
+                         confirm=gettext_lazy("收费通知只能发出一次，发出后申请人缴费前时钟暂停，"
+                                              "不能撤回。")),
     "fee-paid": Action(FeePaidForm, services.record_fee_paid,
                        gettext_lazy("已登记缴费，恢复计时。")),
     "withdraw": Action(WithdrawForm, services.withdraw, gettext_lazy("已登记撤回，申请终止办理。"),
@@ -234,7 +244,7 @@ def allowed_actions(user, application, clock, events) -> set[str]:
     allowed = set()
     if handler:
         if status == S.PENDING_CONFIRMATION:
-            allowed.add("confirm-receipt")
+            allowed |= {"confirm-receipt", "discard"}
         if status in OPEN_STATUSES:
             allowed |= {"assign", "withdraw"}
             if status != S.REPLY_PENDING_APPROVAL:
@@ -343,7 +353,6 @@ def detail(request, pk):
     return _case_page(request, _application_or_404(request.user, pk))
 
 
-@require_POST
 @login_required
 def act(request, pk, action):
     spec = ACTIONS.get(action)
@@ -351,6 +360,10 @@ def act(request, pk, action):
         raise Http404
     user = request.user
     application = _application_or_404(user, pk)
+    if request.method != "POST":
+        # a form with a mistake comes back at this address; reloading it from the address
+        # bar or switching the language there asks for it without a POST
+        return redirect("webui:applications:detail", pk=application.pk)
     form = spec.bind(request.POST, routing_for(user) if spec.routed else None,
                      auto_id=f"{action}_%s")
     if not form.is_valid():

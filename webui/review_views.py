@@ -11,7 +11,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
+from django.db.models import OuterRef, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +26,7 @@ from viewflow.workflow.status import STATUS
 from audit.selectors import timeline
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
 from publications.lifecycle import step_title
-from publications.selectors import can_see
+from publications.selectors import abolished_documents, abolishes_any, can_see
 from scanning.extract import PARTIAL, TOO_LARGE
 from scanning.services import current_report, unscanned_data
 from workflow import services
@@ -41,6 +41,7 @@ from workflow.selectors import (
 )
 
 from .forms import add_service_errors
+from .item_display import table2_facts
 from .review_display import (
     TRAIL_ACTIONS,
     body_with_marks,
@@ -131,6 +132,9 @@ def _task_or_404(user, task_id):
     task = (with_review_context(Task.objects.filter(pk=task_id, flow_task__in=REVIEW_NODES))
             .select_related("process__reviewprocess__publication__category",
                             "process__reviewprocess__publication__drafter")
+            # most items abolish nothing: their page then needs no query for the list
+            .annotate(item_abolishes_any=abolishes_any(
+                OuterRef("process__reviewprocess__publication_id")))
             .first())
     if task is None or not can_see(user, task.process.reviewprocess.publication):
         raise Http404
@@ -235,6 +239,8 @@ def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, sta
         "blocks_approval": step == SECRECY_REVIEW,
         "attachments": list(publication.attachments.all()),
         "channels": list(publication.channels.all()),
+        "table2": table2_facts(publication, user=user, abolishes=list(
+            abolished_documents(publication)) if task.item_abolishes_any else ()),
         "rounds": trail_by_round(events), "previous_round": previous, "diff": diff,
         "waiting": waiting_text(task.created, timezone.now()) if is_open else "",
     }, status=status)

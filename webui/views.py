@@ -14,7 +14,7 @@ from agencies.models import Role
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from publications.lifecycle import PublicationLifecycle
 from publications.models import PublicationStatus
-from publications.selectors import visible_publication
+from publications.selectors import abolished_documents, visible_publication
 from publications.services import (
     add_attachment,
     create_publication,
@@ -25,6 +25,7 @@ from publications.services import (
 from workflow.services import submit_publication, withdraw_publication
 
 from .forms import PublicationForm
+from .item_display import table2_facts
 from .selectors import latest_reject_comment, my_items, waiting_step_of
 
 PAGE_SIZE = 20
@@ -90,8 +91,10 @@ def item_edit(request, pk):
         messages.error(request, _("当前状态为“%s”，不能修改；只有草稿或退回修改的信息可以修改。")
                        % publication.get_status_display())
         return redirect("webui:items:detail", pk=pk)
+    abolishes = list(abolished_documents(publication))
     if request.method == "POST":
-        form = PublicationForm(request.POST, request.FILES, user=request.user)
+        form = PublicationForm(request.POST, request.FILES, user=request.user,
+                               current_abolishes=abolishes)
         if form.is_valid():
             try:
                 with transaction.atomic():
@@ -107,8 +110,8 @@ def item_edit(request, pk):
                 messages.success(request, _("已保存修改。"))
                 return redirect("webui:items:detail", pk=pk)
     else:
-        form = PublicationForm(initial=PublicationForm.initial_from(publication),
-                               user=request.user)
+        form = PublicationForm(initial=PublicationForm.initial_from(publication, abolishes),
+                               user=request.user, current_abolishes=abolishes)
     reject_comment = (latest_reject_comment(publication)
                       if publication.status == PublicationStatus.RETURNED else "")
     return render(request, "webui/item_form.html", {
@@ -125,6 +128,8 @@ def item_detail(request, pk):
     lifecycle = PublicationLifecycle(publication)
     return render(request, "webui/item_detail.html", {
         "publication": publication,
+        "table2": table2_facts(publication, abolishes=list(abolished_documents(publication)),
+                               user=request.user),
         "channels": list(publication.channels.all()),
         "attachments": list(publication.attachments.all()),
         "waiting_step": waiting_step_of(publication) if status == PublicationStatus.IN_REVIEW

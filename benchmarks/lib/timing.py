@@ -134,3 +134,38 @@ class RunClock:
         children = (f" + {r['children_cpu_s']:.0f} s in child processes"
                     if r["children_cpu_s"] >= 0.5 else "")
         return f"wall {r['wall_s']:.0f} s, CPU {r['cpu_s']:.0f} s (this process){children}"
+
+
+class Steps:
+    """The steps of building a benchmark's data: each in its own transaction, timed and
+    printed with the rows it wrote (`steps(label, fn)`, `fn` returning the rows)."""
+
+    def __init__(self):
+        self.timings = {}
+
+    def __call__(self, label: str, fn) -> int:
+        from django.db import transaction
+
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            rows = fn()
+        self.timings[label] = time.perf_counter() - t0
+        print(f"  {label:<38} {rows:>10,} rows  {self.timings[label]:6.1f} s", flush=True)
+        return rows
+
+    def vacuum_analyze(self) -> str:
+        """VACUUM ANALYZE (timed); the database's size."""
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            t0 = time.perf_counter()
+            cur.execute("VACUUM ANALYZE")
+            self.timings["vacuum analyze"] = time.perf_counter() - t0
+            print(f"  {'vacuum analyze':<38} {'':>10}       "
+                  f"{self.timings['vacuum analyze']:6.1f} s", flush=True)
+            cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+            return cur.fetchone()[0]
+
+    @property
+    def total_s(self) -> float:
+        return sum(self.timings.values())

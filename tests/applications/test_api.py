@@ -113,6 +113,9 @@ def test_a_weekend_receipt_is_deemed_received_on_monday(org):
     ({"applicant_type": "alien"}, "applicant_type"),
     ({"received_on": "2024-13-01"}, "received_on"),
     ({"received_on": "2024-03-05"}, "received_on"),  # tomorrow
+    # a mistyped year: before the Regulations' periods applied, and no year of the reports
+    ({"received_on": "0204-03-04"}, "received_on"),
+    ({"received_on": "2019-05-14"}, "received_on"),
     ({"section": "no_such_section"}, "section"),
     ({"content": None}, "content"),
     ({"contact_email": "not-an-address"}, "contact_email"),
@@ -449,11 +452,19 @@ def test_a_fee_notice_stores_and_shows_the_computation_and_stops_the_clock(org):
     ({"notice_on": "2024-03-08", "method": "per_page", "quantity": 0}, "quantity"),
     ({"notice_on": "2024-03-08", "method": "per_page", "quantity": 3}, "quantity"),  # free
     ({"method": "per_item", "quantity": 50}, "notice_on"),
+    ({"notice_on": "2024-03-08", "method": "per_page", "quantity": 500, "earlier_items": 3},
+     "earlier_items"),  # items filed earlier this month count per item only
+    ({"notice_on": "2024-03-08", "method": "per_item", "quantity": 100_000, "earlier_items": 1},
+     "quantity"),
 ])
 def test_a_fee_notice_with_bad_input_answers_400(org, data, field):
     application = register(org)
     response = act(org["handler_office"], application, "fee-notice", data, day=D(2024, 3, 8))
     assert response.status_code == 400 and field in response.json()
+    # the reason is the user's language, never the fee module's English (a value it quotes
+    # back may be Latin)
+    reasons = re.sub(r"“[^”]*”", "", " ".join(response.json()[field]))
+    assert not re.search(r"[A-Za-z]{3,}", reasons), reasons
     assert status_of(application) == "received"
 
 
@@ -692,6 +703,21 @@ def test_the_clock_steps_need_a_confirmed_application(org):
     assert response.status_code == 409
 
 
+
+@pytest.mark.parametrize("path, data", [
+    ("reply", {"outcome": "disclosed", "basis": "b", "text": "t"}),
+    ("withdraw", {"on": "2024-03-04", "reason": "申请人撤回"}),
+    ("assign", {"section": "construction"}),
+])
+def test_an_unconfirmed_application_is_not_called_closed(org, path, data):
+    """An online application awaiting confirmation is not yet handled, not finished."""
+    application = online(org)
+    response = act(org["handler_office"], application, path, data, day=D(2024, 3, 4))
+    assert response.status_code == 409
+    assert "已办结" not in response.json()["detail"]
+    assert "确认收到" in response.json()["detail"]
+
+
 # --- every action writes its audit event in its own transaction --------------------------
 
 def _corrected(org):
@@ -873,6 +899,8 @@ def test_a_case_and_its_audit_event_commit_together(org, monkeypatch):
 
 @pytest.mark.parametrize("change, field", [({"kind": "appeal"}, "kind"),
                                            ({"filed_on": "2024-05-07"}, "filed_on"),
+                                           ({"filed_on": "0024-05-06"}, "filed_on"),
+                                           ({"filed_on": "2008-04-30"}, "filed_on"),
                                            ({"body": ""}, "body"),
                                            ({"result": "upheld"}, "decided_on"),
                                            ({"decided_on": "2024-05-06"}, "decided_on"),
@@ -909,3 +937,25 @@ def test_the_list_runs_the_same_queries_for_any_number_of_applications(
                                             notice_on=D(2024, 3, 7), items="x")
     with django_assert_num_queries(LIST_QUERIES[username]):
         assert len(get(org[username], path, day=D(2024, 3, 20)).json()["results"]) == 12
+
+
+def test_an_unconfirmed_online_application_may_be_discarded_and_counts_nowhere(org):
+    from applications.selectors import table3_counts
+
+    application = online(org)
+    path = f"{URL}{application.pk}/discard/"
+    assert post(org["handler_office"], path, {"reason": ""}).status_code == 400
+    response = post(org["handler_office"], path, {"reason": "重复提交"})
+    assert response.status_code == 200 and response.json()["status"] == "closed"
+    assert events(application, "application_discarded", actor=org["handler_office"]).exists()
+    assert post(org["handler_office"], path, {"reason": "再次"}).status_code == 409
+    year = application.submitted_at.year
+    counts = table3_counts(agency_id=org.agency.pk, year=year)
+    assert counts.new == {} and counts.results == {}
+
+
+def test_search_finds_an_application_by_the_end_of_its_tracking_code(org):
+    application = register(org)
+    suffix = application.tracking_code.rsplit("-", 1)[1]
+    response = get(org["handler_office"], f"{URL}?q={suffix.lower()}")
+    assert [a["id"] for a in response.json()["results"]] == [application.pk]

@@ -24,7 +24,7 @@ def test_drafter_creates_and_submits_an_item(page, shot):
     page.locator("trix-editor").click()
     page.keyboard.type("各建筑施工企业：现将有关事项通知如下。")
     page.select_option("select[name=category]", "work_updates")
-    page.select_option("select[name=article20_item]", "12")
+    page.check("input[name=article20_item][value=\"12\"]")
     page.fill("input[name=formed_on]", "2024-03-01")
     page.check("input[name=channels][value=website]")
     shot(page, "drafter-form")

@@ -287,6 +287,28 @@ def test_a_final_report_goes_into_the_review_as_an_item_of_the_report_category(e
     assert publication.section == org.sections["office"]
     assert publication.drafter == org["editor"]
     assert list(publication.channels.values_list("kind", flat=True)) == ["site"]
-    assert "（一）主动公开" in publication.body
+    assert "（一）主动公开" in publication.body and "<table" in publication.body
+    assert sorted(publication.attachments.values_list("name", flat=True)) == [
+        f"{org.agency.name}{YEAR}年政府信息公开工作年度报告.docx",
+        f"{org.agency.name}{YEAR}年政府信息公开工作年度报告.pdf"]
     assert client.post(f"{URL}submit/", body, format="json").status_code == 409  # once
     assert AuditEvent.objects.filter(action="report_submitted").count() == 1
+
+
+@pytest.mark.parametrize("fmt, content_type, magic", [
+    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK"),
+    ("pdf", "application/pdf", b"%PDF"),
+    ("html", "text/html; charset=utf-8", b"<!DOCTYPE html>")])
+def test_the_report_downloads_in_each_format_with_a_chinese_file_name(editors, fmt,
+                                                                       content_type, magic):
+    from urllib.parse import quote
+
+    org = editors
+    response = api(org["leader"]).get(
+        f"{URL}?agency={org.agency.code}&year={YEAR}&format={fmt}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response.content.lstrip()[:len(magic)].upper() == magic.upper()
+    name = quote(f"{org.agency.name}{YEAR}年政府信息公开工作年度报告.{fmt}")
+    assert f"filename*=UTF-8''{name}" in response["Content-Disposition"]

@@ -514,6 +514,31 @@ def test_the_limit_follows_the_proxy_configuration(org, settings):
     assert post(first).status_code == 429
 
 
+def new_ipv4_address() -> str:
+    return str(ipaddress.IPv4Address((10 << 24) + uuid.uuid4().int % (1 << 24)))
+
+
+def test_a_client_on_ipv4_applies_and_looks_up_its_status(registrars):
+    """Most citizens come over IPv4 (and so does any proxy's X-Forwarded-For)."""
+    address = new_ipv4_address()
+    form = Client(enforce_csrf_checks=True, REMOTE_ADDR=address)
+    assert apply(form).status_code == 302
+    answer = APIClient(REMOTE_ADDR=address).post(API, api_data(), format="json")
+    assert answer.status_code == 201
+    code = answer.json()["tracking_code"]
+    status = APIClient(REMOTE_ADDR=address).get(f"{API}{code}/", {"phone_last4": "3456"})
+    assert status.status_code == 200
+    assert look_up(form, code, "3456").status_code == 200
+
+
+def test_ipv4_and_ipv4_mapped_ipv6_share_one_allowance(org, settings):
+    settings.APPLICATION_SUBMISSIONS_PER_IP_PER_HOUR = 1
+    address = new_ipv4_address()
+    assert APIClient(REMOTE_ADDR=address).post(API, api_data(), format="json").status_code == 201
+    mapped = APIClient(REMOTE_ADDR=f"::ffff:{address}")
+    assert mapped.post(API, api_data(), format="json").status_code == 429
+
+
 def test_the_schema_documents_the_public_endpoints_without_authentication(org):
     from testsupport.factories import api
 

@@ -391,9 +391,13 @@ def test_correction_notice_stops_the_clock_and_the_correction_restarts_it(client
         assert response.status_code == 422
         assert re.search(r'id="field-request-correction-items">.*?请写明需要补正的事项。',
                          html_of(response), re.S)
+        first = {"notice_on": "2024-03-06", "items": "请写明文件的年份", "period_days": "15"}
+        response = client.post(action_url(application, "request-correction"), first)
+        # only once and not undone: a confirmation page first, nothing changed yet
+        assert response.status_code == 200 and "补正告知只能发出一次" in html_of(response)
+        assert status_of(application) == ApplicationStatus.RECEIVED
         response = client.post(action_url(application, "request-correction"),
-                               {"notice_on": "2024-03-06", "items": "请写明文件的年份",
-                                "period_days": "15"})
+                               {**first, "confirmed": "1"})
         assert response.status_code == 302
         assert status_of(application) == ApplicationStatus.AWAITING_CORRECTION
         html = get(client, detail_url(application))
@@ -417,7 +421,7 @@ def test_a_late_correction_notice_is_refused_with_the_reason(client, handlers):
     with on(D(2024, 3, 20)):
         response = client.post(action_url(application, "request-correction"),
                                {"notice_on": "2024-03-20", "items": "请写明年份",
-                                "period_days": "15"}, follow=True)
+                                "period_days": "15", "confirmed": "1"}, follow=True)
     assert response.status_code == 200
     assert any("7 个工作日内" in m and "2024-03-13" in m for m in messages_of(response))
     assert status_of(application) == ApplicationStatus.RECEIVED
@@ -445,6 +449,9 @@ def test_handler_requests_an_extension_and_the_covering_leader_grants_it(client,
         assert 'value="2024-03-21"' in html and "需调取档案室存档材料" in html
         response = client.post(action_url(application, "extend"),
                                {"reason": "", "notice_on": "2024-03-21"})
+        assert response.status_code == 200 and "延期只能批准一次" in html_of(response)
+        response = client.post(action_url(application, "extend"),
+                               {"reason": "", "notice_on": "2024-03-21", "confirmed": "1"})
         assert response.status_code == 302
     application.refresh_from_db()
     assert application.extended and application.deadline == D(2024, 4, 29)
@@ -492,6 +499,8 @@ def test_fee_notice_shows_the_computed_fee_before_sending_and_pauses_the_clock(c
                                {**form, "quantity": "10"})  # under the free pages
         assert response.status_code == 422 and "未达到收费标准。" in html_of(response)
         client.post(action_url(application, "fee-notice"), form)
+        assert status_of(application) == ApplicationStatus.RECEIVED  # asked to confirm first
+        client.post(action_url(application, "fee-notice"), {**form, "confirmed": "1"})
         assert status_of(application) == ApplicationStatus.AWAITING_FEE
         html = get(client, detail_url(application))
         assert "暂停：等待申请人缴费" in html and "/documents/fee/" in html
@@ -826,3 +835,58 @@ def test_reply_files_and_case_documents_on_the_pages(client, handlers):
         assert "复议申请书.pdf" in get(client, "/app/applications/cases/")
         assert client.get(f"/app/applications/{application.pk}/reply-files/"
                           f"{attachment.pk}/").status_code == 403
+
+
+def test_the_case_page_and_its_action_forms_have_no_chinese_left_in_english(client, handlers):
+    """Every label and help text of the case page's forms is translated; what stays Chinese
+    is the data (the applicant's, the agency's and its people's names)."""
+    from django.conf import settings
+
+    org = handlers
+    application = register(org, received_on=D(2024, 3, 4))
+    login(client, org["handler_office"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with on(D(2024, 3, 12)):
+        html = get(client, detail_url(application))
+    text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", html, flags=re.S)
+    data = [application.applicant_name, application.contact_address, application.content,
+            org.agency.name, *(s.name for s in org.sections.values()),
+            *(u.display_name for u in org.users.values())]
+    for value in sorted(filter(None, data), key=len, reverse=True):
+        text = text.replace(value, " ")
+    # the language switch offers 中文 in its own name
+    assert re.findall(r"[\u4e00-\u9fff（）]+", text) == ["中文"]
+
+
+def test_an_action_address_opened_in_the_browser_leads_to_the_case_page(client, handlers):
+    """A form with a mistake comes back at the action's address: reloading it from the
+    address bar, or switching the language there, opens it without a POST."""
+    org = handlers
+    application = register(org, received_on=D(2024, 3, 4))
+    login(client, org["handler_office"])
+    with on(D(2024, 3, 6)):
+        url = action_url(application, "request-correction")
+        assert client.post(url, {"notice_on": "2024-03-06", "items": ""}).status_code == 422
+        response = client.get(url)
+        assert response.status_code == 302 and response.url == detail_url(application)
+        switched = client.post("/i18n/setlang/", {"language": "en", "next": url}, follow=True)
+        assert switched.status_code == 200
+        assert switched.redirect_chain[-1][0] == detail_url(application)
+        assert client.get(action_url(application, "no-such-action")).status_code == 404
+        assert client.get(action_url(application, "reply")).status_code == 302
+
+
+def test_an_unconfirmed_online_application_is_discarded_after_confirmation(client, handlers):
+    org = handlers
+    with on(D(2024, 3, 2)):
+        application = online(org)
+    login(client, org["handler_office"])
+    with on(D(2024, 3, 4)):
+        assert 'data-testid="action-discard"' in get(client, detail_url(application))
+        url = action_url(application, "discard")
+        response = client.post(url, {"reason": "重复提交"})
+        assert response.status_code == 200 and "不计入任何统计" in html_of(response)
+        assert status_of(application) == ApplicationStatus.PENDING_CONFIRMATION
+        response = client.post(url, {"reason": "重复提交", "confirmed": "1"})
+        assert response.status_code == 302
+    assert status_of(application) == ApplicationStatus.CLOSED

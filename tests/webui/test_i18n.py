@@ -180,3 +180,16 @@ def test_drafters_list_is_english_in_english(client, org):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get("/app/items/").content.decode()
     assert "My items" in html and "Log out" in html and "我的信息" not in html
+
+
+def test_the_english_catalogue_is_valid_for_gettext_tools():
+    """makemessages merges with msgmerge, which stops at any syntax error (such as a stale
+    `#| msgid_plural` comment without its `#| msgid`): nobody could add strings then."""
+    import shutil
+    import subprocess
+
+    if shutil.which("msgfmt") is None:
+        pytest.skip("GNU gettext is not installed")
+    check = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(ENGLISH)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr

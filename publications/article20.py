@@ -1,10 +1,17 @@
-"""What each item of Art. 20 of the 政府信息公开条例 (2019) covers, for readers of the column.
+"""What each item of Art. 20 of the 政府信息公开条例 (2019) covers, and which of them carry
+the figures of table 二 of the annual report.
 
-`publications.models.ARTICLE20_ITEMS` gives only the number (第（n）项); a
-visitor browsing by item needs to know what it is about.
+`publications.models.ARTICLE20_ITEMS` gives only the number (第（n）项); a drafter choosing
+an item and a visitor browsing by item need to know what it is about.
+
+Table 二 counts documents (规章, 行政规范性文件) under item (1), licensing decisions under
+(5), penalties and enforcement under (6) and fees under (8); the drafter's form offers each
+of those fields with its item only.
 """
 
 from django.utils.translation import gettext_lazy as _
+
+from .models import DecisionType
 
 TOPICS = {
     1: _("行政法规、规章和规范性文件"),
@@ -23,3 +30,13 @@ TOPICS = {
     14: _("公务员招考的职位、名额、报考条件等事项以及录用结果"),
     15: _("法律、法规、规章和国家有关规定规定应当主动公开的其他政府信息"),
 }
+
+# The item whose documents table 二 counts (规章, 行政规范性文件: issued, abolished, in force).
+DOCUMENT_ITEM = 1
+# The decision types table 二 counts under each item.
+DECISION_TYPES_BY_ITEM = {
+    5: (DecisionType.LICENSING,),
+    6: (DecisionType.PENALTY, DecisionType.ENFORCEMENT),
+}
+# The item whose fees table 二 sums (行政事业性收费, 万元).
+FEE_ITEM = 8
