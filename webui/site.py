@@ -17,6 +17,7 @@ from .applications import RoleApplication
 from .audit import AuditApplication
 from .notifications import NotificationApplication
 from .on_request import OnRequestApplication
+from .reports import ReportApplication
 from .review import ReviewApplication
 
 
@@ -60,6 +61,7 @@ def build_site() -> DisclosureSite:
         ReviewApplication(),
         OnRequestApplication(),
         AuditApplication(),
+        ReportApplication(),
         NotificationApplication(),
     ])
 
