@@ -3,11 +3,14 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import report_services
 from .api import MAX_YEAR, MIN_YEAR
 from .charts import grouped_bars, horizontal_bars
+from .report_selectors import default_year, report_progress
 from .selectors import agency_year_statistics, readable_agency
 
 
@@ -47,5 +50,16 @@ def dashboard(request):
         "previous_year": year - 1 if year > MIN_YEAR else None,
         "next_year": year + 1 if year < MAX_YEAR else None,
         "agency_param": request.GET.get("agency", ""),
+        **_report_context(user, agency),
     }
     return render(request, "disclosure/dashboard.html", context)
+
+
+def _report_context(user, agency) -> dict:
+    """The annual report being prepared (last year's): its state and due date, linked to
+    its page for the people who may read it."""
+    if not report_services.can_read(user, agency):
+        return {}
+    year = default_year()
+    return {"report_progress": report_progress(agency=agency, year=year),
+            "report_link": reverse("webui:reports:year", kwargs={"year": year})}

@@ -37,6 +37,8 @@ from django.db.models.functions import Coalesce, Least, Replace
 from django.utils import timezone
 
 from agencies.models import Agency, Channel, ChannelKind
+from disclosure.models import AnnualReport
+from disclosure.report_services import REPORT_CATEGORY
 from publications.models import Attachment, Category, Publication, PublicationStatus
 from publications.selectors import abolishes_any
 from releases.models import Release, ReleaseStatus
@@ -73,6 +75,19 @@ def public_items(agency) -> QuerySet[Publication]:
                   site_published_on=Subquery(published.values("published_on")[:1]))
         .order_by(F("site_published_at").desc(nulls_last=True), "-pk")
     )
+
+
+def public_annual_reports(agency) -> QuerySet[Publication]:
+    """The agency's annual reports on its site (the public items of the 年度报告 category),
+    newest report year first. `report_year` / `report_version` come from the report the
+    item carries (None for an item of that category filed by hand, listed last)."""
+    report = AnnualReport.objects.filter(publication=OuterRef("pk")).order_by("-version")
+    return (public_items(agency).filter(category__code=REPORT_CATEGORY[0])
+            .annotate(report_year=Subquery(report.values("year")[:1]),
+                      report_version=Subquery(report.values("version")[:1]))
+            .order_by(F("report_year").desc(nulls_last=True),
+                      F("report_version").desc(nulls_last=True),
+                      F("site_published_at").desc(nulls_last=True), "-pk"))
 
 
 def retracted_items(agency) -> QuerySet[Publication]:

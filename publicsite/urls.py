@@ -16,6 +16,7 @@ urlpatterns = [
     path("<slug:agency_code>/apply/", applying.apply, name="apply"),
     path("<slug:agency_code>/apply/done/", applying.apply_done, name="apply-done"),
     path("<slug:agency_code>/apply/status/", applying.apply_status, name="apply-status"),
+    path("<slug:agency_code>/reports/", views.reports, name="reports"),
     path("<slug:agency_code>/search/", views.search, name="search"),
     path("<slug:agency_code>/feed.atom", views.feed, name="feed"),
     path("<slug:agency_code>/sitemap.xml", views.sitemap, name="sitemap"),

@@ -128,6 +128,22 @@ def article20_item(request, agency, n):
 
 
 @public_page
+def reports(request, agency):
+    """The 年度报告 section: the agency's released annual reports, one entry per year (and
+    version, should a corrected one have been published beside the first)."""
+    items = list(selectors.public_annual_reports(agency).select_related("category")
+                 .only(*LIST_FIELDS))
+    years = {}
+    for found in items:
+        years.setdefault(found.report_year, []).append(found)
+    return render(request, "publicsite/reports.html", {
+        "agency": agency,
+        "years": [(year, entries) for year, entries in years.items() if year is not None],
+        "other": years.get(None, []),
+    })
+
+
+@public_page
 def search(request, agency):
     q = request.GET.get("q", "")
     terms = selectors.search_terms(q)

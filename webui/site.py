@@ -17,6 +17,7 @@ from .applications import RoleApplication
 from .audit import AuditApplication
 from .notifications import NotificationApplication
 from .on_request import OnRequestApplication
+from .reports import ReportApplication
 from .review import ReviewApplication
 from .subordinates import SubordinatesApplication
 
@@ -63,6 +64,7 @@ def build_site() -> DisclosureSite:
         # before the audit: a county government's auditor lands on the subordinates' reports
         SubordinatesApplication(),
         AuditApplication(),
+        ReportApplication(),
         NotificationApplication(),
     ])
 

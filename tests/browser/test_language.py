@@ -2,6 +2,7 @@
 untranslated; the header's switch turns the pages into English and back."""
 
 import pytest
+from django.utils import timezone
 
 from agencies.models import User
 from tests.browser.helpers import log_in
@@ -37,6 +38,7 @@ def pages_of(org, approved, returned):
             ("notifications", "/app/notifications/"),
             ("notification-settings", "/app/notifications/settings/"),
             ("dashboard", "/disclosure/dashboard/"), ("forbidden", "/app/audit/"),
+            ("annual-report", f"/app/reports/{timezone.localdate().year - 1}/"),
             ("not-found", "/app/items/999999/")],
         "head_office": [
             ("queue", "/app/review/"), ("inbox", "/app/review/mine/"),
