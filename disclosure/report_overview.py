@@ -6,12 +6,16 @@ Who: the parent's supervisors — its agency admins, report editors, leaders and
 and those of any agency above it (`can_supervise`); anyone else is answered as if the
 agency did not exist.
 
-Status of a subordinate's report for the year, from its latest version:
+Status of a subordinate's report for the year (as `disclosure.report_selectors` follows an
+agency's own, in five steps):
 * `not_started`: no version at all (nothing was edited, nothing finalised);
 * `draft`: a draft whose live report passes every error check;
 * `checks_failing`: a draft whose live report fails an error check (`failing_checks`);
-* `final`: finalised, not (yet) published;
-* `released`: finalised and its item (`AnnualReport.publication`) has a published release.
+* `final`: the latest version is final and not on the agency's column (not submitted yet,
+  in review, returned, …);
+* `released`: the latest version's item is on the column, or — while a correction (a later
+  version not yet submitted) is prepared — an earlier version's is. The summary then gives
+  the released version's figures.
 
 Deadline (《政府信息公开条例》第四十九条): a department's report is due on 31 January of the
 next year; a government's (an agency with subordinates of its own) on 31 March.
@@ -23,7 +27,6 @@ import io
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
@@ -34,17 +37,18 @@ from agencies.models import Role
 from agencies.selectors import ancestor_ids, subordinates
 from applications.models import CaseKind
 from applications.outcomes import OUTCOME_GROUP, OutcomeGroup
-from releases.models import Release, ReleaseStatus
 
 from . import reports
 from .models import AnnualReport, ReportStatus
 from .report_exports import content_disposition
+from .report_selectors import _released as on_the_column
+from .report_selectors import due_date
 
 SUPERVISORS = (Role.AGENCY_ADMIN, Role.REPORT_EDITOR, Role.LEADER, Role.AUDITOR)
 
 
 class OverviewStatus(models.TextChoices):
-    NOT_STARTED = "not_started", _("未开始")
+    NOT_STARTED = "not_started", _("尚未开始")
     DRAFT = "draft", _("草稿")
     CHECKS_FAILING = "checks_failing", _("校核未通过")
     FINAL = "final", _("已定稿")
@@ -60,7 +64,7 @@ def can_supervise(user, agency) -> bool:
 
 
 def due_on(year: int, *, government: bool) -> dt.date:
-    return dt.date(year + 1, 3, 31) if government else dt.date(year + 1, 1, 31)
+    return dt.date(year + 1, 3, 31) if government else due_date(year)
 
 
 # --- the summary row of one report --------------------------------------------------------
@@ -106,11 +110,31 @@ def summary_total(rows: list[dict]) -> dict | None:
 
 # --- the overview --------------------------------------------------------------------------
 
-def _latest_versions(agency_ids, year):
-    latest = (AnnualReport.objects.filter(agency=OuterRef("agency"), year=year)
-              .order_by("-version").values("version")[:1])
-    return {r.agency_id: r for r in AnnualReport.objects.filter(
-        agency_id__in=agency_ids, year=year, version=Subquery(latest))}
+def _versions(agency_ids, year) -> dict[int, list[AnnualReport]]:
+    """Every version of the agencies' reports for the year, newest first, without their
+    snapshots (an old final version's is not needed)."""
+    by_agency: dict[int, list[AnnualReport]] = {}
+    for report in (AnnualReport.objects.filter(agency_id__in=agency_ids, year=year)
+                   .defer("snapshot").order_by("agency_id", "-version")):
+        by_agency.setdefault(report.agency_id, []).append(report)
+    return by_agency
+
+
+def _standing(versions: list[AnnualReport], released: set[int]):
+    """(status, the version whose figures the summary gives) of one agency's versions,
+    newest first; the status of a draft is settled once it is computed."""
+    if not versions:
+        return OverviewStatus.NOT_STARTED, None
+    latest = versions[0]
+    if latest.publication_id is not None:
+        return (OverviewStatus.RELEASED if latest.publication_id in released
+                else OverviewStatus.FINAL), latest
+    earlier = next((r for r in versions if r.publication_id in released), None)
+    if earlier is not None:  # a correction is being prepared; an earlier version is public
+        return OverviewStatus.RELEASED, earlier
+    if latest.status == ReportStatus.DRAFT:
+        return OverviewStatus.DRAFT, latest
+    return OverviewStatus.FINAL, latest
 
 
 def overview(*, agency, year: int, today: dt.date | None = None) -> dict:
@@ -120,29 +144,29 @@ def overview(*, agency, year: int, today: dt.date | None = None) -> dict:
     a draft is computed live (`reports.live_report`, a fixed number of queries per draft
     whatever the agency's data), and an agency not started is not computed at all (its
     summary row has no figures). Besides the drafts: one query per level of the tree, one
-    for the latest versions and one for the releases of their items.
+    for the versions, one for the releases of their items and one for the snapshots shown.
     """
     today = today or timezone.localdate()
     below = subordinates(agency)
-    versions = _latest_versions([s.agency.pk for s in below], year)
-    publications = [r.publication_id for r in versions.values()
-                    if r.status == ReportStatus.FINAL and r.publication_id]
-    released = set(Release.objects.filter(publication_id__in=publications,
-                                          status=ReleaseStatus.PUBLISHED)
-                   .values_list("publication_id", flat=True)) if publications else set()
+    versions = _versions([s.agency.pk for s in below], year)
+    publications = [r.publication_id for rows in versions.values() for r in rows
+                    if r.publication_id]
+    released = on_the_column(publications) if publications else set()
+    standing = {pk: _standing(rows, released) for pk, rows in versions.items()}
+    finals = [shown.pk for _status, shown in standing.values()
+              if shown is not None and shown.status == ReportStatus.FINAL]
+    snapshots = dict(AnnualReport.objects.filter(pk__in=finals)
+                     .values_list("pk", "snapshot")) if finals else {}
     codes = {agency.pk: agency.code, **{s.agency.pk: s.agency.code for s in below}}
     agencies, summary = [], []
     for sub in below:
-        report = versions.get(sub.agency.pk)
+        status, shown = standing.get(sub.agency.pk, (OverviewStatus.NOT_STARTED, None))
+        latest = versions[sub.agency.pk][0] if shown is not None else None
         content, failing = None, []
-        if report is None:
-            status = OverviewStatus.NOT_STARTED
-        elif report.status == ReportStatus.FINAL:
-            content = report.snapshot
-            status = (OverviewStatus.RELEASED if report.publication_id in released
-                      else OverviewStatus.FINAL)
-        else:
-            content = reports.live_report(agency=sub.agency, year=year, report=report)
+        if shown is not None and shown.status == ReportStatus.FINAL:
+            content = snapshots[shown.pk]
+        elif shown is not None:
+            content = reports.live_report(agency=sub.agency, year=year, report=shown)
             failing = [{"rule": c["rule"], "message": c["message"]}
                        for c in reports.failing(content)]
             status = OverviewStatus.CHECKS_FAILING if failing else OverviewStatus.DRAFT
@@ -151,12 +175,13 @@ def overview(*, agency, year: int, today: dt.date | None = None) -> dict:
             "agency": sub.agency.code, "name": sub.agency.name,
             "parent": codes[sub.agency.parent_id],
             "depth": sub.depth, "status": status,
-            "version": report.version if report is not None else None,
+            "version": latest.version if latest is not None else None,
             "due_on": due, "days_to_due": (due - today).days,
             "failing_checks": failing,
-            "publication": report.publication_id if report is not None else None,
+            "publication": shown.publication_id if shown is not None else None,
         })
         row = {"agency": sub.agency.code, "name": sub.agency.name, "status": status,
+               "version": shown.version if shown is not None else None,
                "table2": None, "table3": None, "table4": None}
         if content is not None:
             row.update(summary_of(content))

@@ -2,14 +2,11 @@
 reports of a parent agency's subordinates (disclosure.report_overview), as JSON or as a
 workbook for the supervising office."""
 
-from types import SimpleNamespace
-
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,13 +23,6 @@ class OverviewQuerySerializer(serializers.Serializer):
     agency = serializers.SlugField(max_length=64, help_text="上级机关代码，如 wenxian_gov")
     year = serializers.IntegerField(min_value=MIN_YEAR, max_value=MAX_YEAR, help_text="报告年度")
     format = serializers.ChoiceField(choices=["json", "xlsx"], required=False, default="json")
-
-
-class QueryFormatNegotiation(DefaultContentNegotiation):
-    """`?format=` names the file the view answers (json or xlsx), not a DRF renderer: an
-    unknown one is then the query's 400, not DRF's 404 for a renderer it does not have."""
-
-    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
 
 
 OVERVIEW = inline_serializer("AnnualReportOverview", fields={
@@ -56,7 +46,10 @@ class AnnualReportOverviewView(APIView):
     """Where each subordinate agency's annual report stands, and tables 二–四 side by side
     (年度报告汇总), for the parent agency's supervisors."""
 
-    content_negotiation_class = QueryFormatNegotiation
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=xlsx` names the file to answer, not one of DRF's renderers: an unknown
+        # one is the query's 400, not DRF's 404 (as for the report itself)
+        return super().perform_content_negotiation(request, force=True)
 
     @extend_schema(parameters=[OverviewQuerySerializer], responses={
         200: OpenApiResponse(OVERVIEW, description="JSON; with format=xlsx the workbook"),

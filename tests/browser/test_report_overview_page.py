@@ -36,11 +36,11 @@ def test_the_supervisor_reads_the_statuses_and_downloads_the_summary(page, shot,
     page.wait_for_url("**/app/subordinates/")
     housing_row = page.get_by_test_id("agency-wenxian_housing")
     assert "校核未通过" in housing_row.inner_text()
-    assert "未开始" in page.get_by_test_id("agency-wenxian_archives").inner_text()
+    assert "尚未开始" in page.get_by_test_id("agency-wenxian_archives").inner_text()
     chip = housing_row.locator(".webui-chip")
     assert chip.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 205, 210)"
     housing_row.locator("summary").click()
-    assert housing_row.locator(".webui-report-checks li").first.is_visible()
+    assert housing_row.locator(".webui-overview-checks li").first.is_visible()
     shot(page, f"report-overview-{width}")
     assert fits_the_width(page)
 

@@ -173,6 +173,18 @@ def test_a_new_draft_version_after_the_final_one_is_what_the_supervisor_sees(cou
     assert [c["rule"] for c in by_code["d_final"]["failing_checks"]] == ["narrative_numbers"]
 
 
+def test_a_correction_after_the_release_leaves_the_report_released_with_its_figures(county):
+    org = county["released"]
+    released_item(org, licensing=6)
+    report_services.new_version(user=org["editor"], agency=org.agency, year=YEAR)
+    data = overview(county["gov"]["auditor"]).json()
+    entry = next(a for a in data["agencies"] if a["agency"] == "d_released")
+    row = next(r for r in data["summary"] if r["agency"] == "d_released")
+    assert (entry["status"], entry["version"], entry["failing_checks"]) == ("released", 2, [])
+    assert entry["publication"] is not None
+    assert (row["version"], row["table2"]["licensing"]) == (1, 4)  # what was published
+
+
 def test_days_to_the_deadline_for_departments_and_for_a_government(county):
     data = overview(county["gov"]["admin"]).json()
     by_code = {a["agency"]: a for a in data["agencies"]}
@@ -243,7 +255,7 @@ def test_the_workbook_has_a_row_per_agency_and_a_chinese_file_name(county):
         "温泉街道办事处", "温泉街道党政办", "合计"]
     assert rows[-3][0].startswith("温泉街道办事处") and rows[-2][0].startswith("　")
     assert [row[1] for row in rows[:-1]] == [
-        "草稿", "校核未通过", "已定稿", "未开始", "已发布", "未开始", "未开始"]
+        "草稿", "校核未通过", "已定稿", "尚未开始", "已发布", "尚未开始", "尚未开始"]
     assert [row[licensing] for row in rows] == [3, 0, 2, "—", 4, "—", "—", 9]
     assert rows[0][new] == 1 and rows[-1][new] == 1
     assert "（三）不予公开" in headings and "复议后起诉" in headings
@@ -315,8 +327,11 @@ def test_queries_grow_by_a_fixed_number_per_draft_and_not_for_final_reports(db):
         report_services.edit_sections(user=org["editor"], agency=org.agency, year=YEAR,
                                       sections={"other": "无。"})
     assert queries() == none + 3 * per_draft
+    # a final report is read from its snapshot: one query for the snapshots, however many
     finalised(orgs[0])
-    assert queries() == none + 2 * per_draft  # a final report is read from its snapshot
+    assert queries() == none + 2 * per_draft + 1
+    finalised(orgs[1])
+    assert queries() == none + per_draft + 1
 
 
 # --- the agency tree -----------------------------------------------------------------------

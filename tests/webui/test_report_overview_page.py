@@ -56,8 +56,8 @@ def test_the_supervisor_sees_each_department_with_its_status_and_deadline(client
     html = page(client, county["auditor"])
     rows = dict(re.findall(r'data-testid="agency-(\w+)" data-status="(\w+)"', html))
     assert rows == {"test_agency": "checks_failing", "wenxian_archives": "not_started"}
-    assert "webui-chip--report-checks_failing" in html and "校核未通过" in html
-    assert "webui-chip--report-not_started" in html and "未开始" in html
+    assert "webui-chip--overview-checks_failing" in html and "校核未通过" in html
+    assert "webui-chip--overview-not_started" in html and "尚未开始" in html
     assert "2026-01-31" in html and "还剩 6 天" in html
     assert "以下部分仍有待填写的内容" in html  # the failing check, in words
     assert f'href="{DOWNLOAD}?year=2025"' in html
@@ -125,4 +125,4 @@ def test_the_page_reads_in_chinese_and_in_english(client, org, county):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = page(client, county["auditor"])
     assert "Annual reports" in english
-    assert "未开始" not in english and "校核未通过" not in english
+    assert "尚未开始" not in english and "校核未通过" not in english
