@@ -112,6 +112,7 @@ def finalise(*, user, agency, year: int) -> tuple[AnnualReport, list[dict]]:
         content = reports.live_report(agency=agency, year=year, report=report)
         failing = reports.failing(content)
         if failing:
+            transaction.set_rollback(True)  # nothing changes, not even an empty draft row
             return report, failing
         content["status"] = ReportStatus.FINAL.value
         report.snapshot, report.fingerprint = content, content["fingerprint"]

@@ -167,18 +167,21 @@ def table_checks(data: dict) -> list[dict]:
             "results": rows["results_total"][i], "forward": rows["carried_forward"][i],
             "right": right}))
     summed = [sum(rows[o][i] for o in RESULT_ROWS) for i in range(len(COLUMNS))]
-    checks.append(_check("t3_results_total", summed == rows["results_total"], _(
+    ok = summed == rows["results_total"]
+    checks.append(_check("t3_results_total", ok, _(
         "表三“（七）总计”应等于（一）至（六）各项之和：各列应为 %(summed)s，表中为 %(total)s。")
-        % {"summed": summed, "total": rows["results_total"]}))
+        % {"summed": summed, "total": rows["results_total"]} if not ok
+        else _("表三“（七）总计”等于（一）至（六）各项之和。")))
     bad_rows = [key for key, values in rows.items() if values[-1] != sum(values[:-1])]
     checks.append(_check("t3_total_column", not bad_rows, _(
         "表三“总计”列应等于六类申请人之和，以下行不符：%(rows)s。") % {
-        "rows": "、".join(bad_rows)}))
+        "rows": "、".join(bad_rows)} if bad_rows else _("表三“总计”列等于六类申请人之和。")))
     bad_kinds = [kind for kind, cells in data["table4"].items()
                  if cells["total"] != sum(cells[str(r)] for r in TABLE4_RESULTS)]
     checks.append(_check("t4_totals", not bad_kinds, _(
         "表四“总计”应等于结果维持、结果纠正、其他结果、尚未审结之和，以下不符：%(kinds)s。") % {
-        "kinds": "、".join(str(CaseKind(k).label) for k in bad_kinds)}))
+        "kinds": "、".join(str(CaseKind(k).label) for k in bad_kinds)} if bad_kinds
+        else _("表四各“总计”等于其前四项之和。")))
     return checks
 
 
@@ -241,9 +244,11 @@ def warning_checks(*, year: int, data: dict, sections: dict, last_final: dict | 
     t2 = data["table2"]
     for key, label in (("rules", _("规章")), ("normative_documents", _("行政规范性文件"))):
         issued, in_force = t2[key]["issued"], t2[key]["in_force"]
-        checks.append(_check(f"documents_none_in_force_{key}", not (issued and not in_force), _(
+        ok = not (issued and not in_force)
+        checks.append(_check(f"documents_none_in_force_{key}", ok, _(
             "本年制发%(label)s %(n)s 件，但现行有效件数为 0，请核对。") % {"label": label,
-                                                                     "n": issued},
+                                                                     "n": issued}
+            if not ok else _("%(label)s的制发与现行有效件数相符。") % {"label": label},
             "warning"))
     if last_final is not None:
         same = [label for label, now, before in (
@@ -255,8 +260,8 @@ def warning_checks(*, year: int, data: dict, sections: dict, last_final: dict | 
             (_("行政处罚决定数"), t2["penalties"], last_final["table2"]["penalties"]),
         ) if now and now == before]
         checks.append(_check("same_as_last_year", not same, _(
-            "以下数字与上年度完全相同，请核对：%(list)s。") % {"list": "、".join(same)},
-            "warning"))
+            "以下数字与上年度完全相同，请核对：%(list)s。") % {"list": "、".join(same)}
+            if same else _("主要数字与上年度不完全相同。"), "warning"))
         copied = []
         for key in SECTION_KEYS:
             now, before = sections.get(key, ""), last_final.get("sections", {}).get(key, "")
@@ -265,14 +270,14 @@ def warning_checks(*, year: int, data: dict, sections: dict, last_final: dict | 
                 copied.append(str(SECTION_TITLES[key]))
         checks.append(_check("copied_text", not copied, _(
             "以下部分与上年度报告的文字相似度超过 90%%，评估会视为照搬：%(list)s。") % {
-            "list": "、".join(copied)}, "warning"))
+            "list": "、".join(copied)} if copied else _("正文与上年度报告不雷同。"), "warning"))
     known = HolidayYear.objects.filter(year=year + 1, complete=True).exists()
     gap = data["timeliness"]["unknown"] or (
         not known and data["table3"]["rows"]["carried_forward"][-1])
     checks.append(_check("holiday_data_gap", not gap, _(
         "%(next)s年节假日安排尚未录入：部分期限无法确定（主动公开及时率中“无法判定” %(n)s 条），"
-        "请平台管理员录入后再核对。") % {"next": year + 1, "n": data["timeliness"]["unknown"]},
-        "warning"))
+        "请平台管理员录入后再核对。") % {"next": year + 1, "n": data["timeliness"]["unknown"]}
+        if gap else _("期限计算所需的节假日数据完整。"), "warning"))
     return checks
 
 

@@ -312,3 +312,55 @@ def test_the_report_downloads_in_each_format_with_a_chinese_file_name(editors, f
     assert response.content.lstrip()[:len(magic)].upper() == magic.upper()
     name = quote(f"{org.agency.name}{YEAR}年政府信息公开工作年度报告.{fmt}")
     assert f"filename*=UTF-8''{name}" in response["Content-Disposition"]
+
+
+def test_table_two_is_the_independently_computed_figures_of_the_generated_year(editors):
+    """Releases on every channel kind, documents issued and abolished, decisions and fees:
+    the generated year of the statistics tests, checked against its own oracle."""
+    from tests.disclosure import test_statistics as stats
+
+    org = editors
+    stats.add_channels(org)
+    items = stats.scenario_items() + stats.random_items(random.Random(2024), 240)
+    stats.save_items(org, items)
+    for year in (2023, 2024, 2025):
+        expected = stats.expected_figures(items, year)
+        report = reports.live_report(agency=org.agency, year=year)
+        assert report["table2"] == expected["table2"], year
+        assert report["released_by_channel"] == expected["released_by_channel"], year
+        assert report["timeliness"] == expected["timeliness"], year
+
+
+def broken(report, change):
+    data = {key: value for key, value in report.items()}
+    data["table3"] = {"columns": report["table3"]["columns"],
+                      "rows": {k: list(v) for k, v in report["table3"]["rows"].items()}}
+    data["table4"] = {k: dict(v) for k, v in report["table4"].items()}
+    change(data)
+    return {c["rule"]: c for c in reports.table_checks(data)}
+
+
+def test_every_table_check_fails_with_its_message_on_inconsistent_figures(editors):
+    org = editors
+    register(org, received_on=D(YEAR, 3, 3), applicant_type="commercial")
+    report = reports.live_report(agency=org.agency, year=YEAR)
+    assert all(c["ok"] for c in reports.table_checks(report))
+
+    def more_new(d):
+        d["table3"]["rows"]["new"][1] += 1
+    checks = broken(report, more_new)
+    assert not checks["t3_balance_commercial"]["ok"]
+    assert "“商业企业”列" in checks["t3_balance_commercial"]["message"]
+    assert not checks["t3_total_column"]["ok"] and "new" in checks["t3_total_column"]["message"]
+
+    def wrong_total(d):
+        d["table3"]["rows"]["results_total"][0] += 2
+    checks = broken(report, wrong_total)
+    assert not checks["t3_results_total"]["ok"] and "（七）总计" in checks["t3_results_total"][
+        "message"]
+
+    def wrong_case_total(d):
+        d["table4"]["litigation_direct"]["total"] = 3
+    checks = broken(report, wrong_case_total)
+    assert not checks["t4_totals"]["ok"]
+    assert "行政诉讼（未经复议直接起诉）" in checks["t4_totals"]["message"]
