@@ -14,11 +14,11 @@ import hmac
 import re
 import unicodedata
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.models import Agency
+from agencies.models import Agency, Channel, ChannelKind
 
 from .masking import mask_phone
 from .models import Application, ClockEvent, DeliveryMethod, ReceivedVia, StopReason
@@ -31,7 +31,11 @@ LAST4 = re.compile(r"^[0-9]{4}$")
 
 
 def agency_named(code: str) -> Agency | None:
-    return Agency.objects.filter(code=code).first()
+    """The agency taking online applications: one with a public column (a site channel), as
+    the public pages require (publicsite.selectors.site_agency), so the API and the form
+    answer the same agencies."""
+    has_site = Channel.objects.filter(agency=OuterRef("pk"), kind=ChannelKind.SITE)
+    return Agency.objects.filter(code=code).filter(Exists(has_site)).first()
 
 
 # --- the contact data of an online application ----------------------------------------------

@@ -551,3 +551,15 @@ def test_the_schema_documents_the_public_endpoints_without_authentication(org):
     assert paths["/api/v1/applications/"]["post"]["security"]
     assert "201" in create["responses"] and "200" in status["responses"]
     assert any(p["name"] == "phone_last4" and p["required"] for p in status["parameters"])
+
+
+def test_the_api_takes_applications_only_for_agencies_with_a_public_column(db):
+    from agencies.models import Agency
+    from testsupport.factories import api
+
+    Agency.objects.create(code="no_column", name="无专栏机关")
+    response = api().post("/api/v1/public/no_column/applications/", {
+        "applicant_type": "natural_person", "applicant_name": "张三",
+        "contact_phone": "13812341234", "content": "某信息"}, format="json",
+        REMOTE_ADDR="198.51.100.77")
+    assert response.status_code == 404
