@@ -78,18 +78,19 @@ def shown(applications, *, user, on: dt.date | None = None) -> list[Shown]:
     applications = list(applications)
     if not applications:
         return []
-    calendar, on = WorkingCalendar(), on or today()
-    full = sees_personal_data_of(user)
-    return [Shown(a, clock_of(a, calendar=calendar, on=on, events=list(a.clock_events.all())),
-                  full(a)) for a in applications]
+    return _with_clocks(applications, on=on, full=sees_personal_data_of(user))
 
 
 def listed(applications, *, on: dt.date | None = None) -> list[Shown]:
     """`shown` for lists and queues, where everyone sees the applicant's data masked: the
     same clocks (one calendar), without asking row by row who works on which application."""
+    return _with_clocks(applications, on=on, full=lambda application: False)
+
+
+def _with_clocks(applications, *, on, full) -> list[Shown]:
     calendar, on = WorkingCalendar(), on or today()
     return [Shown(a, clock_of(a, calendar=calendar, on=on, events=list(a.clock_events.all())),
-                  False) for a in applications]
+                  full(a)) for a in applications]
 
 
 def awaiting_approval(user):

@@ -204,7 +204,7 @@ def request_correction(*, user, application_id: int, notice_on: dt.date, items: 
     _period(period_days, "period_days")
     with transaction.atomic():
         application = _locked(user, application_id)
-        clock = _clock_of(application)
+        clock = clock_of(application)
         if clock.correction_requested:
             raise Conflict(_("补正告知只能发出一次（条例第三十条）。"))
         _require_status(application, S.RECEIVED, _("只有办理中的申请可以发出补正告知。"))
@@ -290,7 +290,7 @@ def consult_third_party(*, user, application_id: int, sent_on: dt.date,
         _require_status(application, S.RECEIVED,
                         _("只有办理中的申请可以征求第三方意见。"))
         _not_future(sent_on, "sent_on")
-        _not_before(sent_on, _clock_of(application).start, "sent_on")
+        _not_before(sent_on, clock_of(application).start, "sent_on")
         return _step(application, user, K.CONSULTATION_SENT, sent_on,
                      S.CONSULTING_THIRD_PARTY, AuditAction.THIRD_PARTY_CONSULTED,
                      {"third_party": (third_party or "").strip()})
@@ -414,7 +414,7 @@ def draft_reply(*, user, application_id: int, outcome: str, basis: str, text: st
         if application.status == S.REPLY_PENDING_APPROVAL:
             raise Conflict(_("已有待审批的答复，请等待审批或由领导退回后再拟写。"))
         _require_open(application)
-        clock = _clock_of(application)
+        clock = clock_of(application)
         needed = _NO_ACTION.get(outcome)
         if needed is not None:
             _check_no_action(application, clock, outcome, needed)
@@ -456,7 +456,7 @@ def approve_reply(*, user, application_id: int, comment: str = "") -> Applicatio
         reply.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
         application.outcome, application.replied_on = reply.outcome, on
         application.save(update_fields=["outcome", "replied_on"])
-        clock_before = _clock_of(application)
+        clock_before = clock_of(application)
         _step(application, user, K.REPLIED, on, S.REPLIED, AuditAction.REPLY_APPROVED,
               {"reply": reply.pk, "outcome": reply.outcome,
                "deadline": str(clock_before.deadline) if clock_before.deadline else None,
@@ -782,8 +782,6 @@ def clock_of(application, *, calendar=None, on=None, events=None) -> clocks.Cloc
     return clocks.compute(facts, calendar=calendar or WorkingCalendar(), today=on or today())
 
 
-_clock_of = clock_of
-
 
 def _refresh_clock(application, *, calendar=None, today=None, events=None) -> clocks.Clock:
     clock = clock_of(application, calendar=calendar, on=today, events=events)
@@ -808,7 +806,7 @@ def _check_extendable(application) -> clocks.Clock:
         raise Conflict(_("答复期限只能延长一次（条例第三十三条）。"))
     if application.status not in (S.RECEIVED, S.CONSULTING_THIRD_PARTY, S.AWAITING_FEE):
         raise Conflict(_("该申请当前状态不能延期。"))
-    clock = _clock_of(application)
+    clock = clock_of(application)
     if clock.deadline is not None and today() > clock.deadline and not clock.beyond_known:
         raise Conflict(_("原答复期限（%(date)s）已届满，不能再延期。") % {"date": clock.deadline})
     return clock

@@ -150,13 +150,9 @@ class SubmitView(APIView):
         agency = _agency(request.user, data["agency"])
         from .report_files import submission_parts
 
-        content = report_of(agency, data["year"])
-        if content["status"] != ReportStatus.FINAL:
-            report_services._require_editor(request.user, agency)
-        body, attachments = submission_parts(content, user=request.user)
-        report = report_services.submit(user=request.user, agency=agency, year=data["year"],
-                                        section=data.get("section"), body_html=body,
-                                        attachments=attachments)
+        report = report_services.submit(
+            user=request.user, agency=agency, year=data["year"], section=data.get("section"),
+            render=lambda snapshot: submission_parts(snapshot, user=request.user))
         return Response({"publication": report.publication_id})
 
 

@@ -41,8 +41,8 @@ from applications.outcomes import OUTCOME_GROUP, OutcomeGroup
 from . import reports
 from .models import AnnualReport, ReportStatus
 from .report_exports import content_disposition
-from .report_selectors import _released as on_the_column
 from .report_selectors import due_date
+from .report_selectors import released_publications as on_the_column
 
 SUPERVISORS = (Role.AGENCY_ADMIN, Role.REPORT_EDITOR, Role.LEADER, Role.AUDITOR)
 

@@ -68,7 +68,7 @@ class ReportProgress:
         return max(0, -self.days_left)
 
 
-def _released(publications) -> set[int]:
+def released_publications(publications) -> set[int]:
     """Those of the items that are on the agency's column (approved, a site release
     published)."""
     return set(Release.objects.filter(
@@ -82,7 +82,7 @@ def report_progress(*, agency, year: int, today: dt.date | None = None) -> Repor
     versions = list(AnnualReport.objects.filter(agency=agency, year=year)
                     .select_related("publication").order_by("-version"))
     report = versions[0] if versions else None
-    released = _released([r.publication_id for r in versions if r.publication_id])
+    released = released_publications([r.publication_id for r in versions if r.publication_id])
     if report is None:
         state = "not_started"
     elif report.publication is not None:

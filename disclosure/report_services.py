@@ -163,11 +163,11 @@ def enter_opening_balance(*, user, agency, year: int, counts: dict) -> OpeningBa
     return balance
 
 
-def submit(*, user, agency, year: int, section=None, body_html: str = "",
-           attachments=()) -> AnnualReport:
+def submit(*, user, agency, year: int, section=None, render=None) -> AnnualReport:
     """Send the final report into the 三审 + 保密审查 as an item of the category 年度报告 in
     `section` (default: the agency's report section), for the agency's public column. The
-    report's editor is the item's drafter."""
+    report's editor is the item's drafter. `render(snapshot)` gives the item's body and the
+    attachments to add (callables taking the item); it runs only once the checks passed."""
     _require_editor(user, agency)
     with transaction.atomic():
         report = latest(agency, year, lock=True)
@@ -187,6 +187,7 @@ def submit(*, user, agency, year: int, section=None, body_html: str = "",
         title = f"{agency.name}{year}年政府信息公开工作年度报告"
         if report.version > 1:
             title += f"（第 {report.version} 版）"
+        body_html, attachments = render(report.snapshot) if render else ("", ())
         publication = create_publication(user=user, as_report=True, data={
             "title": title, "body": body_html, "section": section.code,
             "category": category.code, "channels": channels,

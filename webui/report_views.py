@@ -324,11 +324,10 @@ def submit(request, year):
         return _back(year)
     form = SubmitReportForm(request.POST or None, agency=agency)
     if request.method == "POST" and form.is_valid():
-        body, attachments = submission_parts(content, user=user)
         try:
-            report = report_services.submit(user=user, agency=agency, year=year,
-                                            section=form.cleaned_data["section"],
-                                            body_html=body, attachments=attachments)
+            report = report_services.submit(
+                user=user, agency=agency, year=year, section=form.cleaned_data["section"],
+                render=lambda snapshot: submission_parts(snapshot, user=user))
         except InvalidInput as error:
             form.add_error("section" if "section" in error.fields else None, error.message)
         except (Conflict, NotPermitted, NotFound) as error:
