@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -24,5 +25,12 @@ def printable_notice(request, pk):
     return render(request, "releases/notice.html", {
         "release": release, "publication": publication, "agency": release.channel.agency,
         # stored sanitised; cleaned again here since this page marks it safe
+        "signed_on": signed_on(release),
         "body": mark_safe(sanitise_html(publication.body)),  # noqa: S308
     })
+
+
+def signed_on(release):
+    """The date of the notice's 落款: the day it was carried (confirmed), else the day of
+    final approval (releases are created in its transaction); never the day of printing."""
+    return release.published_on or timezone.localdate(release.created_at)

@@ -326,3 +326,27 @@ def test_notice_board_release_has_a_printable_notice(channels, other_org,
     assert client.get(f"/releases/{site.pk}/notice/").status_code == 404  # not a board
     client.force_login(other_org["publisher"])
     assert client.get(f"/releases/{paper.pk}/notice/").status_code == 404
+
+
+def test_printable_notice_is_dated_with_the_release_not_the_print_day(
+        channels, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    from releases.services import confirm_release
+
+    publication = approved(channels, ["jiaozuo_daily"], django_capture_on_commit_callbacks)
+    paper = Release.objects.get(publication=publication, channel__code="jiaozuo_daily")
+    approved_on = timezone.localdate(paper.created_at) - dt.timedelta(days=3)
+    Release.objects.filter(pk=paper.pk).update(
+        created_at=paper.created_at - dt.timedelta(days=3))
+    client = Client()
+    client.force_login(channels["publisher"])
+    html = client.get(f"/releases/{paper.pk}/notice/").content.decode()
+    # not yet carried: the day of final approval, and no template comment printed
+    assert f"{approved_on.year}年{approved_on.month}月{approved_on.day}日" in html
+    assert "{#" not in html and "The screen's controls" not in html
+    carried = approved_on + dt.timedelta(days=1)
+    confirm_release(user=channels["publisher"], release_id=paper.pk, published_on=carried,
+                    reference="第3版")
+    html = client.get(f"/releases/{paper.pk}/notice/").content.decode()
+    assert f"{carried.year}年{carried.month}月{carried.day}日" in html
