@@ -11,6 +11,9 @@ class NotificationKind(models.TextChoices):
     WITHHELD = "withheld", _("不予公开")
     RELEASED = "released", _("已发布")
     RETRACTION_FAILED = "retraction_failed", _("撤稿失败")
+    # issue 13, releases: a channel failed for good, or a manual medium waits to be confirmed
+    RELEASE_FAILED = "release_failed", _("发布失败")
+    RELEASE_AWAITING = "release_awaiting", _("待确认刊发")
     # issue 10, claims: a section head or leader took back the reader's claim
     CLAIM_TAKEN_BACK = "claim_taken_back", _("认领被收回")
     # issue 11, 依申请公开 (about an application: `application_id`, no publication)

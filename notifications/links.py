@@ -7,6 +7,11 @@ def item_link(publication_id: int) -> str:
     return reverse("webui:items:detail", kwargs={"pk": publication_id})
 
 
+def release_link(release_id: int) -> str:
+    """The publisher's page of a release."""
+    return reverse("webui:releases:detail", kwargs={"pk": release_id})
+
+
 def task_link(task_id: int) -> str:
     """The reviewer's page of a task."""
     return reverse("webui:review:task", kwargs={"task_id": task_id})

@@ -17,7 +17,7 @@ from core.errors import NotFound
 
 from .inserts import insert_notices
 from .kinds import NotificationKind as K
-from .links import item_link
+from .links import item_link, release_link
 from .models import Notification, NotificationSettings
 from .tasks import send_notification_emails
 
@@ -70,6 +70,41 @@ def notify_retraction_failed(*, publication, release) -> list[int]:
     ids = insert_notices(people, recipient_id=F("pk"), **_facts(
         publication, K.RETRACTION_FAILED, link=item_link(publication.pk),
         message=f"{release.channel.name}：{release.error}"))
+    email_on_commit(ids)
+    return ids
+
+
+def _publishers(publication):
+    return get_user_model().objects.filter(
+        holding_role(Role.PUBLISHER), agency_id=publication.agency_id, is_active=True)
+
+
+def notify_release_failed(*, publication, release) -> list[int]:
+    """A release failed for good: the agency's publishers (to fix and retry, on the release's
+    page), the drafter and the leaders covering the item's section (on the item's page) are
+    told, with the channel and the error."""
+    leaders = Section.leaders.through.objects.filter(section_id=publication.section_id)
+    message = f"{release.channel.name}：{release.error}"
+    publishers = _publishers(publication)
+    ids = insert_notices(publishers, recipient_id=F("pk"), **_facts(
+        publication, K.RELEASE_FAILED, link=release_link(release.pk), message=message))
+    others = get_user_model().objects.filter(
+        Q(agency_id=publication.agency_id, is_active=True)
+        & (Q(pk=publication.drafter_id)
+           | (holding_role(Role.LEADER) & Q(pk__in=leaders.values("user_id"))))
+    ).exclude(pk__in=publishers.values("pk"))
+    ids += insert_notices(others, recipient_id=F("pk"), **_facts(
+        publication, K.RELEASE_FAILED, link=item_link(publication.pk), message=message))
+    email_on_commit(ids)
+    return ids
+
+
+def notify_release_awaiting(*, publication, release) -> list[int]:
+    """A manual medium (newspaper, notice board) has the item to carry: the agency's
+    publishers confirm it once it appeared."""
+    ids = insert_notices(_publishers(publication), recipient_id=F("pk"), **_facts(
+        publication, K.RELEASE_AWAITING, link=release_link(release.pk),
+        message=release.channel.name))
     email_on_commit(ids)
     return ids
 

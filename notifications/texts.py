@@ -20,6 +20,8 @@ def headline(notice) -> str:
         K.APPROVED: _("您的信息已通过审核"),
         K.WITHHELD: _("您的信息被决定不予公开"),
         K.RELEASED: _("您的信息已发布"),
+        K.RELEASE_FAILED: _("信息发布失败，请处理"),
+        K.RELEASE_AWAITING: _("有信息待确认刊发"),
         K.APPLICATION_ASSIGNED: _("请您承办政府信息公开申请"),
         K.APPLICATION_ONLINE: _("收到新的网上政府信息公开申请，请确认收到"),
         K.DEADLINE_APPROACHING: _("政府信息公开申请答复期限临近"),
@@ -39,6 +41,10 @@ def message_label(notice) -> str:
         return _("不予公开理由")
     if notice.kind == K.CLAIM_TAKEN_BACK:
         return _("收回人")
+    if notice.kind == K.RELEASE_FAILED:
+        return _("失败原因")
+    if notice.kind == K.RELEASE_AWAITING:
+        return _("发布渠道")
     if notice.kind == K.REPLY_RETURNED:
         return _("审批意见")
     if notice.kind in (K.DEADLINE_APPROACHING, K.APPLICATION_OVERDUE):

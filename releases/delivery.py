@@ -27,7 +27,12 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import Event, record
 from core.backoff import jittered_backoff
-from notifications.services import notify_released, notify_retraction_failed
+from notifications.services import (
+    notify_release_awaiting,
+    notify_release_failed,
+    notify_released,
+    notify_retraction_failed,
+)
 from publications.models import PublicationStatus
 
 from .adapters import (
@@ -252,6 +257,12 @@ def _record_delivery(claim, outcome: Outcome) -> Next:
             ChannelCall.objects.filter(pk=call.pk).update(state=call.state)
         if release.status == ReleaseStatus.PUBLISHED and not retracted:
             notify_released(publication=publication)
+        # once per outcome: the fencing token above lets one worker write it, and a failed
+        # or awaiting release is not claimed again (a retry starts a new attempt)
+        if event == AuditAction.RELEASE_FAILED and not retracted:
+            notify_release_failed(publication=publication, release=release)
+        if event == AuditAction.RELEASE_AWAITING_CONFIRMATION and not retracted:
+            notify_release_awaiting(publication=publication, release=release)
         if event:
             # last: the agency's chain-head lock is then held only until the commit
             record(agency_id=release.channel.agency_id, events=[Event(

@@ -17,6 +17,7 @@ from .applications import RoleApplication
 from .audit import AuditApplication
 from .notifications import NotificationApplication
 from .on_request import OnRequestApplication
+from .releases import ReleaseApplication
 from .reports import ReportApplication
 from .review import ReviewApplication
 from .subordinates import SubordinatesApplication
@@ -61,6 +62,7 @@ def build_site() -> DisclosureSite:
         DraftingApplication(),
         ReviewApplication(),
         OnRequestApplication(),
+        ReleaseApplication(),
         # before the audit: a county government's auditor lands on the subordinates' reports
         SubordinatesApplication(),
         AuditApplication(),
