@@ -9,10 +9,14 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from releases.models import Release, RetractionRequest
-from tests.releases.conftest import channels, receiver, wechat  # noqa: F401
+from tests.releases import conftest as release_fixtures
 from tests.releases.helpers import approved
 
 pytestmark = pytest.mark.django_db
+
+# the loopback webhook receiver and the fake WeChat server, as the release tests use them
+channels, receiver, wechat = (release_fixtures.channels, release_fixtures.receiver,
+                              release_fixtures.wechat)
 
 
 def page(client, url, status=200):
