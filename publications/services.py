@@ -7,7 +7,6 @@ anything wrong is an InvalidInput naming the field, and nothing is written.
 import hashlib
 import os
 
-import nh3
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -21,15 +20,12 @@ from .fingerprint import compute_fingerprint, fingerprint_of
 from .lifecycle import PublicationLifecycle
 from .models import Attachment, Category, DecisionType, DocumentType, Publication
 from .models import PublicationStatus as S
+from .sanitise import sanitise_html
 from .selectors import visible_publication
 
 CONTENT_FIELDS = ("title", "body", "article20_item", "document_type", "document_number",
                   "effective_on", "abolished_on", "decision_type", "decision_count",
                   "fee_amount_yuan", "formed_on")
-
-
-def sanitise_html(body: str) -> str:
-    return nh3.clean(body or "")
 
 
 def _one(queryset):
