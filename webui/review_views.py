@@ -29,6 +29,7 @@ from publications.lifecycle import step_title
 from publications.selectors import abolished_documents, abolishes_any, can_see
 from scanning.extract import PARTIAL, TOO_LARGE
 from scanning.services import current_report, unscanned_data
+from workdays.deadlines import art26_due_many
 from workflow import services
 from workflow.flows import ReviewFlow
 from workflow.models import Decision, ReviewProcess
@@ -112,6 +113,8 @@ def _held_rows(user, now) -> list[dict]:
 
 def _rows(task_ids, now) -> list[dict]:
     tasks = tasks_in_order(task_ids)
+    dues = art26_due_many([task.process.reviewprocess.publication.formed_on for task in tasks],
+                          today=timezone.localdate(now))
     rows = []
     for task in tasks:
         review_process = task.process.reviewprocess
@@ -121,6 +124,7 @@ def _rows(task_ids, now) -> list[dict]:
             "section": publication.section.name, "step": step_title(task.flow_task.name),
             "drafter": review_process.drafter, "round": review_process.round,
             "waiting": waiting_text(task.created, now), "since": task.created,
+            "due": dues[publication.formed_on],
         })
     return rows
 

@@ -26,6 +26,10 @@ class Due:
     #: the year whose holiday data is missing (state PENDING)
     missing_year: int | None = None
 
+    @property
+    def days_late(self) -> int | None:
+        return -self.days_left if self.days_left is not None and self.days_left < 0 else None
+
 
 def _working_days_between(calendar, start: dt.date, end: dt.date) -> tuple[int, bool]:
     """Working days in (start, end] and whether every counted day was known."""

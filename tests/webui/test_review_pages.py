@@ -592,3 +592,22 @@ def test_a_finding_of_another_item_or_agency_is_not_found(client, org, other_org
         finding.refresh_from_db()
         assert finding.dismissed_at is None
     assert client.get(dismiss_url(task, of_another_item)).status_code == 405
+
+
+def test_queue_rows_show_the_art26_deadline_amber_when_close_red_when_overdue(client, org):
+    today = timezone.localdate()
+    overdue = submitted_item(org, title="早已形成的信息", formed_on=today - dt.timedelta(days=60))
+    fresh = submitted_item(org, title="今天形成的信息", formed_on=today)
+    html = page(login(client, org["head_office"]), QUEUE)
+
+    def due_of(publication):
+        task = task_for(org["head_office"], publication)
+        row = re.search(rf'<tr data-testid="task-{task.pk}">(.*?)</tr>', html, re.S).group(1)
+        return re.search(r'<span class="webui-due (webui-due--\w+)"[^>]*>(.*?)</span>',
+                         row, re.S).groups()
+
+    css, text = due_of(overdue)
+    assert css == "webui-due--overdue" and "已超期" in text
+    css, text = due_of(fresh)
+    assert css in ("webui-due--ok", "webui-due--pending")  # pending only when next year's holidays are missing
+    assert "已超期" not in text
