@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,11 +23,14 @@ from publications.services import (
     remove_attachment,
     update_publication,
 )
+from workdays.deadlines import art26_due_many
 from workflow.services import submit_publication, withdraw_publication
 
 from .forms import PublicationForm
 from .item_display import table2_facts
 from .selectors import latest_reject_comment, my_items, waiting_step_of
+
+OPEN_STATUSES = (PublicationStatus.DRAFT, PublicationStatus.IN_REVIEW, PublicationStatus.RETURNED)
 
 PAGE_SIZE = 20
 
@@ -58,6 +62,11 @@ def home(request):
 @login_required
 def item_list(request):
     page = Paginator(my_items(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    # the Art. 26 deadline matters while the item is not yet out (nor withheld)
+    open_items = [item for item in page if item.status in OPEN_STATUSES]
+    dues = art26_due_many([item.formed_on for item in open_items], today=timezone.localdate())
+    for item in open_items:
+        item.due = dues[item.formed_on]
     return render(request, "webui/item_list.html", {
         "page": page, "is_drafter": request.user.has_role(Role.DRAFTER)})
 

@@ -274,3 +274,17 @@ def test_the_item_page_lists_attachments_and_leads_the_auditor_to_the_timeline(c
     login(client, org["auditor"])
     html = client.get(f"/app/items/{publication.pk}/").content.decode()
     assert "批复.pdf" in html and f"/app/audit/items/{publication.pk}/" in html
+
+
+def test_the_drafters_list_shows_the_art26_deadline_of_open_items_only(client, org):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    late = create_item(org, title="超期的草稿", formed_on=timezone.localdate() - dt.timedelta(days=60))
+    html = login(client, org["drafter_office"]).get("/app/items/").content.decode()
+    row = html[html.index(late.title):].split("</tr>")[0]
+    assert "webui-due--overdue" in row and "已超期" in row
+    Publication.objects.filter(pk=late.pk).update(status="withheld")
+    html = client.get("/app/items/").content.decode()
+    assert "webui-due" not in html.split(late.title)[1].split("</tr>")[0]
