@@ -281,7 +281,8 @@ def test_the_drafters_list_shows_the_art26_deadline_of_open_items_only(client, o
 
     from django.utils import timezone
 
-    late = create_item(org, title="超期的草稿", formed_on=timezone.localdate() - dt.timedelta(days=60))
+    formed = timezone.localdate() - dt.timedelta(days=60)
+    late = create_item(org, title="超期的草稿", formed_on=formed)
     html = login(client, org["drafter_office"]).get("/app/items/").content.decode()
     row = html[html.index(late.title):].split("</tr>")[0]
     assert "webui-due--overdue" in row and "已超期" in row

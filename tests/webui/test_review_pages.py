@@ -609,5 +609,6 @@ def test_queue_rows_show_the_art26_deadline_amber_when_close_red_when_overdue(cl
     css, text = due_of(overdue)
     assert css == "webui-due--overdue" and "已超期" in text
     css, text = due_of(fresh)
-    assert css in ("webui-due--ok", "webui-due--pending")  # pending only when next year's holidays are missing
+    # pending only while next year's holiday notice is missing
+    assert css in ("webui-due--ok", "webui-due--pending")
     assert "已超期" not in text
