@@ -30,3 +30,25 @@ def latest_reject_comment(publication) -> str:
     event = (subject_trail(subject=publication).filter(action=AuditAction.REJECT)
              .order_by("-seq").only("comment").first())
     return event.comment if event else ""
+
+
+def agency_items(*, user, search="", status="", section=None, channel=None, date_from=None,
+                 date_to=None):
+    """The agency-wide item list (全部信息): every item of the person's agency they may read,
+    searched by title or 文号 and filtered, newest first, in one query per page (sections,
+    categories and drafters joined, channels prefetched)."""
+    qs = visible_publications(user)
+    if search:
+        qs = qs.filter(Q(title__icontains=search) | Q(document_number__icontains=search))
+    if status:
+        qs = qs.filter(status=status)
+    if section is not None:
+        qs = qs.filter(section=section)
+    if channel is not None:
+        qs = qs.filter(channels=channel)
+    if date_from is not None:
+        qs = qs.filter(formed_on__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(formed_on__lte=date_to)
+    return (qs.select_related("section", "category", "drafter")
+            .prefetch_related("channels").order_by("-updated_at", "-pk"))

@@ -12,7 +12,7 @@ from viewflow.urls import Site
 
 from accounts.forms import LoginForm
 
-from . import views
+from . import agency_items, views
 from .applications import RoleApplication
 from .audit import AuditApplication
 from .notifications import NotificationApplication
@@ -43,10 +43,12 @@ class DraftingApplication(RoleApplication):
     icon = "description"
     home_for = ("drafter",)  # open to everyone: reviewers and auditors read items here too
     menu = (("index", _("我的信息"), "description"),
-            ("new", _("新建信息"), "note_add", ("drafter",)))
+            ("new", _("新建信息"), "note_add", ("drafter",)),
+            ("all", _("全部信息"), "list_alt", agency_items.ROLES))
 
     index_path = path("", views.item_list, name="index")
     new_path = path("new/", views.item_create, name="new")
+    all_path = path("all/", agency_items.agency_item_list, name="all")
     detail_path = path("<int:pk>/", views.item_detail, name="detail")
     edit_path = path("<int:pk>/edit/", views.item_edit, name="edit")
     submit_path = path("<int:pk>/submit/", views.item_submit, name="submit")
