@@ -15,7 +15,7 @@ from .selectors import agency_items
 
 PAGE_SIZE = 20
 ROLES = (Role.LEADER, Role.AUDITOR, Role.SECRECY_REVIEWER, Role.SECTION_HEAD,
-         Role.AGENCY_ADMIN)
+         Role.AGENCY_ADMIN, Role.PUBLISHER)
 
 
 class AgencyItemFilter(forms.Form):
