@@ -19,7 +19,6 @@ from disclosure.report_api import (
     SubmitView,
 )
 from disclosure.report_overview_api import AnnualReportOverviewView
-from disclosure.views import dashboard as disclosure_dashboard
 from publications.api import CategoryViewSet
 from releases.api import (
     ChannelViewSet,
@@ -99,7 +98,10 @@ urlpatterns = [
          name="public-applications"),
     path("api/v1/public/<slug:agency>/applications/<str:tracking_code>/",
          PublicApplicationStatusView.as_view(), name="public-application-status"),
-    path("disclosure/dashboard/", disclosure_dashboard, name="disclosure-dashboard"),
+    # the dashboard lives in the web UI's frame now; old links and bookmarks still arrive
+    path("disclosure/dashboard/", RedirectView.as_view(pattern_name="webui:statistics:index",
+                                                       query_string=True),
+         name="disclosure-dashboard"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # people open the docs in a browser: send them to the login page rather than a 401

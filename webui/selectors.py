@@ -2,6 +2,7 @@
 
 from django.db.models import OuterRef, Q, Subquery
 
+from agencies.models import Role, User, holding_role
 from audit.models import AuditAction
 from audit.selectors import subject_trail
 from publications.selectors import visible_publications
@@ -52,3 +53,11 @@ def agency_items(*, user, search="", status="", section=None, channel=None, date
         qs = qs.filter(formed_on__lte=date_to)
     return (qs.select_related("section", "category", "drafter")
             .prefetch_related("channels").order_by("-updated_at", "-pk"))
+
+
+def agency_administrators(user):
+    """Whom a person asks for a role: the active administrators of their agency."""
+    if user.agency_id is None:
+        return []
+    return list(User.objects.filter(holding_role(Role.AGENCY_ADMIN), agency_id=user.agency_id,
+                                    is_active=True).order_by("username"))

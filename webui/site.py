@@ -20,6 +20,7 @@ from .on_request import OnRequestApplication
 from .releases import ReleaseApplication
 from .reports import ReportApplication
 from .review import ReviewApplication
+from .statistics import StatisticsApplication
 from .subordinates import SubordinatesApplication
 
 
@@ -69,6 +70,7 @@ def build_site() -> DisclosureSite:
         SubordinatesApplication(),
         AuditApplication(),
         ReportApplication(),
+        StatisticsApplication(),
         NotificationApplication(),
     ])
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Role
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from notifications.selectors import unread_count
 from publications.lifecycle import PublicationLifecycle
 from publications.models import PublicationStatus
 from publications.selectors import abolished_documents, visible_publication
@@ -28,7 +29,7 @@ from workflow.services import submit_publication, withdraw_publication
 
 from .forms import PublicationForm
 from .item_display import table2_facts
-from .selectors import latest_reject_comment, my_items, waiting_step_of
+from .selectors import agency_administrators, latest_reject_comment, my_items, waiting_step_of
 
 OPEN_STATUSES = (PublicationStatus.DRAFT, PublicationStatus.IN_REVIEW, PublicationStatus.RETURNED)
 
@@ -52,11 +53,18 @@ def _own_or_403(user, pk):
 
 @login_required
 def home(request):
-    """Send a person to the first application made for one of their roles."""
+    """Send a person to the first application made for one of their roles; the platform's
+    operator (staff, in no agency) to the administration; anyone else to a page that says
+    what they can do here and whom to ask for a role."""
+    user = request.user
     for application in request.resolver_match.site.menu_items():
-        if application.is_home_for(request.user):
+        if application.is_home_for(user):
             return redirect(application.reverse("index"))
-    return render(request, "webui/home.html")
+    if user.is_staff and user.agency_id is None:
+        return redirect("admin:index")
+    return render(request, "webui/home.html", {
+        "administrators": agency_administrators(user),
+        "unread": unread_count(user=user)})
 
 
 @login_required

@@ -37,7 +37,7 @@ def pages_of(org, approved, returned):
             ("item-in-review", f"/app/items/{returned.pk}/"),
             ("notifications", "/app/notifications/"),
             ("notification-settings", "/app/notifications/settings/"),
-            ("dashboard", "/disclosure/dashboard/"), ("forbidden", "/app/audit/"),
+            ("dashboard", "/app/statistics/"), ("forbidden", "/app/audit/"),
             ("annual-report", f"/app/reports/{timezone.localdate().year - 1}/"),
             ("not-found", "/app/items/999999/")],
         "head_office": [

@@ -35,11 +35,11 @@ def test_citizen_reads_the_disclosure_column_and_an_item(page, shot):
 def test_leader_signs_in_and_sees_the_statistics_dashboard(page, shot):
     org = make_org(code="wenxian_housing")
     released_item(org, "温县建筑业企业资质审批结果公示")
-    page.goto(f"{page.base}/api-auth/login/?next=/disclosure/dashboard/")
+    page.goto(f"{page.base}/api-auth/login/?next=/app/statistics/")
     page.fill("input[name=username]", org["leader"].username)
     page.fill("input[name=password]", PASSWORD)
     page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url("**/disclosure/dashboard/**")
+    page.wait_for_url("**/app/statistics/**")
     body = page.text_content("body")
     assert "公开专栏" in body  # the website channel counted on the dashboard
     assert page.locator("svg").count() >= 1

@@ -46,7 +46,7 @@ def test_header_shows_name_agency_roles_and_navigation(client, org):
     assert "张三" in html and org.agency.name in html and "经办人" in html
     for label in ("我的信息", "新建信息", "公开专栏", "统计", "退出登录"):
         assert label in html
-    assert f"/gk/{org.agency.code}/" in html and "/disclosure/dashboard/" in html
+    assert f"/gk/{org.agency.code}/" in html and "/app/statistics/" in html
 
 
 def test_empty_list_tells_the_drafter_how_to_start(client, org):

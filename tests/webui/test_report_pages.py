@@ -387,14 +387,14 @@ def test_the_checks_are_coloured_by_severity(client, org):
 def test_the_dashboard_shows_the_reports_due_date_and_state(client, org):
     login(client, org["leader"])
     with on(dt.date(2026, 1, 10)):
-        html = html_of(client.get("/disclosure/dashboard/"))
+        html = html_of(client.get("/app/statistics/"))
         progress = text_of(html, "report-progress")
         assert "2025 年度政府信息公开工作年度报告" in progress
         assert "尚未开始" in progress and "报送期限 2026-01-31" in progress
         assert "还剩 21 天" in progress
         assert 'href="/app/reports/2025/"' in html
     with on(dt.date(2026, 2, 3)):
-        progress = text_of(html_of(client.get("/disclosure/dashboard/")), "report-progress")
+        progress = text_of(html_of(client.get("/app/statistics/")), "report-progress")
         assert "已逾期 3 天" in progress
 
 
@@ -411,7 +411,7 @@ def test_the_report_page_shows_the_due_date_and_the_state(client, org):
 
 def test_a_person_without_a_report_role_sees_no_progress_on_the_dashboard(client, org):
     org.users["handler"] = make_user(org.agency, "handler", [Role.APPLICATION_HANDLER])
-    html = html_of(login(client, org["handler"]).get("/disclosure/dashboard/"))
+    html = html_of(login(client, org["handler"]).get("/app/statistics/"))
     assert 'data-testid="report-progress"' not in html
 
 

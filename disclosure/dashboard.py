@@ -1,8 +1,7 @@
-"""The statistics dashboard (统计看板) of one agency-year, for people signed in."""
+"""The statistics dashboard (统计看板) of one agency-year: what it shows, for the web UI's
+page (webui.statistics_views) to render inside the frame."""
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import render
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,22 +18,26 @@ def month_labels() -> list[str]:
     return [_("%d月") % month for month in range(1, 13)]
 
 
-@login_required
-def dashboard(request):
-    raw_year = request.GET.get("year") or str(timezone.localdate().year)
+class BadYear(ValueError):
+    """The year asked for is not one the statistics cover."""
+
+
+def dashboard_context(*, user, year_param: str = "", agency_param: str = "") -> dict:
+    """The dashboard of the agency (code `agency_param`, default the reader's own) and year
+    (default this year) a signed-in person may read; BadYear or Http404 otherwise."""
+    raw_year = year_param or str(timezone.localdate().year)
     if not raw_year.isdigit() or not MIN_YEAR <= int(raw_year) <= MAX_YEAR:
-        return HttpResponseBadRequest(_("年份无效：请填写 %(lo)d–%(hi)d 之间的四位年份。")
-                                      % {"lo": MIN_YEAR, "hi": MAX_YEAR})
+        raise BadYear(_("年份无效：请填写 %(lo)d–%(hi)d 之间的四位年份。")
+                      % {"lo": MIN_YEAR, "hi": MAX_YEAR})
     year = int(raw_year)
-    user = request.user
-    code = request.GET.get("agency") or (user.agency.code if user.agency_id else "")
+    code = agency_param or (user.agency.code if user.agency_id else "")
     agency = readable_agency(user=user, code=code) if code else None
     if agency is None:
         raise Http404(_("未找到该机关。"))
     stats = agency_year_statistics(agency=agency, year=year)
     charted = [(c.name, c.monthly) for c in stats.channels if c.released]
     timeliness = stats.timeliness
-    context = {
+    return {
         "agency": agency,
         "year": year,
         "stats": stats,
@@ -49,10 +52,9 @@ def dashboard(request):
         if stats.categories else "",
         "previous_year": year - 1 if year > MIN_YEAR else None,
         "next_year": year + 1 if year < MAX_YEAR else None,
-        "agency_param": request.GET.get("agency", ""),
+        "agency_param": agency_param,
         **_report_context(user, agency),
     }
-    return render(request, "disclosure/dashboard.html", context)
 
 
 def _report_context(user, agency) -> dict:

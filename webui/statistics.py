@@ -1,0 +1,18 @@
+"""The statistics application of the web UI: the agency-year dashboard (统计看板) inside the
+frame, for everyone signed in (what it shows is what the reader may read)."""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from . import statistics_views as views
+from .applications import RoleApplication
+
+
+class StatisticsApplication(RoleApplication):
+    app_name = "statistics"
+    title = _("统计")
+    icon = "insert_chart"
+    roles = ()
+    menu = (("index", _("主动公开统计"), "insert_chart"),)
+
+    index_path = path("", views.dashboard, name="index")
