@@ -27,7 +27,11 @@ run: translations
 	$(PY) manage.py seed_demo
 	$(PY) manage.py write_checkpoints  # the embedded mode has no beat to sign the audit chain heads
 	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@# the demo's fake WeChat API and webhook receiver run beside the web server, which
+	@# serves as production does: DEBUG off, static files by WhiteNoise, the product's 404
+	$(PY) manage.py demo_channels & channels=$$!; \
+	trap 'kill $$channels 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver --nostatic $(HOST):$(PORT)
 
 ## Tests against real PostgreSQL and Redis (override TEST_DATABASE_URL / TEST_REDIS_URL).
 test: translations

@@ -100,6 +100,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # static files, with DEBUG off too (`make run` serves the demo that way, so a 404 is the
+    # product's page); production serves what collectstatic gathered
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RejectNulInQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChosenLanguageMiddleware",
@@ -210,7 +213,14 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# the embedded mode serves static files straight from the apps and packages (no collectstatic)
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+if WHITENOISE_USE_FINDERS and not STATIC_ROOT.exists():
+    try:  # WhiteNoise looks there as well, and warns of a missing directory
+        STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 

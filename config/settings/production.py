@@ -28,8 +28,8 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# gunicorn serves collected static files itself (runserver does it in the embedded mode).
-MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405
+# gunicorn serves the collected static files (WhiteNoise, in MIDDLEWARE since base).
+WHITENOISE_USE_FINDERS = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # not the Manifest variant: viewflow's bundled CSS references font files it does not ship

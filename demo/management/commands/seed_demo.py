@@ -18,6 +18,7 @@ from django.db import transaction
 from agencies.models import Agency, Channel, ChannelKind, Role, Section, User
 from applications import services as applications
 from applications.models import Application
+from demo import channels as demo_channels
 from publications.models import Category, Publication
 from publications.services import create_publication
 from scanning.models import PublicNumber, SensitiveWordList
@@ -134,8 +135,13 @@ class Command(BaseCommand):
         for code, name in CATEGORIES:
             Category.objects.get_or_create(agency=agency, code=code, defaults={"name": name})
         for code, name, kind in CHANNELS:
-            Channel.objects.get_or_create(agency=agency, code=code,
-                                          defaults={"name": name, "kind": kind})
+            channel, _ = Channel.objects.get_or_create(agency=agency, code=code,
+                                                       defaults={"name": name, "kind": kind})
+            if not channel.config and kind in (ChannelKind.WECHAT, ChannelKind.WEBHOOK):
+                # the loopback servers of `manage.py demo_channels` (started by `make run`)
+                channel.config = (demo_channels.wechat_config() if kind == ChannelKind.WECHAT
+                                  else demo_channels.webhook_config(code))
+                channel.save(update_fields=["config"])
         for name, severity, words in WORD_LISTS:
             SensitiveWordList.objects.get_or_create(
                 agency=agency, name=name, defaults={"severity": severity, "words": words})
