@@ -26,6 +26,15 @@ def timeline(*, subject):
     return subject_trail(subject=subject).select_related("actor")
 
 
+def latest_events(*, subject, actions) -> dict:
+    """The latest event of each of `actions` about `subject`, by action, with who acted
+    (one query)."""
+    latest = {}
+    for event in timeline(subject=subject).filter(action__in=actions).order_by("-seq"):
+        latest.setdefault(event.action, event)
+    return latest
+
+
 def local_day_start(day: dt.date) -> dt.datetime:
     """A date filter means a day of the agencies' zone (settings.TIME_ZONE, Beijing time),
     whatever zone the server or the person's browser is in."""

@@ -14,6 +14,10 @@ class NotificationKind(models.TextChoices):
     # issue 13, releases: a channel failed for good, or a manual medium waits to be confirmed
     RELEASE_FAILED = "release_failed", _("发布失败")
     RELEASE_AWAITING = "release_awaiting", _("待确认刊发")
+    # issue 13, 撤稿: a publisher asked the covering leaders; the leader's decision, to them
+    RETRACTION_REQUESTED = "retraction_requested", _("撤稿申请")
+    RETRACTION_APPROVED = "retraction_approved", _("撤稿申请已批准")
+    RETRACTION_DECLINED = "retraction_declined", _("撤稿申请未批准")
     # issue 10, claims: a section head or leader took back the reader's claim
     CLAIM_TAKEN_BACK = "claim_taken_back", _("认领被收回")
     # issue 11, 依申请公开 (about an application: `application_id`, no publication)

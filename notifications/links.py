@@ -17,6 +17,11 @@ def task_link(task_id: int) -> str:
     return reverse("webui:review:task", kwargs={"task_id": task_id})
 
 
+def retraction_request_link(request_id: int) -> str:
+    """The covering leader's page of a retraction request (撤稿申请)."""
+    return reverse("webui:review:retraction", kwargs={"pk": request_id})
+
+
 def application_link(application_id: int) -> str:
     return reverse("webui:applications:detail", kwargs={"pk": application_id})
 

@@ -17,7 +17,7 @@ from core.errors import NotFound
 
 from .inserts import insert_notices
 from .kinds import NotificationKind as K
-from .links import item_link, release_link
+from .links import item_link, release_link, retraction_request_link
 from .models import Notification, NotificationSettings
 from .tasks import send_notification_emails
 
@@ -105,6 +105,36 @@ def notify_release_awaiting(*, publication, release) -> list[int]:
     ids = insert_notices(_publishers(publication), recipient_id=F("pk"), **_facts(
         publication, K.RELEASE_AWAITING, link=release_link(release.pk),
         message=release.channel.name))
+    email_on_commit(ids)
+    return ids
+
+
+def notify_retraction_requested(*, publication, request_id: int, requester,
+                                reason: str) -> list[int]:
+    """A publisher asked for the item's retraction: the active leaders covering its section
+    (who alone may decide) are told, with the reason, on the request's page."""
+    leaders = Section.leaders.through.objects.filter(section_id=publication.section_id)
+    people = get_user_model().objects.filter(
+        holding_role(Role.LEADER), agency_id=publication.agency_id, is_active=True,
+        pk__in=leaders.values("user_id")).exclude(pk=requester.pk)
+    ids = insert_notices(people, recipient_id=F("pk"), **_facts(
+        publication, K.RETRACTION_REQUESTED, link=retraction_request_link(request_id),
+        message=reason))
+    email_on_commit(ids)
+    return ids
+
+
+def notify_retraction_decided(*, publication, requester, approved: bool, comment: str,
+                              actor) -> list[int]:
+    """The leader decided a publisher's request: the publisher is told whether it was
+    approved (the item is retracted) or declined, with the leader's comment."""
+    if requester.pk == actor.pk:
+        return []
+    kind = K.RETRACTION_APPROVED if approved else K.RETRACTION_DECLINED
+    ids = insert_notices(get_user_model().objects.filter(pk=requester.pk),
+                         recipient_id=F("pk"), **_facts(
+                             publication, kind, link=item_link(publication.pk),
+                             message=comment))
     email_on_commit(ids)
     return ids
 

@@ -22,6 +22,9 @@ def headline(notice) -> str:
         K.RELEASED: _("您的信息已发布"),
         K.RELEASE_FAILED: _("信息发布失败，请处理"),
         K.RELEASE_AWAITING: _("有信息待确认刊发"),
+        K.RETRACTION_REQUESTED: _("有撤稿申请待您审批"),
+        K.RETRACTION_APPROVED: _("您的撤稿申请已批准，信息已撤稿"),
+        K.RETRACTION_DECLINED: _("您的撤稿申请未获批准"),
         K.APPLICATION_ASSIGNED: _("请您承办政府信息公开申请"),
         K.APPLICATION_ONLINE: _("收到新的网上政府信息公开申请，请确认收到"),
         K.DEADLINE_APPROACHING: _("政府信息公开申请答复期限临近"),
@@ -45,7 +48,9 @@ def message_label(notice) -> str:
         return _("失败原因")
     if notice.kind == K.RELEASE_AWAITING:
         return _("发布渠道")
-    if notice.kind == K.REPLY_RETURNED:
+    if notice.kind == K.RETRACTION_REQUESTED:
+        return _("撤稿理由")
+    if notice.kind in (K.REPLY_RETURNED, K.RETRACTION_APPROVED, K.RETRACTION_DECLINED):
         return _("审批意见")
     if notice.kind in (K.DEADLINE_APPROACHING, K.APPLICATION_OVERDUE):
         return _("答复期限")

@@ -1,9 +1,19 @@
-"""Reads of releases for the publisher's pages: the queues of the publisher's agency and one
-release with its item and channel."""
+"""Reads of releases for the publisher's and the leader's pages: the queues of the
+publisher's agency and one release with its item and channel; what a retraction (撤稿) will
+do to each release of an item; the retraction requests a leader decides."""
 
 from django.db.models import Q
 
-from .models import Release, ReleaseStatus
+from agencies.models import Role
+
+from .adapters import adapter_for
+from .delivery import delivered_state
+from .models import Release, ReleaseStatus, RetractionRequest
+
+# how a retraction takes a release back (see `retraction_route`)
+THROUGH_CHANNEL = "channel"
+DIRECTLY = "direct"
+NOTHING_TO_DO = "nothing"
 
 QUEUES = {
     "awaiting": (ReleaseStatus.AWAITING_CONFIRMATION,),
@@ -49,3 +59,68 @@ def queue_counts(*, user) -> dict:
 def release_of_agency(*, user, release_id: int):
     """The release, if it belongs to the person's agency; else None."""
     return agency_releases(user=user).filter(pk=release_id).first()
+
+
+# --- retraction (撤稿) -------------------------------------------------------------------
+
+def retraction_route(release) -> str:
+    """How retracting the item takes `release` back: the one rule of
+    `services._retract` and of the page that says beforehand what a retraction will do.
+
+    Out, or perhaps out (being sent; a lost answer): through the channel, whose retraction
+    takes it back or finds it never arrived. Never sent: marked retracted at once. Already
+    retracted (or given up on): nothing to do.
+    """
+    if release.status == ReleaseStatus.PUBLISHED or adapter_for(
+            release.channel).may_have_reached(release, delivered_state(release)):
+        return THROUGH_CHANNEL
+    if release.status in (ReleaseStatus.RETRACTED, ReleaseStatus.RETRACTION_FAILED):
+        return NOTHING_TO_DO
+    return DIRECTLY
+
+
+def retraction_plan(*, publication) -> list[tuple[Release, str]]:
+    """Every release of the item with its `retraction_route`, in channel order."""
+    releases = (Release.objects.filter(publication=publication)
+                .select_related("channel").order_by("channel__name", "id"))
+    return [(release, retraction_route(release)) for release in releases]
+
+
+def covers_section(user, section_id) -> bool:
+    """A leader covering the section: who may retract its items and decide requests."""
+    return (user.has_role(Role.LEADER)
+            and user.covered_sections.filter(pk=section_id).exists())
+
+
+def retraction_requests(*, user, decided: bool = False):
+    """Requests about items of the sections the leader covers, in the leader's agency:
+    pending ones oldest first, or (`decided`) the decided ones, latest decision first."""
+    if user.agency_id is None or not user.has_role(Role.LEADER):
+        return RetractionRequest.objects.none()
+    requests = (RetractionRequest.objects
+                .filter(publication__agency_id=user.agency_id,
+                        publication__section__in=user.covered_sections.all())
+                .select_related("publication", "publication__section", "requested_by",
+                                "decided_by"))
+    if decided:
+        return requests.exclude(status=RetractionRequest.Status.PENDING).order_by(
+            "-decided_at", "-id")
+    return requests.filter(status=RetractionRequest.Status.PENDING).order_by(
+        "created_at", "id")
+
+
+def retraction_request_of_agency(*, user, request_id: int):
+    """The request, if its item belongs to the person's agency; else None."""
+    if user.agency_id is None:
+        return None
+    return (RetractionRequest.objects
+            .filter(pk=request_id, publication__agency_id=user.agency_id)
+            .select_related("publication", "publication__section", "requested_by",
+                            "decided_by").first())
+
+
+def retraction_request_by_id(request_id):
+    """A request with who asked and who decided (the item page's record of a retraction);
+    None if there is none."""
+    return (RetractionRequest.objects.filter(pk=request_id)
+            .select_related("requested_by", "decided_by").first())

@@ -13,15 +13,18 @@ from agencies.models import ChannelKind, Role
 from audit.models import AuditAction
 from audit.services import Event, record
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
-from notifications.services import notify_released
+from notifications.services import (
+    notify_released,
+    notify_retraction_decided,
+    notify_retraction_requested,
+)
 from publications.fingerprint import fingerprint_of
 from publications.lifecycle import PublicationLifecycle
 from publications.models import Publication, PublicationStatus
 from publications.selectors import visible_publication, visible_publications
 
-from .adapters import adapter_for
-from .delivery import delivered_state
-from .models import ChannelCall, Release, ReleaseStatus
+from .models import ChannelCall, Release, ReleaseStatus, RetractionRequest
+from .selectors import DIRECTLY, THROUGH_CHANNEL, covers_section, retraction_route
 from .tasks import dispatch_on_commit
 
 
@@ -161,8 +164,7 @@ def _require_reason(text, field="reason"):
 
 
 def _require_covering_leader(user, publication):
-    if not (user.has_role(Role.LEADER)
-            and user.covered_sections.filter(pk=publication.section_id).exists()):
+    if not covers_section(user, publication.section_id):
         raise NotPermitted(_("只有分管该科室的领导可以撤稿或批准撤稿。"))
 
 
@@ -184,8 +186,6 @@ def retract_publication(*, user, publication_id: int, reason: str):
 
 def request_retraction(*, user, publication_id: int, reason: str):
     """A publisher asks a leader to retract a released item."""
-    from .models import RetractionRequest
-
     _require_reason(reason)
     with transaction.atomic():
         publication = visible_publication(user, publication_id, lock=True)
@@ -200,13 +200,13 @@ def request_retraction(*, user, publication_id: int, reason: str):
             AuditAction.RETRACTION_REQUESTED, subject=publication, actor=user,
             round=publication.round, fingerprint=publication.fingerprint,
             comment=request.reason, data={"request": request.pk})])
+        notify_retraction_requested(publication=publication, request_id=request.pk,
+                                    requester=user, reason=request.reason)
     return request
 
 
 def decide_retraction(*, user, request_id: int, approve: bool, comment: str = ""):
     """A leader covering the section approves (and so retracts) or declines a request."""
-    from .models import RetractionRequest
-
     with transaction.atomic():
         request = (RetractionRequest.objects.select_for_update()
                    .filter(pk=request_id, publication__agency_id=user.agency_id).first())
@@ -236,6 +236,9 @@ def decide_retraction(*, user, request_id: int, approve: bool, comment: str = ""
                 AuditAction.RETRACTION_DECLINED, subject=publication, actor=user,
                 round=publication.round, fingerprint=publication.fingerprint,
                 comment=request.decision_comment, data={"request": request.pk})])
+        notify_retraction_decided(publication=publication, requester=request.requested_by,
+                                  approved=approve, comment=request.decision_comment,
+                                  actor=user)
     return request
 
 
@@ -252,13 +255,10 @@ def _retract(publication, *, leader, reason, data=None):
                     comment=reason, data=data or {})]
     to_channels = []
     for release in releases:
-        if release.status == ReleaseStatus.PUBLISHED or adapter_for(
-                release.channel).may_have_reached(release, delivered_state(release)):
-            # out, or perhaps out (being sent; a lost answer): the channel's retraction
-            # takes it back or finds it never arrived
+        route = retraction_route(release)
+        if route == THROUGH_CHANNEL:
             to_channels.append(release.pk)
-        elif release.status not in (ReleaseStatus.RETRACTED, ReleaseStatus.RETRACTION_FAILED):
-            # never went out: nothing to take back from the channel
+        elif route == DIRECTLY:
             release.status = ReleaseStatus.RETRACTED
             release.retracted_at = now
             release.save(update_fields=["status", "retracted_at", "updated_at"])

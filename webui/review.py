@@ -2,12 +2,14 @@
 
 Shown and open only to people holding one of the three reviewer roles (others get 403
 from viewflow's SiteMiddleware); which tasks a person sees and may act on is decided by
-workflow.selectors and workflow.services.
+workflow.selectors and workflow.services. Leaders also decide publishers' retraction
+requests here (webui.retraction_views).
 """
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from . import retraction_views
 from . import review_views as views
 from .applications import RoleApplication
 
@@ -18,7 +20,8 @@ class ReviewApplication(RoleApplication):
     icon = "fact_check"
     roles = ("section_head", "secrecy_reviewer", "leader")
     menu = (("index", _("待认领"), "inbox"),
-            ("inbox", _("我的待办"), "assignment_ind"))
+            ("inbox", _("我的待办"), "assignment_ind"),
+            ("retractions", _("撤稿申请"), "unpublished", ("leader",)))
 
     index_path = path("", views.queue, name="index")
     inbox_path = path("mine/", views.inbox, name="inbox")
@@ -33,3 +36,14 @@ class ReviewApplication(RoleApplication):
                                 views.dismiss, name="dismiss-finding")
     acknowledge_unscanned_path = path("tasks/<int:task_id>/unscanned/acknowledge/",
                                       views.acknowledge_unscanned, name="acknowledge-unscanned")
+    # issue 13, 撤稿 requests (leaders only; the views answer 403 to other reviewers)
+    retractions_path = path("retractions/", retraction_views.request_queue,
+                            name="retractions")
+    retractions_decided_path = path("retractions/decided/", retraction_views.request_queue,
+                                    {"decided": True}, name="retractions-decided")
+    retraction_path = path("retractions/<int:pk>/", retraction_views.request_detail,
+                           name="retraction")
+    retraction_approve_path = path("retractions/<int:pk>/approve/",
+                                   retraction_views.approve_request, name="retraction-approve")
+    retraction_decline_path = path("retractions/<int:pk>/decline/",
+                                   retraction_views.decline_request, name="retraction-decline")

@@ -12,7 +12,7 @@ from viewflow.urls import Site
 
 from accounts.forms import LoginForm
 
-from . import agency_items, views
+from . import agency_items, retraction_views, views
 from .applications import RoleApplication
 from .audit import AuditApplication
 from .notifications import NotificationApplication
@@ -54,6 +54,7 @@ class DraftingApplication(RoleApplication):
     edit_path = path("<int:pk>/edit/", views.item_edit, name="edit")
     submit_path = path("<int:pk>/submit/", views.item_submit, name="submit")
     withdraw_path = path("<int:pk>/withdraw/", views.item_withdraw, name="withdraw")
+    retract_path = path("<int:pk>/retract/", retraction_views.retract_item, name="retract")
     attachment_path = path("<int:pk>/attachments/<int:attachment_id>/",
                            views.attachment_download, name="attachment")
     attachment_remove_path = path("<int:pk>/attachments/<int:attachment_id>/remove/",

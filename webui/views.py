@@ -29,6 +29,7 @@ from workflow.services import submit_publication, withdraw_publication
 
 from .forms import PublicationForm
 from .item_display import table2_facts
+from .retraction_display import retraction_context
 from .selectors import agency_administrators, latest_reject_comment, my_items, waiting_step_of
 
 OPEN_STATUSES = (PublicationStatus.DRAFT, PublicationStatus.IN_REVIEW, PublicationStatus.RETURNED)
@@ -156,6 +157,7 @@ def item_detail(request, pk):
         "can_edit": is_owner and lifecycle.edit.can_proceed(),
         "can_submit": is_owner and lifecycle.submit.can_proceed(),
         "can_withdraw": is_owner and lifecycle.withdraw.can_proceed(),
+        **retraction_context(request.user, publication),
     })
 
 
