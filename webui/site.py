@@ -12,7 +12,7 @@ from viewflow.urls import Site
 
 from accounts.forms import LoginForm
 
-from . import agency_items, views
+from . import agency_items, docx_views, views
 from .applications import RoleApplication
 from .audit import AuditApplication
 from .notifications import NotificationApplication
@@ -48,9 +48,11 @@ class DraftingApplication(RoleApplication):
 
     index_path = path("", views.item_list, name="index")
     new_path = path("new/", views.item_create, name="new")
+    import_new_path = path("new/import/", docx_views.import_new, name="import-new")
     all_path = path("all/", agency_items.agency_item_list, name="all")
     detail_path = path("<int:pk>/", views.item_detail, name="detail")
     edit_path = path("<int:pk>/edit/", views.item_edit, name="edit")
+    import_path = path("<int:pk>/import/", docx_views.import_into, name="import")
     submit_path = path("<int:pk>/submit/", views.item_submit, name="submit")
     withdraw_path = path("<int:pk>/withdraw/", views.item_withdraw, name="withdraw")
     attachment_path = path("<int:pk>/attachments/<int:attachment_id>/",
