@@ -7,9 +7,10 @@ every body (`publications.sanitise`). Mammoth keeps headings (by style: Word's b
 "Heading 1–3", WPS's "标题 1–3" and the document title), lists and tables with merged cells;
 it ignores direct formatting, so the paragraphs' alignment and first-line indent (which
 Chinese documents carry on nearly every paragraph) are read from the paragraph properties
-here and written as the two styles the sanitiser keeps. Images are not put in the body (the
-editor has no images): each is named in the text where it stood and, on a saved draft,
-added as an attachment.
+here and written as the two styles the sanitiser keeps. A first heading at the top is the
+item's title (the pages show the title above the body), so it leaves the body. Images are
+not put in the body (the editor has no images): each is named in the text where it stood
+and, on a saved draft, added as an attachment.
 
 `convert_docx` only reads (the new item's form is filled from it, nothing is written);
 `import_docx` replaces a draft's body and adds the images, audited as one import.
@@ -182,6 +183,8 @@ def convert_docx(uploaded, *, limits) -> ImportedDocument:
         raise _refuse(_("文档中没有可导入的内容。"))
     heading = _HEADING_TEXT.search(body)
     title = html.unescape(_TAG.sub("", heading.group(1))).strip() if heading else ""
+    if heading and heading.start() == 0 and body.startswith("<h1>"):
+        body = body[heading.end():].lstrip()  # the page shows the title above the body
     title = " ".join((title or os.path.splitext(name)[0]).split())[:TITLE_MAX]
     # images in document order, as numbered in the text
     return ImportedDocument(body=body, title=title, images=tuple(images),
