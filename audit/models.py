@@ -85,6 +85,8 @@ class AuditAction(models.TextChoices):
     REPORT_VERSION_CREATED = "report_version_created", _("新建年度报告版本")
     REPORT_SUBMITTED = "report_submitted", _("年度报告报送审核")
     OPENING_BALANCE_ENTERED = "opening_balance_entered", _("录入上年结转申请期初数")
+    # issue 13: 导入 Word (scanning.docx_import), the body replaced by a .docx's
+    DOCX_IMPORTED = "docx_imported", _("导入 Word 文档")
 
 
 class AuditChain(models.Model):

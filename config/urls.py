@@ -20,6 +20,7 @@ from disclosure.report_api import (
 )
 from disclosure.report_overview_api import AnnualReportOverviewView
 from publications.api import CategoryViewSet
+from publicsite.preview import item_preview
 from releases.api import (
     ChannelViewSet,
     ReleaseActionsViewSet,
@@ -108,6 +109,8 @@ urlpatterns = [
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")),
          name="api-docs"),
     path("gk/", include("publicsite.urls")),
+    # the item as the public column will show it, among the item's staff pages
+    path("app/items/<int:pk>/preview/", item_preview, name="item-preview"),
     path("app/", site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("releases/<int:pk>/notice/", printable_notice, name="release-notice"),

@@ -183,9 +183,16 @@ def item(request, agency, item_id):
         if selectors.retracted_items(agency).filter(pk=item_id).exists():
             return render(request, "publicsite/gone.html", {"agency": agency}, status=410)
         raise PageNotFound
+    return render(request, "publicsite/item.html", item_context(agency, found))
+
+
+def item_context(agency, found, *, abolishes_any=None) -> dict:
+    """What the item's page shows; also the staff's preview of an item not yet public
+    (publicsite.preview), which passes `abolishes_any` as public_item's annotation would."""
     # only documents can be abolished (publications.services), so others need no query
     abolisher = selectors.abolishing_item(agency, found) if found.document_type else None
-    return render(request, "publicsite/item.html", {
+    abolishes_any = found.abolishes_any if abolishes_any is None else abolishes_any
+    return {
         "agency": agency,
         "item": found,
         # Sanitised on save already; cleaned again so a row written around the
@@ -197,9 +204,9 @@ def item(request, agency, item_id):
         "validity": _validity(found, abolisher),
         "abolisher": abolisher,
         "abolishes": list(selectors.abolished_public_items(agency, found))
-        if found.abolishes_any else [],
+        if abolishes_any else [],
         "attachments": list(found.attachments.all()),
-    })
+    }
 
 
 @public_page

@@ -3,8 +3,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from agencies.models import Channel
 from core.errors import InvalidInput
@@ -46,11 +46,51 @@ def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class RichTextEditor(forms.HiddenInput):
-    """Trix (served from viewflow's wheel) editing a hidden input; the service sanitises the
-    HTML it posts with nh3, so the editor is a convenience, not a trust boundary."""
+def editor_config() -> dict:
+    """TinyMCE's options for the body (webui/static/webui/rich_text.js adds the first-line
+    indent button). The editor keeps, as the server's sanitiser does
+    (publications.sanitise), headings, lists, tables with merged cells, alignment and
+    first-line indents of pasted Word/WPS content; it drops images (files go through the
+    attachment field) and every other style. Self-hosted from django-tinymce's static files
+    under the GPL licence key: nothing is loaded from a CDN."""
+    config = {
+        "license_key": "gpl", "promotion": False, "branding": False, "menubar": False,
+        "elementpath": False,
+        "height": 420, "plugins": "lists table link",
+        "toolbar": "undo redo | blocks | bold italic underline | alignleft aligncenter "
+                   "alignright alignjustify | firstlineindent | bullist numlist | table link "
+                   "| removeformat",
+        "block_formats": "; ".join(f"{label}={tag}" for tag, label in (
+            ("p", _("正文")), ("h1", _("一级标题")), ("h2", _("二级标题")),
+            ("h3", _("三级标题")))),
+        "valid_styles": {"*": "text-align,text-indent"},
+        "invalid_elements": "img,script,style,iframe,object,embed,video,audio,form,input",
+        "paste_data_images": False, "paste_webkit_styles": "text-align text-indent",
+        "paste_block_drop": True,
+        "table_default_attributes": {}, "table_default_styles": {},
+        "table_advtab": False, "table_cell_advtab": False, "table_row_advtab": False,
+        "table_appearance_options": False, "object_resizing": False,
+        "link_default_target": "", "link_assume_external_targets": True,
+        "convert_urls": False, "entity_encoding": "raw",
+        "first_line_indent_label": str(_("首行缩进两字")),
+    }
+    if (get_language() or "").startswith("zh"):
+        config["language"] = "zh_CN"  # tinymce/langs/zh_CN.js, shipped with the package
+    return config
+
+
+class RichTextEditor(forms.Textarea):
+    """TinyMCE over a textarea (which posts the HTML without JavaScript too); the service
+    sanitises what is posted with nh3, so the editor is a convenience, not a trust
+    boundary."""
 
     template_name = "webui/widgets/rich_text.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["editor_config"] = editor_config()
+        context["widget"]["editor_config_id"] = f"{context['widget']['attrs']['id']}-editor-config"
+        return context
 
 
 class MultipleFileInput(forms.ClearableFileInput):

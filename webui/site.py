@@ -12,7 +12,7 @@ from viewflow.urls import Site
 
 from accounts.forms import LoginForm
 
-from . import agency_items, retraction_views, views
+from . import agency_items, docx_views, retraction_views, views
 from .applications import RoleApplication
 from .audit import AuditApplication
 from .notifications import NotificationApplication
@@ -49,9 +49,11 @@ class DraftingApplication(RoleApplication):
 
     index_path = path("", views.item_list, name="index")
     new_path = path("new/", views.item_create, name="new")
+    import_new_path = path("new/import/", docx_views.import_new, name="import-new")
     all_path = path("all/", agency_items.agency_item_list, name="all")
     detail_path = path("<int:pk>/", views.item_detail, name="detail")
     edit_path = path("<int:pk>/edit/", views.item_edit, name="edit")
+    import_path = path("<int:pk>/import/", docx_views.import_into, name="import")
     submit_path = path("<int:pk>/submit/", views.item_submit, name="submit")
     withdraw_path = path("<int:pk>/withdraw/", views.item_withdraw, name="withdraw")
     retract_path = path("<int:pk>/retract/", retraction_views.retract_item, name="retract")

@@ -98,8 +98,7 @@ def item_create(request):
         else:
             messages.success(request, _("已保存草稿。"))
             return redirect("webui:items:detail", pk=publication.pk)
-    return render(request, "webui/item_form.html", {"form": form, "publication": None},
-                  status=422 if form.errors else 200)
+    return render_item_form(request, form)
 
 
 @login_required
@@ -128,14 +127,28 @@ def item_edit(request, pk):
                 messages.success(request, _("已保存修改。"))
                 return redirect("webui:items:detail", pk=pk)
     else:
-        form = PublicationForm(initial=PublicationForm.initial_from(publication, abolishes),
-                               user=request.user, current_abolishes=abolishes)
-    reject_comment = (latest_reject_comment(publication)
-                      if publication.status == PublicationStatus.RETURNED else "")
-    return render(request, "webui/item_form.html", {
-        "form": form, "publication": publication, "reject_comment": reject_comment,
-        "attachments": list(publication.attachments.all())},
-        status=422 if form.errors else 200)
+        form = edit_form(request.user, publication, abolishes)
+    return render_item_form(request, form, publication)
+
+
+def edit_form(user, publication, abolishes=None) -> PublicationForm:
+    """The edit form filled with the item as it is."""
+    abolishes = list(abolished_documents(publication)) if abolishes is None else abolishes
+    return PublicationForm(initial=PublicationForm.initial_from(publication, abolishes),
+                           user=user, current_abolishes=abolishes)
+
+
+def render_item_form(request, form, publication=None, *, import_form=None, status=None):
+    """The new or edit page (422 when a form has errors); `import_form`: 导入 Word's
+    (webui.docx_views), bound when an import failed."""
+    context = {"form": form, "publication": publication, "import_form": import_form}
+    if publication is not None:
+        context["reject_comment"] = (latest_reject_comment(publication)
+                                     if publication.status == PublicationStatus.RETURNED else "")
+        context["attachments"] = list(publication.attachments.all())
+    errors = form.errors or (import_form is not None and import_form.errors)
+    return render(request, "webui/item_form.html", context,
+                  status=status or (422 if errors else 200))
 
 
 @login_required

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     # before viewflow: webui/templates/viewflow/ overrides a few of viewflow's templates
     "webui",
+    "tinymce",  # the body editor's static files (webui.forms.RichTextEditor)
     "viewflow",
     "viewflow.workflow",
     "agencies",

@@ -13,3 +13,26 @@ def log_in(page, user, *, next_path="/app/"):
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
     page.wait_for_url(re.compile(r".*/app/(?!login/).*"))
+
+
+def body_editor(page):
+    """The body's editor (TinyMCE) once it is ready: its editable document inside the frame."""
+    page.locator("textarea[data-rich-text][data-editor-ready=true]").wait_for(state="attached")
+    return page.frame_locator("iframe.tox-edit-area__iframe").locator("body")
+
+
+def fill_body(page, html_or_text: str, *, append: bool = False) -> None:
+    """Put the item's body into the editor as a drafter would: text is typed (at the end of
+    what is there with `append`); HTML (starting with "<") is set as if pasted."""
+    body = body_editor(page)
+    if html_or_text.lstrip().startswith("<"):
+        page.evaluate("html => { const editor = tinymce.activeEditor;"
+                      " editor.setContent(html); editor.save(); }", html_or_text)
+        return
+    body.click()
+    if append:
+        page.keyboard.press("Control+End")
+    else:
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
+    page.keyboard.type(html_or_text)

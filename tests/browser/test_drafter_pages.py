@@ -3,7 +3,7 @@
 import pytest
 
 from publications.models import Publication
-from tests.browser.helpers import log_in
+from tests.browser.helpers import fill_body, log_in
 from testsupport.factories import make_org
 
 pytestmark = pytest.mark.postgres
@@ -21,8 +21,7 @@ def test_drafter_creates_and_submits_an_item(page, shot):
     page.get_by_role("link", name="新建", exact=True).click()
     page.wait_for_url("**/app/items/new/")
     page.fill("input[name=title]", "关于开展建筑施工安全大检查的通知")
-    page.locator("trix-editor").click()
-    page.keyboard.type("各建筑施工企业：现将有关事项通知如下。")
+    fill_body(page, "各建筑施工企业：现将有关事项通知如下。")
     page.select_option("select[name=category]", "work_updates")
     page.check("input[name=article20_item][value=\"12\"]")
     page.fill("input[name=formed_on]", "2024-03-01")

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from publications.models import Publication
-from tests.browser.helpers import log_in
+from tests.browser.helpers import fill_body, log_in
 from testsupport.factories import approve_through, make_org, submitted_item
 
 pytestmark = pytest.mark.postgres
@@ -54,8 +54,7 @@ def test_drafter_creates_a_rule_with_number_and_effective_date(page, shot, width
     assert page.locator("select[name=decision_type] option[value=penalty]").is_disabled()
 
     page.fill("input[name=title]", "温县建筑市场管理办法")
-    page.locator("trix-editor").click()
-    page.keyboard.type("第一条 为规范本县建筑市场秩序，制定本办法。")
+    fill_body(page, "第一条 为规范本县建筑市场秩序，制定本办法。")
     page.select_option("select[name=category]", "work_updates")
     page.get_by_label("第（1）项　行政法规、规章和规范性文件").check()
     assert document.is_visible() and not decision.is_visible() and not fee.is_visible()

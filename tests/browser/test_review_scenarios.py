@@ -10,7 +10,7 @@ import pytest
 
 from audit.selectors import subject_trail
 from publications.models import Publication
-from tests.browser.helpers import log_in
+from tests.browser.helpers import fill_body, log_in
 from testsupport.factories import make_org, submitted_item, task_for
 from webui.templatetags.webui import action_label
 from workflow import services as review
@@ -46,8 +46,7 @@ def test_a_full_approval_round_and_the_auditors_timeline(page, shot):
     # the drafter drafts and submits
     log_in(page, org["drafter_office"], next_path="/app/items/new/")
     page.fill("input[name=title]", title)
-    page.locator("trix-editor").click()
-    page.keyboard.type("现将2024年度住房保障资金分配情况予以公示。")
+    fill_body(page, "现将2024年度住房保障资金分配情况予以公示。")
     page.select_option("select[name=category]", "work_updates")
     page.fill("input[name=formed_on]", "2024-05-06")
     page.check("input[name=channels][value=website]")
@@ -122,9 +121,7 @@ def test_a_returned_item_is_edited_resubmitted_and_the_change_shown(page, shot):
     page.wait_for_url(f"**/app/items/{publication.pk}/edit/")
     assert "请写明新标准的执行日期" in page.get_by_test_id("reject-comment").inner_text()
     shot(page, "drafter-returned-edit")
-    page.locator("trix-editor").click()
-    page.keyboard.press("End")
-    page.keyboard.type("自2024年7月1日起执行。")
+    fill_body(page, "自2024年7月1日起执行。", append=True)
     page.get_by_role("button", name="保存", exact=True).click()
     page.wait_for_url(f"**/app/items/{publication.pk}/")
     page.get_by_role("button", name="提交审核").click()

@@ -196,12 +196,39 @@ def test_pagination_never_fails(client, org, page):
 def test_the_body_is_edited_in_the_rich_text_editor_and_stored_sanitised(client, org):
     login(client, org["drafter_office"])
     html = client.get("/app/items/new/").content.decode()
-    assert "<trix-editor" in html and "viewflow/js/trix.js" in html
+    assert "/static/tinymce/tinymce.min.js" in html and "/static/webui/rich_text.js" in html
+    assert "trix" not in html and "cdn" not in html.lower()
     client.post("/app/items/new/", form_data(
         body='<p onclick="steal()">正文<strong>加粗</strong><script>alert(1)</script></p>'))
     body = Publication.objects.get().body
     assert "<strong>加粗</strong>" in body
     assert "onclick" not in body and "<script" not in body
+
+
+# what Word (and WPS) put on the clipboard: Mso classes, mso- styles, a first-line indent
+WORD_PASTE = (
+    '<p class=MsoNormal style="text-indent:2em;text-align:center;mso-char-indent-count:2.0">'
+    '<span lang=EN-US style="font-family:仿宋_GB2312;mso-bidi-font-size:16pt">各科室：</span></p>'
+    '<table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0 '
+    'style="border-collapse:collapse;mso-yfti-tbllook:1184">'
+    '<tr style="mso-yfti-irow:0"><td colspan=2 valign=top style="width:414.8pt">'
+    '<p class=MsoNormal style="text-align:center">资金分配表</p></td></tr>'
+    '<tr><td style="width:207.4pt"><p class=MsoNormal>城关镇</p></td>'
+    '<td><p class=MsoNormal style="text-align:right">120万元</p></td></tr></table>'
+    '<p class=MsoNormal style="text-indent:21.0pt"><o:p>&nbsp;</o:p></p>')
+
+
+def test_a_word_paste_keeps_table_merged_cells_alignment_and_first_line_indent(client, org):
+    login(client, org["drafter_office"])
+    response = client.post("/app/items/new/", form_data(body=WORD_PASTE))
+    assert response.status_code == 302
+    body = Publication.objects.get().body
+    assert '<p style="text-indent:2em;text-align:center">' in body
+    assert '<td colspan="2"><p style="text-align:center">资金分配表</p></td>' in body
+    assert '<p style="text-align:right">120万元</p>' in body
+    assert '<p style="text-indent:21.0pt">' in body
+    for word_only in ("MsoNormal", "MsoTableGrid", "mso-", "font-family", "width", "o:p"):
+        assert word_only not in body
 
 
 def _file(name, content=b"%PDF-1.4 test"):
