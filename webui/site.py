@@ -12,7 +12,7 @@ from viewflow.urls import Site
 
 from accounts.forms import LoginForm
 
-from . import agency_items, docx_views, retraction_views, views
+from . import agency_items, docx_views, retraction_views, sign_off_views, views
 from .applications import RoleApplication
 from .audit import AuditApplication
 from .notifications import NotificationApplication
@@ -55,6 +55,9 @@ class DraftingApplication(RoleApplication):
     edit_path = path("<int:pk>/edit/", views.item_edit, name="edit")
     import_path = path("<int:pk>/import/", docx_views.import_into, name="import")
     submit_path = path("<int:pk>/submit/", views.item_submit, name="submit")
+    sign_off_path = path("<int:pk>/sign-off/", sign_off_views.sheet, name="sign-off")
+    sign_off_pdf_path = path("<int:pk>/sign-off.pdf", sign_off_views.sheet_pdf,
+                             name="sign-off-pdf")
     withdraw_path = path("<int:pk>/withdraw/", views.item_withdraw, name="withdraw")
     retract_path = path("<int:pk>/retract/", retraction_views.retract_item, name="retract")
     attachment_path = path("<int:pk>/attachments/<int:attachment_id>/",
