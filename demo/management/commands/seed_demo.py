@@ -29,14 +29,16 @@ AGENCY = ("wenxian_housing", "温县住房和城乡建设局")
 SECTIONS = [("office", "办公室"), ("construction", "建筑业管理股")]
 CATEGORIES = [("work_updates", "工作动态"), ("policy_documents", "政策文件"),
               ("licensing", "行政许可"), ("penalties", "行政处罚")]
+# code, name, kind, order; the disclosure column first and preselected. The WeChat and
+# webhook channels are left unconfigured, so the item form does not offer them.
 CHANNELS = [
-    ("website", "政府信息公开专栏", ChannelKind.SITE),
-    ("wechat", "微信公众号", ChannelKind.WECHAT),
-    ("wenxian_fabu", "温县发布", ChannelKind.WEBHOOK),
-    ("yunshang_wenxian", "云上温县", ChannelKind.WEBHOOK),
-    ("jiaozuo_daily", "焦作日报", ChannelKind.MANUAL),
-    ("henan_daily", "河南日报", ChannelKind.MANUAL),
-    ("china_construction", "中华建设杂志", ChannelKind.MANUAL),
+    ("website", "政府信息公开专栏", ChannelKind.SITE, 0),
+    ("wechat", "微信公众号", ChannelKind.WECHAT, 10),
+    ("wenxian_fabu", "温县发布", ChannelKind.WEBHOOK, 20),
+    ("yunshang_wenxian", "云上温县", ChannelKind.WEBHOOK, 21),
+    ("jiaozuo_daily", "焦作日报", ChannelKind.MANUAL, 30),
+    ("henan_daily", "河南日报", ChannelKind.MANUAL, 31),
+    ("china_construction", "中华建设杂志", ChannelKind.MANUAL, 32),
 ]
 WORD_LISTS = [
     ("涉密与内部事项", "blocking", "内部讨论稿\n征求意见稿（内部）\n未经批准不得公开\n领导批示件"),
@@ -133,9 +135,10 @@ class Command(BaseCommand):
             agency.save(update_fields=["report_section"])
         for code, name in CATEGORIES:
             Category.objects.get_or_create(agency=agency, code=code, defaults={"name": name})
-        for code, name, kind in CHANNELS:
-            Channel.objects.get_or_create(agency=agency, code=code,
-                                          defaults={"name": name, "kind": kind})
+        for code, name, kind, order in CHANNELS:
+            Channel.objects.get_or_create(agency=agency, code=code, defaults={
+                "name": name, "kind": kind, "order": order,
+                "is_default": kind == ChannelKind.SITE})
         for name, severity, words in WORD_LISTS:
             SensitiveWordList.objects.get_or_create(
                 agency=agency, name=name, defaults={"severity": severity, "words": words})
@@ -189,7 +192,7 @@ class Command(BaseCommand):
             small.report_section = office
             small.save(update_fields=["report_section"])
             Channel.objects.create(agency=small, code="website", name="政府信息公开专栏",
-                                   kind=ChannelKind.SITE)
+                                   kind=ChannelKind.SITE, order=0, is_default=True)
         username, display, roles = SUPERVISOR
         if not User.objects.filter(username=username).exists():
             pw = password or secrets.token_urlsafe(9)
@@ -225,11 +228,11 @@ class Command(BaseCommand):
         advance(item(office, "office", "关于开展建筑施工安全大检查的通知"))
         advance(item(construction, "construction", "温县建筑业企业资质审批结果公示",
                      category="licensing", article20_item=5, decision_type="licensing",
-                     decision_count=3, channels=("website", "wechat")), "head_construction")
+                     decision_count=3, channels=("website", "jiaozuo_daily")), "head_construction")
         advance(item(office, "office", "温县住房和城乡建设局行政规范性文件目录",
                      category="policy_documents", article20_item=1,
                      document_type="normative_document", document_number="温建〔2024〕3号",
-                     channels=("website", "wechat", "henan_daily")),
+                     channels=("website", "henan_daily")),
                 "head_office", "secrecy")
         advance(item(construction, "construction", "温县某建筑公司行政处罚决定书",
                      category="penalties", article20_item=6, decision_type="penalty"),
@@ -244,7 +247,7 @@ class Command(BaseCommand):
         withdrawn = item(office, "office", "关于调整办公时间的通知（已撤回）")
         review.withdraw_publication(user=office, publication_id=withdrawn.pk)
         advance(item(office, "office", "温县住建局2023年政府信息公开工作年度报告",
-                     article20_item=15, channels=("website", "wechat", "wenxian_fabu")),
+                     article20_item=15, channels=("website", "henan_daily")),
                 "head_office", "secrecy", "leader")
         advance(item(construction, "construction", "温县建设工程施工许可证核发结果",
                      category="licensing", article20_item=5, decision_type="licensing",
