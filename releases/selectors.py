@@ -1,7 +1,10 @@
 """Reads of releases for the publisher's pages: the queues of the publisher's agency and one
-release with its item and channel."""
+release with its item and channel; and an item's releases for its outcome (the item's page,
+the drafter's list)."""
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
+
+from agencies.models import CHANNEL_ORDER
 
 from .models import Release, ReleaseStatus
 
@@ -49,3 +52,17 @@ def queue_counts(*, user) -> dict:
 def release_of_agency(*, user, release_id: int):
     """The release, if it belongs to the person's agency; else None."""
     return agency_releases(user=user).filter(pk=release_id).first()
+
+
+def releases_of(*, publication) -> list[Release]:
+    """The item's releases with their channels, in the agency's order of channels."""
+    return list(Release.objects.filter(publication=publication).select_related("channel")
+                .order_by(*(f"channel__{name}" for name in CHANNEL_ORDER)))
+
+
+def with_release_statuses(publications):
+    """The items, each with `outcome_releases`: its releases, status only (one more query
+    for a page of items, however many)."""
+    return publications.prefetch_related(Prefetch(
+        "releases", queryset=Release.objects.only("pk", "publication_id", "status").order_by(),
+        to_attr="outcome_releases"))
