@@ -14,6 +14,11 @@ class NotificationKind(models.TextChoices):
     # issue 13, releases: a channel failed for good, or a manual medium waits to be confirmed
     RELEASE_FAILED = "release_failed", _("发布失败")
     RELEASE_AWAITING = "release_awaiting", _("待确认刊发")
+    # the drafter's summary once every release of the round has settled: RELEASED when
+    # nothing failed, else what really happened (see SUMMARY_KINDS)
+    RELEASED_PARTLY = "released_partly", _("部分发布")
+    NOT_RELEASED = "not_released", _("未能发布")
+    RELEASED_AWAITING = "released_awaiting", _("已送交媒体")
     # issue 10, claims: a section head or leader took back the reader's claim
     CLAIM_TAKEN_BACK = "claim_taken_back", _("认领被收回")
     # issue 11, 依申请公开 (about an application: `application_id`, no publication)
@@ -26,3 +31,9 @@ class NotificationKind(models.TextChoices):
     REPLY_TO_APPROVE = "reply_to_approve", _("待审批答复")
     EXTENSION_TO_APPROVE = "extension_to_approve", _("待审批延期")
     REPLY_RETURNED = "reply_returned", _("答复被退回")
+
+
+#: The drafter's release summary, one per item and round (the constraint
+#: `one_release_summary_per_round`).
+SUMMARY_KINDS = (NotificationKind.RELEASED, NotificationKind.RELEASED_PARTLY,
+                 NotificationKind.NOT_RELEASED, NotificationKind.RELEASED_AWAITING)

@@ -11,9 +11,12 @@ do, the raw text is what a technician asks for.
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from notifications.kinds import NotificationKind
 from publications.models import PublicationStatus
 
 from .models import ReleaseStatus
@@ -201,3 +204,36 @@ def explain(error: str) -> str:
 
 def list_of(names) -> str:
     return pgettext("list separator", "、").join(str(name) for name in names)
+
+
+# --- the drafter's summary --------------------------------------------------------------
+
+def summary_of(releases) -> tuple[str, str]:
+    """The kind of notice and its message (in the site's language: a notice stores its
+    message as written) for a round whose releases have all settled, e.g.
+    已发布到 政府信息公开专栏、微信公众号；待确认刊发：焦作日报；
+    发布失败：温县发布（对方服务器出错（HTTP 502））."""
+    published = [r.channel.name for r in releases if r.status == ReleaseStatus.PUBLISHED]
+    awaiting = [r.channel.name for r in releases
+                if r.status == ReleaseStatus.AWAITING_CONFIRMATION]
+    failed = [r for r in releases if r.status == ReleaseStatus.FAILED]
+    with translation.override(settings.LANGUAGE_CODE):
+        parts = []
+        if published:
+            parts.append(_("已发布到 %(channels)s") % {"channels": list_of(published)})
+        if awaiting:
+            parts.append(_("待确认刊发：%(channels)s") % {"channels": list_of(awaiting)})
+        if failed:
+            parts.append(_("发布失败：%(channels)s") % {"channels": list_of(
+                _("%(channel)s（%(reason)s）") % {"channel": r.channel.name,
+                                                "reason": explain(r.error)}
+                if r.error else r.channel.name for r in failed)})
+        message = pgettext("clause separator", "；").join(parts)
+    if failed:
+        kind = NotificationKind.NOT_RELEASED if len(failed) == len(releases) else (
+            NotificationKind.RELEASED_PARTLY)
+    elif published:
+        kind = NotificationKind.RELEASED
+    else:
+        kind = NotificationKind.RELEASED_AWAITING
+    return kind, message

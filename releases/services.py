@@ -13,7 +13,6 @@ from agencies.models import ChannelKind, Role
 from audit.models import AuditAction
 from audit.services import Event, record
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
-from notifications.services import notify_released
 from publications.fingerprint import fingerprint_of
 from publications.lifecycle import PublicationLifecycle
 from publications.models import Publication, PublicationStatus
@@ -108,7 +107,7 @@ def confirm_release(*, user, release_id: int, published_on, reference: str, scan
             round=release.round, fingerprint=release.fingerprint,
             data={"release": release.pk, "channel": release.channel.code,
                   "published_on": published_on.isoformat(), "reference": release.reference})])
-        notify_released(publication=release.publication)
+        # no notice: the drafter's summary of the round already said it awaits confirmation
     return release
 
 
