@@ -147,10 +147,13 @@ class PublicationForm(forms.Form):
 
     def _offer_channels(self, user) -> None:
         """The agency's configured channels in its own order, grouped by kind, its default
-        channels ticked on a new item. A channel the item already targets is offered even
-        if it has since lost its settings, so the drafter sees it (the service refuses it,
-        saying why) instead of it vanishing from the item unnoticed."""
+        channels ticked on a new item. A channel the item already targets (or that was
+        posted) is offered even if it has since lost its settings, so the drafter sees it
+        and the service refuses it, saying why, instead of it vanishing unnoticed."""
         chosen = set(self.initial.get("channels") or ())
+        if self.is_bound:  # refused by the service, which says why (not "invalid choice")
+            chosen |= set(self.data.getlist("channels") if hasattr(self.data, "getlist")
+                          else self.data.get("channels") or ())
         active = list(Channel.objects.filter(agency_id=user.agency_id, is_active=True)
                       .order_by(*CHANNEL_ORDER))
         channels = [c for c in active if c.is_configured or c.code in chosen]
