@@ -148,6 +148,18 @@ def test_a_real_delivery_shows_the_site_link_and_the_paper_awaiting(
     assert paper.startswith("焦作日报 待确认刊发") and "待发布员确认刊发" in paper
 
 
+def test_the_item_page_reads_in_english(client, org):
+    publication = approved_item(org, channels=("website", "wechat"))
+    set_release(publication, "website", "published", published_on=timezone.localdate())
+    set_release(publication, "wechat", "failed", error="WeChat errcode 87014: risky content")
+    client.force_login(org["drafter_office"])
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/app/items/{publication.pk}/").content.decode()
+    assert "Release outcome" in html and chip(html) == "Partly released"
+    assert "WeChat found risky or prohibited content" in html
+    assert "发布情况" not in html and "违规" not in html
+
+
 @pytest.mark.parametrize(("error", "sentence"), [
     ("渠道未配置 appid 或 secret", "渠道配置不完整"),
     ("HTTP 404: not found", "对方接口地址不存在（HTTP 404）"),
