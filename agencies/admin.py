@@ -100,6 +100,7 @@ class UserAdmin(AgencyScopedAdmin, BaseUserAdmin):
 
 @admin.register(Channel)
 class ChannelAdmin(AgencyScopedAdmin):
-    list_display = ["code", "name", "kind", "agency", "is_active"]
-    list_filter = ["agency", "kind", "is_active"]
+    list_display = ["code", "name", "kind", "agency", "order", "is_default", "is_active"]
+    list_filter = ["agency", "kind", "is_active", "is_default"]
     search_fields = ["code", "name"]
+    ordering = ["agency", "order", "kind", "name"]

@@ -145,6 +145,23 @@ class ChannelKind(models.TextChoices):
     MANUAL = "manual", _("人工发布（报刊、公告栏等）")
 
 
+#: The settings a channel of each kind needs before anything can be sent to it (the keys of
+#: `Channel.config`; see the table of channel kinds in docs/features.md). The adapters in
+#: `releases.adapters` read them; the item form and `publications.services` offer and accept
+#: only channels that have them all.
+REQUIRED_SETTINGS = {
+    ChannelKind.SITE: (),
+    ChannelKind.MANUAL: (),
+    ChannelKind.WEBHOOK: ("url", "secret"),
+    ChannelKind.WECHAT: ("appid", "secret"),
+}
+
+
+#: How an agency's channels are listed to drafters and on an item: the agency's own order,
+#: then by kind and name.
+CHANNEL_ORDER = ("order", "kind", "name", "pk")
+
+
 class Channel(models.Model):
     agency = models.ForeignKey(Agency, models.PROTECT, related_name="channels",
                                verbose_name=_("机关"))
@@ -153,6 +170,11 @@ class Channel(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=ChannelKind.choices)
     config = models.JSONField(_("配置"), default=dict, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    order = models.PositiveIntegerField(
+        _("排序"), default=100,
+        help_text=_("数字小的排在前面；起草信息时按此顺序列出渠道（政府信息公开专栏通常为 0）"))
+    is_default = models.BooleanField(
+        _("默认选中"), default=False, help_text=_("新建信息时预先勾选此渠道"))
 
     class Meta:
         verbose_name = _("发布渠道")
@@ -164,3 +186,13 @@ class Channel(models.Model):
 
     def __str__(self):
         return self.name
+
+    def missing_settings(self) -> list[str]:
+        """The settings of its kind that the channel's config lacks (empty when complete)."""
+        config = self.config if isinstance(self.config, dict) else {}
+        return [key for key in REQUIRED_SETTINGS.get(self.kind, ())
+                if not str(config.get(key) or "").strip()]
+
+    @property
+    def is_configured(self) -> bool:
+        return not self.missing_settings()

@@ -18,6 +18,11 @@ class NotificationKind(models.TextChoices):
     RETRACTION_REQUESTED = "retraction_requested", _("撤稿申请")
     RETRACTION_APPROVED = "retraction_approved", _("撤稿申请已批准")
     RETRACTION_DECLINED = "retraction_declined", _("撤稿申请未批准")
+    # the drafter's summary once every release of the round has settled: RELEASED when
+    # nothing failed, else what really happened (see SUMMARY_KINDS)
+    RELEASED_PARTLY = "released_partly", _("部分发布")
+    NOT_RELEASED = "not_released", _("未能发布")
+    RELEASED_AWAITING = "released_awaiting", _("已送交媒体")
     # issue 10, claims: a section head or leader took back the reader's claim
     CLAIM_TAKEN_BACK = "claim_taken_back", _("认领被收回")
     # issue 11, 依申请公开 (about an application: `application_id`, no publication)
@@ -30,3 +35,9 @@ class NotificationKind(models.TextChoices):
     REPLY_TO_APPROVE = "reply_to_approve", _("待审批答复")
     EXTENSION_TO_APPROVE = "extension_to_approve", _("待审批延期")
     REPLY_RETURNED = "reply_returned", _("答复被退回")
+
+
+#: The drafter's release summary, one per item and round (the constraint
+#: `one_release_summary_per_round`).
+SUMMARY_KINDS = (NotificationKind.RELEASED, NotificationKind.RELEASED_PARTLY,
+                 NotificationKind.NOT_RELEASED, NotificationKind.RELEASED_AWAITING)

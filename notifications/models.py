@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import NotificationKind
+from .kinds import SUMMARY_KINDS, NotificationKind
 from .links import path_of
 from .texts import headline
 
@@ -33,6 +33,8 @@ class Notification(models.Model):
     # viewflow's task, by id: what a task notice's link is computed from (see links.path_of).
     # No foreign key: a notice must never hold up, nor vanish with, the workflow's history.
     task_id = models.BigIntegerField(_("待审核任务"), null=True, blank=True)
+    # the review round a release summary tells of (one per round, see the constraint)
+    round = models.PositiveIntegerField(_("审核轮次"), null=True, blank=True)
     title = models.CharField(_("信息标题"), max_length=300)
     message = models.TextField(_("说明"), blank=True, help_text=_("如审核人的退回意见"))
     link = models.CharField(_("链接"), max_length=300, blank=True,
@@ -59,10 +61,11 @@ class Notification(models.Model):
                          name="notification_unemailed"),
         ]
         constraints = [
-            # a drafter hears once that their item is out, however many channels carry it
-            models.UniqueConstraint(fields=["recipient", "publication"],
-                                    condition=models.Q(kind="released"),
-                                    name="one_released_notice_per_item"),
+            # a drafter hears once per round what became of their item's releases, however
+            # many channels settle, and however many workers settle them at once
+            models.UniqueConstraint(fields=["recipient", "publication", "round"],
+                                    condition=models.Q(kind__in=SUMMARY_KINDS),
+                                    name="one_release_summary_per_round"),
             models.UniqueConstraint(fields=["recipient", "application_id", "reminder"],
                                     condition=~models.Q(reminder=""),
                                     name="one_reminder_per_application"),

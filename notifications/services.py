@@ -52,11 +52,13 @@ def notify_claim_taken_back(*, publication, task_id: int, step: str, holder, act
     return ids
 
 
-def notify_released(*, publication) -> list[int]:
-    """Once per item, when its first channel carries it: a second channel's (or a concurrent
-    worker's) notice is refused by the one-per-item constraint and so e-mails nothing.
-    (The caller does not call it for an item retracted meanwhile.)"""
-    return _to_drafter(publication, K.RELEASED, ignore_conflicts=True)
+def notify_release_summary(*, publication, round: int, kind: str, message: str) -> list[int]:
+    """Once per item and round, when every release of the round has settled: what became of
+    it on each channel (`kind`, one of `SUMMARY_KINDS`, and the caller's `message`). A
+    second summary of the round (a retried channel settling again, a concurrent worker) is
+    refused by the one-per-round constraint and so e-mails nothing. (The caller does not
+    call it for an item retracted meanwhile.)"""
+    return _to_drafter(publication, kind, message=message, ignore_conflicts=True, round=round)
 
 
 def notify_retraction_failed(*, publication, release) -> list[int]:
@@ -145,13 +147,14 @@ def _facts(publication, kind, **fields) -> dict:
             "title": publication.title, "step": "", "message": "", "link": "", **fields}
 
 
-def _to_drafter(publication, kind, *, actor=None, message="", ignore_conflicts=False):
+def _to_drafter(publication, kind, *, actor=None, message="", ignore_conflicts=False,
+                **columns):
     if actor is not None and publication.drafter_id == actor.pk:
         return []
     drafter = get_user_model().objects.filter(pk=publication.drafter_id)
     ids = insert_notices(drafter, ignore_conflicts=ignore_conflicts, recipient_id=F("pk"),
                          **_facts(publication, kind, message=message,
-                                  link=item_link(publication.pk)))
+                                  link=item_link(publication.pk), **columns))
     email_on_commit(ids)
     return ids
 

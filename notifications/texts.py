@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from publications.lifecycle import step_title
 
+from .kinds import SUMMARY_KINDS
 from .kinds import NotificationKind as K
 
 
@@ -20,6 +21,9 @@ def headline(notice) -> str:
         K.APPROVED: _("您的信息已通过审核"),
         K.WITHHELD: _("您的信息被决定不予公开"),
         K.RELEASED: _("您的信息已发布"),
+        K.RELEASED_PARTLY: _("您的信息部分发布，有渠道发布失败"),
+        K.NOT_RELEASED: _("您的信息未能发布到任何渠道"),
+        K.RELEASED_AWAITING: _("您的信息已送交媒体，待确认刊发"),
         K.RELEASE_FAILED: _("信息发布失败，请处理"),
         K.RELEASE_AWAITING: _("有信息待确认刊发"),
         K.RETRACTION_REQUESTED: _("有撤稿申请待您审批"),
@@ -50,6 +54,8 @@ def message_label(notice) -> str:
         return _("发布渠道")
     if notice.kind == K.RETRACTION_REQUESTED:
         return _("撤稿理由")
+    if notice.kind in SUMMARY_KINDS:
+        return _("发布情况")
     if notice.kind in (K.REPLY_RETURNED, K.RETRACTION_APPROVED, K.RETRACTION_DECLINED):
         return _("审批意见")
     if notice.kind in (K.DEADLINE_APPROACHING, K.APPLICATION_OVERDUE):

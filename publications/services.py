@@ -52,10 +52,17 @@ def _resolve(user, data: dict, errors: dict) -> dict:
         channels = list(Channel.objects.filter(agency_id=agency_id, code__in=codes,
                                                is_active=True).order_by())
         unknown = sorted(set(codes) - {c.code for c in channels})
+        # nothing could be sent to a channel whose settings are incomplete (its release
+        # would only fail): refused here, not only left out of the form
+        unconfigured = sorted(c.name for c in channels if not c.is_configured)
         if not codes:
             errors["channels"] = [_("至少选择一个发布渠道。")]
         elif unknown:
             errors["channels"] = [_("未知或已停用的发布渠道：%s") % ", ".join(unknown)]
+        elif unconfigured:
+            errors["channels"] = [
+                _("发布渠道尚未配置完成，不能选择：%s。请联系系统管理员补全配置。")
+                % "、".join(unconfigured)]
         resolved["channels"] = sorted(channels, key=lambda c: c.code)
     if "body" in data:
         if len(data["body"] or "") > settings.PUBLICATION_BODY_MAX_CHARS:

@@ -158,7 +158,7 @@ class WebhookAdapter(ChannelAdapter):
     def _send(self, release, key, event_type, payload, deadline) -> Outcome:
         config = release.channel.config or {}
         url, secret = config.get("url"), config.get("secret")
-        if not url or not secret:
+        if not is_configured(release.channel):
             return Outcome(FAILED, error="渠道未配置 url 或 secret")
         left = seconds_left(deadline)
         if left <= 0:
@@ -216,7 +216,7 @@ class WeChatAdapter(ChannelAdapter):
 
     def deliver(self, release, *, key, state, save_state, deadline):
         config = release.channel.config or {}
-        if not config.get("appid") or not config.get("secret"):
+        if not is_configured(release.channel):
             return Outcome(FAILED, error="渠道未配置 appid 或 secret")
         if _submit_unanswered(state):
             return Outcome(FAILED, error=SUBMIT_UNANSWERED)
@@ -362,3 +362,9 @@ ADAPTERS = {
 
 def adapter_for(channel) -> ChannelAdapter:
     return ADAPTERS[channel.kind]
+
+
+def is_configured(channel) -> bool:
+    """Whether the channel has every setting its adapter needs (`agencies.models.
+    REQUIRED_SETTINGS`, which the item form and the publication service also check)."""
+    return channel.is_configured

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ from core.backoff import jittered_backoff
 from notifications.services import (
     notify_release_awaiting,
     notify_release_failed,
-    notify_released,
+    notify_release_summary,
     notify_retraction_failed,
 )
 from publications.models import PublicationStatus
@@ -45,6 +45,7 @@ from .adapters import (
     adapter_for,
 )
 from .models import ChannelCall, Release, ReleaseStatus
+from .outcome import SETTLED, summary_of
 
 log = logging.getLogger(__name__)
 
@@ -255,8 +256,8 @@ def _record_delivery(claim, outcome: Outcome) -> Next:
                         "external_id": outcome.external_id, "error": outcome.error})
         else:
             ChannelCall.objects.filter(pk=call.pk).update(state=call.state)
-        if release.status == ReleaseStatus.PUBLISHED and not retracted:
-            notify_released(publication=publication)
+        if release.status in SETTLED and not retracted:
+            _summarise_if_settled(release)
         # once per outcome: the fencing token above lets one worker write it, and a failed
         # or awaiting release is not claimed again (a retry starts a new attempt)
         if event == AuditAction.RELEASE_FAILED and not retracted:
@@ -367,6 +368,35 @@ def _record_retraction(claim, outcome: Outcome) -> Next:
                       "attempts": release.retract_attempts,
                       **_when_next(release)})])
     return Next(delay)
+
+
+#: The namespace of the advisory lock that orders settling releases of one item.
+SUMMARY_LOCK = 0x52_53  # "RS"
+
+
+def _summarise_if_settled(release) -> None:
+    """Tell the drafter what became of the round once its last release has settled.
+
+    Two releases of an item settling at once, each in its own transaction, would each see
+    the other still under way and neither would tell. On PostgreSQL a transaction-level
+    advisory lock on the item orders them: the second waits until the first commits and
+    then, reading again, sees it settled. (Not the item's row lock: a retraction locks the
+    item, then its releases, while we hold a release.) SQLite runs one writer at a time.
+    The one-per-round constraint keeps a second summary out either way (a retried release
+    settling again)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                           [SUMMARY_LOCK, release.publication_id % 2_147_483_648])
+    releases = list(Release.objects.filter(publication_id=release.publication_id,
+                                           round=release.round)
+                    .select_related("channel").order_by("channel__order", "channel__kind",
+                                                        "channel__name", "channel__pk"))
+    if any(other.status not in SETTLED for other in releases):
+        return
+    kind, message = summary_of(releases)
+    notify_release_summary(publication=release.publication, round=release.round, kind=kind,
+                           message=message)
 
 
 def _when_next(release) -> dict:

@@ -1,10 +1,11 @@
 """Reads of releases for the publisher's and the leader's pages: the queues of the
 publisher's agency and one release with its item and channel; what a retraction (撤稿) will
-do to each release of an item; the retraction requests a leader decides."""
+do to each release of an item; the retraction requests a leader decides; and an item's
+releases for its outcome (the item's page, the drafter's list)."""
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
-from agencies.models import Role
+from agencies.models import CHANNEL_ORDER, Role
 
 from .adapters import adapter_for
 from .delivery import delivered_state
@@ -82,7 +83,8 @@ def retraction_route(release) -> str:
 def retraction_plan(*, publication) -> list[tuple[Release, str]]:
     """Every release of the item with its `retraction_route`, in channel order."""
     releases = (Release.objects.filter(publication=publication)
-                .select_related("channel").order_by("channel__name", "id"))
+                .select_related("channel")
+                .order_by(*(f"channel__{name}" for name in CHANNEL_ORDER)))
     return [(release, retraction_route(release)) for release in releases]
 
 
@@ -124,3 +126,17 @@ def retraction_request_by_id(request_id):
     None if there is none."""
     return (RetractionRequest.objects.filter(pk=request_id)
             .select_related("requested_by", "decided_by").first())
+
+
+def releases_of(*, publication) -> list[Release]:
+    """The item's releases with their channels, in the agency's order of channels."""
+    return list(Release.objects.filter(publication=publication).select_related("channel")
+                .order_by(*(f"channel__{name}" for name in CHANNEL_ORDER)))
+
+
+def with_release_statuses(publications):
+    """The items, each with `outcome_releases`: its releases, status only (one more query
+    for a page of items, however many)."""
+    return publications.prefetch_related(Prefetch(
+        "releases", queryset=Release.objects.only("pk", "publication_id", "status").order_by(),
+        to_attr="outcome_releases"))

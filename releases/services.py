@@ -14,7 +14,6 @@ from audit.models import AuditAction
 from audit.services import Event, record
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
 from notifications.services import (
-    notify_released,
     notify_retraction_decided,
     notify_retraction_requested,
 )
@@ -111,7 +110,7 @@ def confirm_release(*, user, release_id: int, published_on, reference: str, scan
             round=release.round, fingerprint=release.fingerprint,
             data={"release": release.pk, "channel": release.channel.code,
                   "published_on": published_on.isoformat(), "reference": release.reference})])
-        notify_released(publication=release.publication)
+        # no notice: the drafter's summary of the round already said it awaits confirmation
     return release
 
 

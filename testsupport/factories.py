@@ -12,6 +12,9 @@ from workflow import services as review
 from workflow.selectors import actionable_tasks
 
 PASSWORD = "test-pass-123"
+#: A complete WeChat configuration whose API is a closed port on this machine.
+UNREACHABLE_WECHAT = {"appid": "wx-test-appid", "secret": "test-wechat-secret",
+                      "base_url": "http://127.0.0.1:9"}
 _PASSWORD_HASH = None
 
 
@@ -53,10 +56,15 @@ def make_org(code="test_agency", prefix="") -> Org:
     construction = Section.objects.create(agency=agency, code="construction", name="建筑业管理股")
     for c, name in [("work_updates", "工作动态"), ("licensing", "行政许可")]:
         Category.objects.create(agency=agency, code=c, name=name)
-    for c, name, kind in [("website", "公开专栏", ChannelKind.SITE),
-                          ("wechat", "微信公众号", ChannelKind.WECHAT),
-                          ("jiaozuo_daily", "焦作日报", ChannelKind.MANUAL)]:
-        Channel.objects.create(agency=agency, code=c, name=name, kind=kind)
+    # the disclosure column first and preselected, as agencies set it up; the WeChat
+    # account is configured but points at a closed local port (nothing leaves the machine:
+    # a delivery there is refused at once and retried later)
+    for c, name, kind, extra in [
+            ("website", "公开专栏", ChannelKind.SITE, {"order": 0, "is_default": True}),
+            ("wechat", "微信公众号", ChannelKind.WECHAT,
+             {"order": 10, "config": dict(UNREACHABLE_WECHAT)}),
+            ("jiaozuo_daily", "焦作日报", ChannelKind.MANUAL, {"order": 20})]:
+        Channel.objects.create(agency=agency, code=c, name=name, kind=kind, **extra)
     org = Org(agency=agency, sections={"office": office, "construction": construction})
     p = prefix
     specs = [

@@ -6,7 +6,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Channel
+from agencies.models import CHANNEL_ORDER, Channel, ChannelKind
 from core.errors import InvalidInput
 from publications.article20 import DECISION_TYPES_BY_ITEM, DOCUMENT_ITEM, FEE_ITEM, TOPICS
 from publications.models import ARTICLE20_ITEMS, Category, DecisionType, DocumentType
@@ -179,13 +179,39 @@ class PublicationForm(forms.Form):
             [(section.code, section.name)] if section is not None else [])
         self.fields["category"].choices = [("", "---------")] + list(
             Category.objects.filter(agency_id=user.agency_id).values_list("code", "name"))
-        self.fields["channels"].choices = list(
-            Channel.objects.filter(agency_id=user.agency_id, is_active=True)
-            .order_by("code").values_list("code", "name"))
+        self._offer_channels(user)
         documents = list(abolishable_documents(agency_id=user.agency_id))
         offered = {d.pk for d in documents}
         documents += [d for d in current_abolishes if d.pk not in offered]
         self.fields["abolishes"].choices = [(d.pk, document_label(d)) for d in documents]
+
+    def _offer_channels(self, user) -> None:
+        """The agency's configured channels in its own order, grouped by kind, its default
+        channels ticked on a new item. A channel the item already targets (or that was
+        posted) is offered even if it has since lost its settings, so the drafter sees it
+        and the service refuses it, saying why, instead of it vanishing unnoticed."""
+        chosen = set(self.initial.get("channels") or ())
+        if self.is_bound:  # refused by the service, which says why (not "invalid choice")
+            chosen |= set(self.data.getlist("channels") if hasattr(self.data, "getlist")
+                          else self.data.get("channels") or ())
+        active = list(Channel.objects.filter(agency_id=user.agency_id, is_active=True)
+                      .order_by(*CHANNEL_ORDER))
+        channels = [c for c in active if c.is_configured or c.code in chosen]
+        groups: dict[str, list] = {}
+        for channel in channels:
+            label = channel.name if channel.is_configured else format_lazy(
+                "{}（{}）", channel.name, _("未配置完成"))
+            groups.setdefault(channel.kind, []).append((channel.code, label))
+        kinds = dict(ChannelKind.choices)
+        self.fields["channels"].choices = [(kinds[kind], options)
+                                           for kind, options in groups.items()]
+        if "channels" not in self.initial:
+            self.initial["channels"] = [c.code for c in channels if c.is_default]
+        missing = [c.name for c in active if c not in channels]
+        if missing:
+            self.fields["channels"].help_text = _(
+                "以下渠道尚未配置完成，暂不能选择：%s。请联系系统管理员补全配置。") % str(
+                LIST_SEPARATOR).join(missing)
 
     @staticmethod
     def initial_from(publication, abolishes=()) -> dict:

@@ -24,11 +24,13 @@ from publications.services import (
     remove_attachment,
     update_publication,
 )
+from releases.selectors import with_release_statuses
 from workdays.deadlines import art26_due_many
 from workflow.services import submit_publication, withdraw_publication
 
 from .forms import PublicationForm
 from .item_display import table2_facts
+from .release_outcome import mark_overall, release_outcome
 from .retraction_display import retraction_context
 from .selectors import agency_administrators, latest_reject_comment, my_items, waiting_step_of
 
@@ -70,7 +72,9 @@ def home(request):
 
 @login_required
 def item_list(request):
-    page = Paginator(my_items(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(with_release_statuses(my_items(user=request.user)),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    mark_overall(page)
     # the Art. 26 deadline matters while the item is not yet out (nor withheld)
     open_items = [item for item in page if item.status in OPEN_STATUSES]
     dues = art26_due_many([item.formed_on for item in open_items], today=timezone.localdate())
@@ -171,6 +175,7 @@ def item_detail(request, pk):
         "can_submit": is_owner and lifecycle.submit.can_proceed(),
         "can_withdraw": is_owner and lifecycle.withdraw.can_proceed(),
         **retraction_context(request.user, publication),
+        **release_outcome(publication),
     })
 
 

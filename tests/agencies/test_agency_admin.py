@@ -9,7 +9,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from agencies.models import Agency, User
+from agencies.models import Agency, Channel, User
 from audit.config_changes import PLATFORM_CODE
 from audit.models import AuditEvent
 from publications.selectors import visible_publications
@@ -77,7 +77,7 @@ def test_an_agency_admin_cannot_change_another_agencys_rows_by_url(
     url = f"/admin/agencies/channel/{channel.pk}/change/"
     assert client.get(url).status_code == 404
     forged = {"agency": org.agency.pk, "code": "wechat", "name": "被改", "kind": "wechat",
-              "config": "{}", "is_active": "on"}
+              "config": "{}", "is_active": "on", "order": "10"}
     assert client.post(url, forged).status_code == 404
     channel.refresh_from_db()
     assert channel.name == "微信公众号"
@@ -163,10 +163,12 @@ def test_a_role_change_is_recorded(client, org, agency_admin):
 
 def test_a_channel_secret_is_recorded_as_changed_never_in_clear(client, org, agency_admin):
     channel = org.agency.channels.get(code="wechat")
+    Channel.objects.filter(pk=channel.pk).update(config={})  # a channel being set up
     client.force_login(agency_admin)
     response = client.post(f"/admin/agencies/channel/{channel.pk}/change/", {
         "agency": org.agency.pk, "code": "wechat", "name": "微信公众号", "kind": "wechat",
-        "config": json.dumps({"appid": "wx123", "secret": SECRET}), "is_active": "on"})
+        "config": json.dumps({"appid": "wx123", "secret": SECRET}), "is_active": "on",
+        "order": "10"})
     assert response.status_code == 302
     channel.refresh_from_db()
     assert channel.config["secret"] == SECRET
@@ -269,10 +271,11 @@ def test_the_platform_operator_reads_and_scans_no_agencys_items(org, operator):
 
 def test_the_auditor_reads_configuration_changes_in_words(client, org, agency_admin):
     channel = org.agency.channels.get(code="wechat")
+    Channel.objects.filter(pk=channel.pk).update(config={})  # a channel being set up
     client.force_login(agency_admin)
     client.post(f"/admin/agencies/channel/{channel.pk}/change/", {
         "agency": org.agency.pk, "code": "wechat", "name": "温县住建微信", "kind": "wechat",
-        "config": json.dumps({"secret": SECRET}), "is_active": "on"})
+        "config": json.dumps({"secret": SECRET}), "is_active": "on", "order": "10"})
     client.force_login(org["auditor"])
     export = client.get("/app/audit/export.csv", {"action": "config_changed"})
     raw = b"".join(export.streaming_content).decode("utf-8-sig")

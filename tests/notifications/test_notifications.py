@@ -148,6 +148,9 @@ def test_release_tells_the_drafter_once_however_many_channels_publish(
     assert Release.objects.get(publication=publication, channel__code="website").status == (
         "published")
     assert recipients(publication, "released") == {"drafter_office"}
+    # what really happened: out on the column, the newspaper yet to carry it
+    assert notice_for(org["drafter_office"], publication, "released").message == (
+        "已发布到 公开专栏；待确认刊发：焦作日报")
     manual = Release.objects.get(publication=publication, channel__code="jiaozuo_daily")
     confirm_release(user=org["publisher"], release_id=manual.pk,
                     published_on=timezone.localdate(), reference="第3版")
@@ -315,7 +318,8 @@ def test_a_second_released_notice_inserts_nothing_and_returns_no_id(org, monkeyp
                               ignore_conflicts=True, recipient_id=F("pk"),
                               agency_id=org.agency.pk, kind="released",
                               publication_id=publication.pk, title=publication.title,
-                              step="", message="", link=f"/app/items/{publication.pk}/")
+                              step="", message="", link=f"/app/items/{publication.pk}/",
+                              round=publication.round)
 
     [first] = released()
     assert released() == []

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from agencies.models import Channel
 from audit.selectors import subject_trail
 from notifications.models import Notification
 from releases import delivery
@@ -231,8 +232,13 @@ def test_only_a_leader_covering_the_section_retracts(channels,
                                         {"reason": "x"}, format="json").status_code == 409
 
 
-def test_unconfigured_channel_fails_with_a_clear_reason(org, django_capture_on_commit_callbacks):
-    publication = approved(org, ["wechat"], django_capture_on_commit_callbacks)
+def test_a_channel_that_lost_its_settings_fails_with_a_clear_reason(
+        org, django_capture_on_commit_callbacks):
+    publication = submitted_item(org, channels=["wechat"])
+    approve_through(org, publication, "head_office", "secrecy")
+    Channel.objects.filter(agency=org.agency, code="wechat").update(config={})
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_through(org, publication, "leader")
     release = Release.objects.get(publication=publication)
     assert release.status == "failed" and "未配置" in release.error
 

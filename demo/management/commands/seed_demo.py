@@ -30,14 +30,16 @@ AGENCY = ("wenxian_housing", "温县住房和城乡建设局")
 SECTIONS = [("office", "办公室"), ("construction", "建筑业管理股")]
 CATEGORIES = [("work_updates", "工作动态"), ("policy_documents", "政策文件"),
               ("licensing", "行政许可"), ("penalties", "行政处罚")]
+# code, name, kind, order; the disclosure column first and preselected. The WeChat and
+# webhook channels are configured for the loopback servers of `manage.py demo_channels`.
 CHANNELS = [
-    ("website", "政府信息公开专栏", ChannelKind.SITE),
-    ("wechat", "微信公众号", ChannelKind.WECHAT),
-    ("wenxian_fabu", "温县发布", ChannelKind.WEBHOOK),
-    ("yunshang_wenxian", "云上温县", ChannelKind.WEBHOOK),
-    ("jiaozuo_daily", "焦作日报", ChannelKind.MANUAL),
-    ("henan_daily", "河南日报", ChannelKind.MANUAL),
-    ("china_construction", "中华建设杂志", ChannelKind.MANUAL),
+    ("website", "政府信息公开专栏", ChannelKind.SITE, 0),
+    ("wechat", "微信公众号", ChannelKind.WECHAT, 10),
+    ("wenxian_fabu", "温县发布", ChannelKind.WEBHOOK, 20),
+    ("yunshang_wenxian", "云上温县", ChannelKind.WEBHOOK, 21),
+    ("jiaozuo_daily", "焦作日报", ChannelKind.MANUAL, 30),
+    ("henan_daily", "河南日报", ChannelKind.MANUAL, 31),
+    ("china_construction", "中华建设杂志", ChannelKind.MANUAL, 32),
 ]
 WORD_LISTS = [
     ("涉密与内部事项", "blocking", "内部讨论稿\n征求意见稿（内部）\n未经批准不得公开\n领导批示件"),
@@ -134,9 +136,10 @@ class Command(BaseCommand):
             agency.save(update_fields=["report_section"])
         for code, name in CATEGORIES:
             Category.objects.get_or_create(agency=agency, code=code, defaults={"name": name})
-        for code, name, kind in CHANNELS:
-            channel, _ = Channel.objects.get_or_create(agency=agency, code=code,
-                                                       defaults={"name": name, "kind": kind})
+        for code, name, kind, order in CHANNELS:
+            channel, _ = Channel.objects.get_or_create(agency=agency, code=code, defaults={
+                "name": name, "kind": kind, "order": order,
+                "is_default": kind == ChannelKind.SITE})
             if not channel.config and kind in (ChannelKind.WECHAT, ChannelKind.WEBHOOK):
                 # the loopback servers of `manage.py demo_channels` (started by `make run`)
                 channel.config = (demo_channels.wechat_config() if kind == ChannelKind.WECHAT
@@ -195,7 +198,7 @@ class Command(BaseCommand):
             small.report_section = office
             small.save(update_fields=["report_section"])
             Channel.objects.create(agency=small, code="website", name="政府信息公开专栏",
-                                   kind=ChannelKind.SITE)
+                                   kind=ChannelKind.SITE, order=0, is_default=True)
         username, display, roles = SUPERVISOR
         if not User.objects.filter(username=username).exists():
             pw = password or secrets.token_urlsafe(9)
