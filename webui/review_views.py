@@ -41,6 +41,7 @@ from workflow.selectors import (
     with_review_context,
 )
 
+from .attachment_response import may_show_inline
 from .forms import add_service_errors
 from .item_display import table2_facts
 from .review_display import (
@@ -194,6 +195,13 @@ def _unscanned_rows(report, publication, *, may_acknowledge, bound=None):
     return shown
 
 
+def _attachments(publication) -> list:
+    attachments = list(publication.attachments.all())
+    for attachment in attachments:
+        attachment.show_inline = may_show_inline(attachment)
+    return attachments
+
+
 def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, status=200):
     """`bound`: decision forms by name; `dismiss`: a bound DismissFindingForm to show;
     `acknowledge`: a bound AcknowledgeUnscannedForm to show."""
@@ -241,7 +249,7 @@ def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, sta
         "unscanned": _unscanned_rows(report, publication, may_acknowledge=can_dismiss,
                                      bound=acknowledge),
         "blocks_approval": step == SECRECY_REVIEW,
-        "attachments": list(publication.attachments.all()),
+        "attachments": _attachments(publication),
         "channels": list(publication.channels.all()),
         "table2": table2_facts(publication, user=user, abolishes=list(
             abolished_documents(publication)) if task.item_abolishes_any else ()),

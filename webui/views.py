@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from publications.services import (
 from workdays.deadlines import art26_due_many
 from workflow.services import submit_publication, withdraw_publication
 
+from .attachment_response import attachment_response
 from .forms import PublicationForm
 from .item_display import table2_facts
 from .selectors import latest_reject_comment, my_items, waiting_step_of
@@ -198,7 +199,8 @@ def attachment_remove(request, pk, attachment_id):
 
 @login_required
 def attachment_download(request, pk, attachment_id):
-    """The file as uploaded, to anyone who may see the item (reviewers and auditors too)."""
+    """The file as uploaded, to anyone who may see the item (reviewers and auditors too);
+    with ?inline=1 a PDF or an image opens in the browser (attachment_response)."""
     publication = visible_item_or_404(request.user, pk)
     attachment = publication.attachments.filter(pk=attachment_id).first()
     if attachment is None:
@@ -209,5 +211,4 @@ def attachment_download(request, pk, attachment_id):
         raise Http404 from error
     record_attachment_download(user=request.user, publication=publication,
                                attachment=attachment)
-    return FileResponse(handle, as_attachment=True, filename=attachment.name,
-                        content_type=attachment.content_type or "application/octet-stream")
+    return attachment_response(attachment, handle, inline=request.GET.get("inline") == "1")
