@@ -11,6 +11,7 @@ from agencies.models import Section
 from workflow.flows import ReviewFlow
 from workflow.models import WithholdBasis
 from workflow.permissions import REVIEW_STEPS
+from workflow.selectors import BY_DEADLINE, BY_SUBMISSION
 
 # the flow's own (lazy) titles, so the filter says what the queue and the task page say
 STEP_CHOICES = [(step, getattr(ReviewFlow, step).task_title) for step in REVIEW_STEPS]
@@ -24,6 +25,9 @@ class TaskFilterForm(forms.Form):
     waited = forms.TypedChoiceField(label=_("等待时间"), required=False, coerce=int,
                                     empty_value=None,
                                     choices=[("", _("不限"))] + WAITED_CHOICES)
+    # not a filter: the list is ordered by the Art. 26 deadline unless asked otherwise
+    sort = forms.ChoiceField(label=_("排序"), required=False, choices=[
+        ("", _("按公开时限")), (BY_SUBMISSION, _("按提交时间"))])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,7 +40,15 @@ class TaskFilterForm(forms.Form):
         if not self.is_bound:
             return {}
         self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if value}
+        return {name: value for name, value in self.cleaned_data.items()
+                if value and name != "sort"}
+
+    def ordering(self) -> str:
+        """The order asked for (a wrong value: the default)."""
+        if not self.is_bound:
+            return BY_DEADLINE
+        self.is_valid()
+        return self.cleaned_data.get("sort") or BY_DEADLINE
 
 
 class ApproveForm(forms.Form):

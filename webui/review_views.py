@@ -36,6 +36,7 @@ from workflow.models import Decision, ReviewProcess
 from workflow.permissions import REVIEW_STEPS, SECRECY_REVIEW, refusal, take_back_refusal
 from workflow.selectors import (
     actionable_tasks,
+    in_queue_order,
     tasks_claimed_by_others,
     tasks_in_order,
     with_review_context,
@@ -91,6 +92,7 @@ def _task_list(request, *, claimed):
     tasks = tasks.filter(status=STATUS.ASSIGNED if claimed else STATUS.NEW)
     if filters.get("waited"):
         tasks = tasks.filter(created__lte=now - dt.timedelta(days=filters["waited"]))
+    tasks = in_queue_order(tasks, sort=form.ordering())
     # Page over the narrow ids, then load one page of rows with their context.
     page = Paginator(tasks.values_list("pk", flat=True), PAGE_SIZE).get_page(
         request.GET.get("page"))

@@ -79,6 +79,24 @@ def actionable_tasks(*, user, step=None, section=None):
     return qs
 
 
+#: how the queues can be ordered: by the Art. 26 deadline (the default) or by submission
+BY_DEADLINE, BY_SUBMISSION = "due", "submitted"
+
+
+def in_queue_order(tasks, *, sort=BY_DEADLINE):
+    """`tasks` by the items' Art. 26 deadline, earliest first, or (BY_SUBMISSION) by when
+    their round was submitted, oldest first; then by when the task arrived.
+
+    The deadline is `formed_on` plus 20 working days, which never decreases as `formed_on`
+    grows: ordering by `formed_on` is ordering by the deadline, and in SQL, so pages stay
+    right. The deadlines not yet known (running into a year whose holidays are not entered)
+    are the latest dates, so they come last.
+    """
+    if sort == BY_SUBMISSION:
+        return tasks.order_by("process__created", "created", "pk")
+    return tasks.order_by("process__reviewprocess__publication__formed_on", "created", "pk")
+
+
 def tasks_claimed_by_others(*, user):
     """Open tasks that colleagues hold on items of the sections the person heads (as a
     section head) or covers (as a leader): what they may take back
