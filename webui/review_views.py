@@ -37,6 +37,7 @@ from workflow.permissions import REVIEW_STEPS, SECRECY_REVIEW, refusal, take_bac
 from workflow.selectors import (
     actionable_tasks,
     in_queue_order,
+    next_task_for,
     tasks_claimed_by_others,
     tasks_in_order,
     with_review_context,
@@ -204,9 +205,11 @@ def _attachments(publication) -> list:
     return attachments
 
 
-def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, status=200):
+def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, kept=None,
+               status=200):
     """`bound`: decision forms by name; `dismiss`: a bound DismissFindingForm to show;
-    `acknowledge`: a bound AcknowledgeUnscannedForm to show."""
+    `acknowledge`: a bound AcknowledgeUnscannedForm to show; `kept`: the reason and the
+    comment of a refused decision, shown when the task can no longer be decided."""
     user = request.user
     review_process = task.process.reviewprocess
     publication = review_process.publication
@@ -257,6 +260,7 @@ def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, sta
             abolished_documents(publication)) if task.item_abolishes_any else ()),
         "rounds": trail_by_round(events), "previous_round": previous, "diff": diff,
         "waiting": waiting_text(task.created, timezone.now()) if is_open else "",
+        "kept": kept,
     }, status=status)
 
 
@@ -338,23 +342,28 @@ def take_back(request, task_id):
 @require_POST
 @login_required
 def approve(request, task_id):
-    return _decide(request, task_id, Decision.APPROVE, services.approve_task, _("已通过。"))
+    return _decide(request, task_id, Decision.APPROVE, services.approve_task,
+                   gettext_lazy("已通过“%(title)s”。"))
 
 
 @require_POST
 @login_required
 def reject(request, task_id):
-    return _decide(request, task_id, Decision.REJECT, services.reject_task, _("已退回经办人。"))
+    return _decide(request, task_id, Decision.REJECT, services.reject_task,
+                   gettext_lazy("已将“%(title)s”退回经办人。"))
 
 
 @require_POST
 @login_required
 def withhold(request, task_id):
     return _decide(request, task_id, Decision.WITHHOLD, services.withhold_task,
-                   _("已决定不予公开。"))
+                   gettext_lazy("已决定“%(title)s”不予公开。"))
 
 
 def _decide(request, task_id, decision, service, done_message):
+    """A decision, then the next task (`_after_decision`). A refused one (not permitted,
+    pre-scan blockers, content changed under the round) shows the task page again with
+    the reason and the comment as typed, so nothing the reviewer wrote is lost."""
     task = _task_or_404(request.user, task_id)
     if decision == Decision.WITHHOLD and task.flow_task.name != SECRECY_REVIEW:
         messages.error(request, _("只有保密审查环节可以决定不予公开。"))
@@ -366,22 +375,42 @@ def _decide(request, task_id, decision, service, done_message):
         except InvalidInput as error:
             add_service_errors(form, error)
         except NotPermitted as error:
-            return _refused(request, task, error)
+            return _decision_refused(request, task_id, decision, form, error, status=403)
         except StaleContent as error:  # the round was ended and the item returned
-            messages.error(request, error.message)
-            return redirect("webui:review:index")
+            return _decision_refused(request, task_id, decision, form, error)
         except Conflict as error:
             # open pre-scan blockers, unacknowledged or unfinished attachments: still this
             # person's task
             if {"findings", "unscanned", "scan"} & set(error.fields):
-                return _refused(request, task, error)
+                return _decision_refused(request, task_id, decision, form, error)
             return _lost_race(request)
         except (NotFound, FlowLockFailed):
             return _lost_race(request)
         else:
-            messages.success(request, done_message)
-            return redirect("webui:review:inbox")
+            title = task.process.reviewprocess.publication.title
+            messages.success(request, done_message % {"title": title})
+            return _after_decision(request)
     return _task_page(request, task, bound={decision: form}, status=422)
+
+
+def _decision_refused(request, task_id, decision, form, error, *, status=422):
+    form.add_error(None, error.message)
+    # read again: a voided round has no open task any more
+    task = _task_or_404(request.user, task_id)
+    return _task_page(request, task, bound={decision: form}, status=status,
+                      kept={"message": error.message,
+                            "comment": form.cleaned_data.get("comment", "")})
+
+
+def _after_decision(request):
+    """The next task the person holds, else the next they may claim, else the inbox."""
+    following = next_task_for(user=request.user)
+    if following is None:
+        messages.info(request, _("没有待办任务了。"))
+        return redirect("webui:review:inbox")
+    task_id, title = following
+    messages.info(request, _("下一项任务：“%(title)s”。") % {"title": title})
+    return redirect("webui:review:task", task_id=task_id)
 
 
 @require_POST

@@ -97,6 +97,16 @@ def in_queue_order(tasks, *, sort=BY_DEADLINE):
     return tasks.order_by("process__reviewprocess__publication__formed_on", "created", "pk")
 
 
+def next_task_for(*, user) -> tuple[int, str] | None:
+    """(task id, item title) of the task to open after a decision: the next one the person
+    holds, else the next one they may claim, each earliest deadline first; None when there
+    is neither."""
+    tasks = in_queue_order(actionable_tasks(user=user)).values_list(
+        "pk", "process__reviewprocess__publication__title")
+    return (tasks.filter(status=STATUS.ASSIGNED).first()
+            or tasks.filter(status=STATUS.NEW).first())
+
+
 def tasks_claimed_by_others(*, user):
     """Open tasks that colleagues hold on items of the sections the person heads (as a
     section head) or covers (as a leader): what they may take back
