@@ -18,10 +18,12 @@ class ReviewApplication(RoleApplication):
     icon = "fact_check"
     roles = ("section_head", "secrecy_reviewer", "leader")
     menu = (("index", _("待认领"), "inbox"),
-            ("inbox", _("我的待办"), "assignment_ind"))
+            ("inbox", _("我的待办"), "assignment_ind"),
+            ("done", _("已办"), "task_alt"))
 
     index_path = path("", views.queue, name="index")
     inbox_path = path("mine/", views.inbox, name="inbox")
+    done_path = path("done/", views.done, name="done")
     task_path = path("tasks/<int:task_id>/", views.task_detail, name="task")
     claim_path = path("tasks/<int:task_id>/claim/", views.claim, name="claim")
     unclaim_path = path("tasks/<int:task_id>/unclaim/", views.unclaim, name="unclaim")

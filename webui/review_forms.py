@@ -51,6 +51,14 @@ class TaskFilterForm(forms.Form):
         return self.cleaned_data.get("sort") or BY_DEADLINE
 
 
+class DoneSearchForm(forms.Form):
+    q = forms.CharField(label=_("标题或文号"), required=False, max_length=100)
+
+    def search(self) -> str:
+        """The words to look for; an over-long value is cut, not a 500."""
+        return (self.data.get("q") or "").strip()[:100] if self.is_bound else ""
+
+
 class ApproveForm(forms.Form):
     comment = forms.CharField(label=_("审核意见"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))

@@ -32,10 +32,11 @@ from scanning.services import current_report, unscanned_data
 from workdays.deadlines import art26_due_many
 from workflow import services
 from workflow.flows import ReviewFlow
-from workflow.models import Decision, ReviewProcess
+from workflow.models import Decision, ReviewProcess, WithholdBasis
 from workflow.permissions import REVIEW_STEPS, SECRECY_REVIEW, refusal, take_back_refusal
 from workflow.selectors import (
     actionable_tasks,
+    decided_tasks,
     in_queue_order,
     next_task_for,
     tasks_claimed_by_others,
@@ -58,6 +59,7 @@ from .review_forms import (
     AcknowledgeUnscannedForm,
     ApproveForm,
     DismissFindingForm,
+    DoneSearchForm,
     RejectForm,
     TaskFilterForm,
     WithholdForm,
@@ -104,6 +106,32 @@ def _task_list(request, *, claimed):
         # back what was left (the oldest first)
         "held_by_others": [] if claimed else _held_rows(request.user, now),
     })
+
+
+@login_required
+def done(request):
+    """已办: the tasks the person decided, the latest first, with what they decided."""
+    form = DoneSearchForm(request.GET or None)
+    search = form.search()
+    page = Paginator(decided_tasks(user=request.user, search=search)
+                     .values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    decisions, bases = dict(Decision.choices), dict(WithholdBasis.choices)
+    rows = []
+    for task in tasks_in_order(list(page.object_list)):
+        data = task.data or {}
+        publication = task.process.reviewprocess.publication
+        rows.append({
+            "task_id": task.pk, "title": publication.title,
+            "document_number": publication.document_number,
+            "section": publication.section.name, "step": step_title(task.flow_task.name),
+            "round": task.process.reviewprocess.round,
+            "decision": decisions.get(data.get("decision"), ""),
+            "decision_code": data.get("decision", ""),
+            "basis": bases.get(data.get("basis"), ""), "comment": data.get("comment", ""),
+            "at": task.finished,
+        })
+    return render(request, "webui/review_done.html", {
+        "form": form, "searched": bool(search), "page": page, "rows": rows})
 
 
 def _held_rows(user, now) -> list[dict]:

@@ -107,6 +107,26 @@ def next_task_for(*, user) -> tuple[int, str] | None:
             or tasks.filter(status=STATUS.NEW).first())
 
 
+REVIEW_NODES = [getattr(ReviewFlow, step) for step in
+                (SECTION_HEAD_REVIEW, SECRECY_REVIEW, LEADERSHIP_REVIEW)]
+
+
+def decided_tasks(*, user, search=""):
+    """The review tasks the person decided (已办), the latest decision first; `search`
+    matches the item's title or 文号. Narrow rows: combine with `with_review_context`."""
+    if not user.is_authenticated or user.agency_id is None:
+        return Task.objects.none()
+    tasks = (Task.objects
+             .filter(owner_id=user.pk, status=STATUS.DONE, flow_task__in=REVIEW_NODES,
+                     process__reviewprocess__agency_id=user.agency_id)
+             .order_by("-finished", "-pk"))
+    if search:
+        item = "process__reviewprocess__publication__"
+        tasks = tasks.filter(Q(**{item + "title__icontains": search})
+                             | Q(**{item + "document_number__icontains": search}))
+    return tasks
+
+
 def tasks_claimed_by_others(*, user):
     """Open tasks that colleagues hold on items of the sections the person heads (as a
     section head) or covers (as a leader): what they may take back
