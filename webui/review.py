@@ -26,6 +26,7 @@ class ReviewApplication(RoleApplication):
     done_path = path("done/", views.done, name="done")
     task_path = path("tasks/<int:task_id>/", views.task_detail, name="task")
     claim_path = path("tasks/<int:task_id>/claim/", views.claim, name="claim")
+    claim_many_path = path("claim/", views.claim_many, name="claim-many")
     unclaim_path = path("tasks/<int:task_id>/unclaim/", views.unclaim, name="unclaim")
     take_back_path = path("tasks/<int:task_id>/take-back/", views.take_back, name="take-back")
     approve_path = path("tasks/<int:task_id>/approve/", views.approve, name="approve")

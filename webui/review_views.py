@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
@@ -40,6 +40,7 @@ from workflow.selectors import (
     in_queue_order,
     next_task_for,
     tasks_claimed_by_others,
+    tasks_held_by_colleagues,
     tasks_in_order,
     with_review_context,
 )
@@ -102,8 +103,8 @@ def _task_list(request, *, claimed):
     return render(request, "webui/review_list.html", {
         "claimed": claimed, "form": form, "filtered": bool(filters), "page": page,
         "rows": _rows(list(page.object_list), now),
-        # a head or covering leader sees what colleagues hold in their sections, to take
-        # back what was left (the oldest first)
+        # who holds the tasks colleagues claimed; a head or covering leader may take back
+        # what was left
         "held_by_others": [] if claimed else _held_rows(request.user, now),
     })
 
@@ -135,10 +136,15 @@ def done(request):
 
 
 def _held_rows(user, now) -> list[dict]:
-    tasks = with_review_context(tasks_claimed_by_others(user=user))[:PAGE_SIZE]
+    """What colleagues hold (who, since when); the ones the person may take back say so."""
+    tasks = list(with_review_context(tasks_held_by_colleagues(user=user))[:PAGE_SIZE])
+    may_take_back = set(tasks_claimed_by_others(user=user)
+                        .filter(pk__in=[task.pk for task in tasks])
+                        .values_list("pk", flat=True)) if tasks else set()
     return [{"task_id": task.pk, "title": task.process.reviewprocess.publication.title,
              "section": task.process.reviewprocess.publication.section.name,
              "step": step_title(task.flow_task.name), "holder": task.owner,
+             "claimed_at": task.assigned, "can_take_back": task.pk in may_take_back,
              "waiting": waiting_text(task.created, now), "since": task.created}
             for task in tasks]
 
@@ -325,6 +331,47 @@ def _take_or_give_back(request, task_id, service, done, then):
 def claim(request, task_id):
     return _take_or_give_back(request, task_id, services.claim_task, _("已认领，请审核。"),
                               lambda task: redirect("webui:review:task", task_id=task.pk))
+
+
+MAX_BATCH = 50
+
+
+@require_POST
+@login_required
+def claim_many(request):
+    """批量签收: claim each ticked task through `claim_task`, one at a time; a task a
+    colleague claimed first (or that is gone) is reported, not an error. Decisions stay
+    one by one on each task's page."""
+    ids = list(dict.fromkeys(int(value) for value in request.POST.getlist("task")
+                             if value.isascii() and value.isdigit() and len(value) < 10))
+    if not ids:
+        messages.error(request, _("请先勾选要签收的任务。"))
+        return redirect("webui:review:index")
+    if len(ids) > MAX_BATCH:
+        messages.error(request, _("一次最多签收 %d 项任务。") % MAX_BATCH)
+        return redirect("webui:review:index")
+    user = request.user
+    claimed, lost, refused = 0, [], []
+    for task in tasks_in_order(ids):
+        publication = task.process.reviewprocess.publication
+        if not can_see(user, publication):
+            continue
+        try:
+            services.claim_task(user=user, task_id=task.pk)
+        except NotPermitted:
+            refused.append(publication.title)
+        except (Conflict, NotFound, FlowLockFailed):
+            lost.append(publication.title)
+        else:
+            claimed += 1
+    if claimed:
+        messages.success(request, ngettext("已签收 %d 项任务。", "已签收 %d 项任务。", claimed)
+                         % claimed)
+    if lost:
+        messages.warning(request, _("以下任务已由他人签收或处理：%s") % "、".join(lost))
+    if refused:
+        messages.error(request, _("以下任务您不能签收：%s") % "、".join(refused))
+    return redirect("webui:review:inbox" if claimed else "webui:review:index")
 
 
 @require_POST

@@ -150,6 +150,21 @@ def tasks_claimed_by_others(*, user):
             .exclude(owner_id=user.pk).order_by("created", "pk"))
 
 
+def tasks_held_by_colleagues(*, user):
+    """Open tasks colleagues have claimed that the person sees in their queue's terms: the
+    ones they could otherwise have claimed (their steps, their sections) and the ones they
+    may take back (`tasks_claimed_by_others`), the earliest claim first. Narrow rows."""
+    if not user.is_authenticated or user.agency_id is None:
+        return Task.objects.none()
+    shown = Q(pk__in=tasks_claimed_by_others(user=user).values("pk"))
+    allowed = _step_filter(user, None)
+    if allowed is not None:
+        shown |= allowed
+    return (Task.objects.filter(status__in=OPEN_TASK_STATES)
+            .filter(status=STATUS.ASSIGNED).exclude(owner_id=user.pk)
+            .filter(shown).order_by("assigned", "pk"))
+
+
 def with_review_context(tasks):
     return tasks.select_related("process__reviewprocess__publication__section",
                                 "process__reviewprocess__drafter", "owner")

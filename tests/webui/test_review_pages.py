@@ -256,7 +256,7 @@ def test_buttons_follow_who_may_act(client, org):
 
     other = page(login(client, org["head_office_2"]), task_url(task))
     assert 'id="decide-approve"' not in other and "认领并审核" not in other
-    assert "已由 head_office 认领" in other
+    assert "由 head_office 签收于 " in other
     wrong_section = page(login(client, org["head_construction"]), task_url(task))
     assert 'id="decide-approve"' not in wrong_section and "认领并审核" not in wrong_section
     assert "您不是该信息所属科室的负责人" in wrong_section
