@@ -1,4 +1,5 @@
-"""The reviewers' forms: the queue's filters, the three decisions and dismissing a finding.
+"""The reviewers' forms: the queue's filters, the three decisions (with 常用意见),
+dismissing a finding.
 
 They only parse input; workflow.services decides whether the decision may happen.
 """
@@ -11,6 +12,7 @@ from agencies.models import Section
 from workflow.flows import ReviewFlow
 from workflow.models import WithholdBasis
 from workflow.permissions import REVIEW_STEPS
+from workflow.phrases import MAX_LENGTH, phrase_text
 from workflow.selectors import BY_DEADLINE, BY_SUBMISSION
 
 # the flow's own (lazy) titles, so the filter says what the queue and the task page say
@@ -57,6 +59,28 @@ class DoneSearchForm(forms.Form):
     def search(self) -> str:
         """The words to look for; an over-long value is cut, not a 500."""
         return (self.data.get("q") or "").strip()[:100] if self.is_bound else ""
+
+
+class PhraseForm(forms.Form):
+    text = forms.CharField(label=_("常用意见"), max_length=MAX_LENGTH,
+                           widget=forms.TextInput(attrs={"maxlength": MAX_LENGTH}),
+                           error_messages={"required": _("请填写常用意见。")})
+
+
+def with_phrase(data, *, user):
+    """The decision's input with the chosen 常用意见 as its comment when none was typed
+    (the page without JavaScript: a <select name="phrase">; with it, the script has
+    already put the phrase into the comment)."""
+    chosen = data.get("phrase", "")
+    if (data.get("comment") or "").strip() or not (chosen.isascii() and chosen.isdigit()
+                                                    and len(chosen) < 10):
+        return data
+    text = phrase_text(user=user, phrase_id=int(chosen))
+    if not text:
+        return data
+    data = data.copy()
+    data["comment"] = text
+    return data
 
 
 class ApproveForm(forms.Form):

@@ -34,6 +34,7 @@ from workflow import services
 from workflow.flows import ReviewFlow
 from workflow.models import Decision, ReviewProcess, WithholdBasis
 from workflow.permissions import REVIEW_STEPS, SECRECY_REVIEW, refusal, take_back_refusal
+from workflow.phrases import comment_phrases
 from workflow.selectors import (
     actionable_tasks,
     decided_tasks,
@@ -64,6 +65,7 @@ from .review_forms import (
     RejectForm,
     TaskFilterForm,
     WithholdForm,
+    with_phrase,
 )
 
 PAGE_SIZE = 20
@@ -294,7 +296,7 @@ def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, kep
             abolished_documents(publication)) if task.item_abolishes_any else ()),
         "rounds": trail_by_round(events), "previous_round": previous, "diff": diff,
         "waiting": waiting_text(task.created, timezone.now()) if is_open else "",
-        "kept": kept,
+        "kept": kept, "phrases": comment_phrases(user=user) if decide else [],
     }, status=status)
 
 
@@ -443,7 +445,8 @@ def _decide(request, task_id, decision, service, done_message):
     if decision == Decision.WITHHOLD and task.flow_task.name != SECRECY_REVIEW:
         messages.error(request, _("只有保密审查环节可以决定不予公开。"))
         return redirect("webui:review:task", task_id=task.pk)
-    form = DECISION_FORMS[decision](request.POST, auto_id=f"{decision}_%s")
+    form = DECISION_FORMS[decision](with_phrase(request.POST, user=request.user),
+                                    auto_id=f"{decision}_%s")
     if form.is_valid():
         try:
             service(user=request.user, task_id=task.pk, **form.cleaned_data)
