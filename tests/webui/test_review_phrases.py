@@ -5,6 +5,7 @@ comment was typed)."""
 import re
 
 import pytest
+from django.conf import settings
 
 from audit.models import AuditEvent
 from testsupport.factories import submitted_item, task_for
@@ -110,3 +111,21 @@ def test_a_typed_comment_wins_over_the_phrase_and_a_foreign_phrase_is_ignored(cl
     response = client.post(f"/app/review/tasks/{task.pk}/reject/",
                            {"comment": "", "phrase": "99999999999999"})
     assert response.status_code == 422
+
+
+def test_the_new_review_pages_show_no_english_in_chinese_and_read_in_english(client, org):
+    from tests.i18n_check import english_words
+
+    head = org["head_office"]
+    add_comment_phrase(user=head, text="同意")
+    review.approve_task(user=head, task_id=task_for(head, submitted_item(org)).pk,
+                        comment="同意")
+    client.force_login(head)
+    for url in (PHRASES, "/app/review/done/"):
+        html = client.get(url).content.decode()
+        content = html[html.index('<div class="webui-content"'):]
+        assert english_words(content, extra_allowed=["head_office"]) == [], url
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for url, words in ((PHRASES, "Saved phrases"), ("/app/review/done/", "The tasks you decided")):
+        html = client.get(url).content.decode()
+        assert words in html and "常用意见" not in html and "已办" not in html, url
