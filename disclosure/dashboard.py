@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from . import report_services
 from .api import MAX_YEAR, MIN_YEAR
 from .charts import grouped_bars, horizontal_bars
+from .open_items import SOON_WORKING_DAYS, open_item_deadlines
 from .report_selectors import default_year, report_progress
 from .selectors import agency_year_statistics, readable_agency
 
@@ -53,6 +54,8 @@ def dashboard_context(*, user, year_param: str = "", agency_param: str = "") -> 
         "previous_year": year - 1 if year > MIN_YEAR else None,
         "next_year": year + 1 if year < MAX_YEAR else None,
         "agency_param": agency_param,
+        "deadlines": open_item_deadlines(agency=agency, today=timezone.localdate()),
+        "soon_days": SOON_WORKING_DAYS,
         **_report_context(user, agency),
     }
 

@@ -9,7 +9,7 @@ requests here (webui.retraction_views).
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import retraction_views
+from . import phrase_views, retraction_views
 from . import review_views as views
 from .applications import RoleApplication
 
@@ -21,12 +21,19 @@ class ReviewApplication(RoleApplication):
     roles = ("section_head", "secrecy_reviewer", "leader")
     menu = (("index", _("待认领"), "inbox"),
             ("inbox", _("我的待办"), "assignment_ind"),
+            ("done", _("已办"), "task_alt"),
+            ("phrases", _("常用意见"), "bookmarks"),
             ("retractions", _("撤稿申请"), "unpublished", ("leader",)))
 
     index_path = path("", views.queue, name="index")
     inbox_path = path("mine/", views.inbox, name="inbox")
+    done_path = path("done/", views.done, name="done")
+    phrases_path = path("phrases/", phrase_views.phrases, name="phrases")
+    phrase_delete_path = path("phrases/<int:phrase_id>/delete/", phrase_views.phrase_delete,
+                              name="phrase-delete")
     task_path = path("tasks/<int:task_id>/", views.task_detail, name="task")
     claim_path = path("tasks/<int:task_id>/claim/", views.claim, name="claim")
+    claim_many_path = path("claim/", views.claim_many, name="claim-many")
     unclaim_path = path("tasks/<int:task_id>/unclaim/", views.unclaim, name="unclaim")
     take_back_path = path("tasks/<int:task_id>/take-back/", views.take_back, name="take-back")
     approve_path = path("tasks/<int:task_id>/approve/", views.approve, name="approve")

@@ -1,4 +1,5 @@
-"""The reviewers' forms: the queue's filters, the three decisions and dismissing a finding.
+"""The reviewers' forms: the queue's filters, the three decisions (with 常用意见),
+dismissing a finding.
 
 They only parse input; workflow.services decides whether the decision may happen.
 """
@@ -11,6 +12,8 @@ from agencies.models import Section
 from workflow.flows import ReviewFlow
 from workflow.models import WithholdBasis
 from workflow.permissions import REVIEW_STEPS
+from workflow.phrases import MAX_LENGTH, phrase_text
+from workflow.selectors import BY_DEADLINE, BY_SUBMISSION
 
 # the flow's own (lazy) titles, so the filter says what the queue and the task page say
 STEP_CHOICES = [(step, getattr(ReviewFlow, step).task_title) for step in REVIEW_STEPS]
@@ -24,6 +27,9 @@ class TaskFilterForm(forms.Form):
     waited = forms.TypedChoiceField(label=_("等待时间"), required=False, coerce=int,
                                     empty_value=None,
                                     choices=[("", _("不限"))] + WAITED_CHOICES)
+    # not a filter: the list is ordered by the Art. 26 deadline unless asked otherwise
+    sort = forms.ChoiceField(label=_("排序"), required=False, choices=[
+        ("", _("按公开时限")), (BY_SUBMISSION, _("按提交时间"))])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,7 +42,45 @@ class TaskFilterForm(forms.Form):
         if not self.is_bound:
             return {}
         self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if value}
+        return {name: value for name, value in self.cleaned_data.items()
+                if value and name != "sort"}
+
+    def ordering(self) -> str:
+        """The order asked for (a wrong value: the default)."""
+        if not self.is_bound:
+            return BY_DEADLINE
+        self.is_valid()
+        return self.cleaned_data.get("sort") or BY_DEADLINE
+
+
+class DoneSearchForm(forms.Form):
+    q = forms.CharField(label=_("标题或文号"), required=False, max_length=100)
+
+    def search(self) -> str:
+        """The words to look for; an over-long value is cut, not a 500."""
+        return (self.data.get("q") or "").strip()[:100] if self.is_bound else ""
+
+
+class PhraseForm(forms.Form):
+    text = forms.CharField(label=_("常用意见"), max_length=MAX_LENGTH,
+                           widget=forms.TextInput(attrs={"maxlength": MAX_LENGTH}),
+                           error_messages={"required": _("请填写常用意见。")})
+
+
+def with_phrase(data, *, user):
+    """The decision's input with the chosen 常用意见 as its comment when none was typed
+    (the page without JavaScript: a <select name="phrase">; with it, the script has
+    already put the phrase into the comment)."""
+    chosen = data.get("phrase", "")
+    if (data.get("comment") or "").strip() or not (chosen.isascii() and chosen.isdigit()
+                                                    and len(chosen) < 10):
+        return data
+    text = phrase_text(user=user, phrase_id=int(chosen))
+    if not text:
+        return data
+    data = data.copy()
+    data["comment"] = text
+    return data
 
 
 class ApproveForm(forms.Form):

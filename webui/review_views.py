@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
@@ -32,15 +32,21 @@ from scanning.services import current_report, unscanned_data
 from workdays.deadlines import art26_due_many
 from workflow import services
 from workflow.flows import ReviewFlow
-from workflow.models import Decision, ReviewProcess
+from workflow.models import Decision, ReviewProcess, WithholdBasis
 from workflow.permissions import REVIEW_STEPS, SECRECY_REVIEW, refusal, take_back_refusal
+from workflow.phrases import comment_phrases
 from workflow.selectors import (
     actionable_tasks,
+    decided_tasks,
+    in_queue_order,
+    next_task_for,
     tasks_claimed_by_others,
+    tasks_held_by_colleagues,
     tasks_in_order,
     with_review_context,
 )
 
+from .attachment_response import may_show_inline
 from .forms import add_service_errors
 from .item_display import table2_facts
 from .review_display import (
@@ -55,9 +61,11 @@ from .review_forms import (
     AcknowledgeUnscannedForm,
     ApproveForm,
     DismissFindingForm,
+    DoneSearchForm,
     RejectForm,
     TaskFilterForm,
     WithholdForm,
+    with_phrase,
 )
 
 PAGE_SIZE = 20
@@ -90,23 +98,55 @@ def _task_list(request, *, claimed):
     tasks = tasks.filter(status=STATUS.ASSIGNED if claimed else STATUS.NEW)
     if filters.get("waited"):
         tasks = tasks.filter(created__lte=now - dt.timedelta(days=filters["waited"]))
+    tasks = in_queue_order(tasks, sort=form.ordering())
     # Page over the narrow ids, then load one page of rows with their context.
     page = Paginator(tasks.values_list("pk", flat=True), PAGE_SIZE).get_page(
         request.GET.get("page"))
     return render(request, "webui/review_list.html", {
         "claimed": claimed, "form": form, "filtered": bool(filters), "page": page,
         "rows": _rows(list(page.object_list), now),
-        # a head or covering leader sees what colleagues hold in their sections, to take
-        # back what was left (the oldest first)
+        # who holds the tasks colleagues claimed; a head or covering leader may take back
+        # what was left
         "held_by_others": [] if claimed else _held_rows(request.user, now),
     })
 
 
+@login_required
+def done(request):
+    """已办: the tasks the person decided, the latest first, with what they decided."""
+    form = DoneSearchForm(request.GET or None)
+    search = form.search()
+    page = Paginator(decided_tasks(user=request.user, search=search)
+                     .values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    decisions, bases = dict(Decision.choices), dict(WithholdBasis.choices)
+    rows = []
+    for task in tasks_in_order(list(page.object_list)):
+        data = task.data or {}
+        publication = task.process.reviewprocess.publication
+        rows.append({
+            "task_id": task.pk, "title": publication.title,
+            "document_number": publication.document_number,
+            "section": publication.section.name, "step": step_title(task.flow_task.name),
+            "round": task.process.reviewprocess.round,
+            "decision": decisions.get(data.get("decision"), ""),
+            "decision_code": data.get("decision", ""),
+            "basis": bases.get(data.get("basis"), ""), "comment": data.get("comment", ""),
+            "at": task.finished,
+        })
+    return render(request, "webui/review_done.html", {
+        "form": form, "searched": bool(search), "page": page, "rows": rows})
+
+
 def _held_rows(user, now) -> list[dict]:
-    tasks = with_review_context(tasks_claimed_by_others(user=user))[:PAGE_SIZE]
+    """What colleagues hold (who, since when); the ones the person may take back say so."""
+    tasks = list(with_review_context(tasks_held_by_colleagues(user=user))[:PAGE_SIZE])
+    may_take_back = set(tasks_claimed_by_others(user=user)
+                        .filter(pk__in=[task.pk for task in tasks])
+                        .values_list("pk", flat=True)) if tasks else set()
     return [{"task_id": task.pk, "title": task.process.reviewprocess.publication.title,
              "section": task.process.reviewprocess.publication.section.name,
              "step": step_title(task.flow_task.name), "holder": task.owner,
+             "claimed_at": task.assigned, "can_take_back": task.pk in may_take_back,
              "waiting": waiting_text(task.created, now), "since": task.created}
             for task in tasks]
 
@@ -194,9 +234,18 @@ def _unscanned_rows(report, publication, *, may_acknowledge, bound=None):
     return shown
 
 
-def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, status=200):
+def _attachments(publication) -> list:
+    attachments = list(publication.attachments.all())
+    for attachment in attachments:
+        attachment.show_inline = may_show_inline(attachment)
+    return attachments
+
+
+def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, kept=None,
+               status=200):
     """`bound`: decision forms by name; `dismiss`: a bound DismissFindingForm to show;
-    `acknowledge`: a bound AcknowledgeUnscannedForm to show."""
+    `acknowledge`: a bound AcknowledgeUnscannedForm to show; `kept`: the reason and the
+    comment of a refused decision, shown when the task can no longer be decided."""
     user = request.user
     review_process = task.process.reviewprocess
     publication = review_process.publication
@@ -241,12 +290,13 @@ def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, sta
         "unscanned": _unscanned_rows(report, publication, may_acknowledge=can_dismiss,
                                      bound=acknowledge),
         "blocks_approval": step == SECRECY_REVIEW,
-        "attachments": list(publication.attachments.all()),
+        "attachments": _attachments(publication),
         "channels": list(publication.channels.all()),
         "table2": table2_facts(publication, user=user, abolishes=list(
             abolished_documents(publication)) if task.item_abolishes_any else ()),
         "rounds": trail_by_round(events), "previous_round": previous, "diff": diff,
         "waiting": waiting_text(task.created, timezone.now()) if is_open else "",
+        "kept": kept, "phrases": comment_phrases(user=user) if decide else [],
     }, status=status)
 
 
@@ -283,6 +333,47 @@ def _take_or_give_back(request, task_id, service, done, then):
 def claim(request, task_id):
     return _take_or_give_back(request, task_id, services.claim_task, _("已认领，请审核。"),
                               lambda task: redirect("webui:review:task", task_id=task.pk))
+
+
+MAX_BATCH = 50
+
+
+@require_POST
+@login_required
+def claim_many(request):
+    """批量签收: claim each ticked task through `claim_task`, one at a time; a task a
+    colleague claimed first (or that is gone) is reported, not an error. Decisions stay
+    one by one on each task's page."""
+    ids = list(dict.fromkeys(int(value) for value in request.POST.getlist("task")
+                             if value.isascii() and value.isdigit() and len(value) < 10))
+    if not ids:
+        messages.error(request, _("请先勾选要签收的任务。"))
+        return redirect("webui:review:index")
+    if len(ids) > MAX_BATCH:
+        messages.error(request, _("一次最多签收 %d 项任务。") % MAX_BATCH)
+        return redirect("webui:review:index")
+    user = request.user
+    claimed, lost, refused = 0, [], []
+    for task in tasks_in_order(ids):
+        publication = task.process.reviewprocess.publication
+        if not can_see(user, publication):
+            continue
+        try:
+            services.claim_task(user=user, task_id=task.pk)
+        except NotPermitted:
+            refused.append(publication.title)
+        except (Conflict, NotFound, FlowLockFailed):
+            lost.append(publication.title)
+        else:
+            claimed += 1
+    if claimed:
+        messages.success(request, ngettext("已签收 %d 项任务。", "已签收 %d 项任务。", claimed)
+                         % claimed)
+    if lost:
+        messages.warning(request, _("以下任务已由他人签收或处理：%s") % "、".join(lost))
+    if refused:
+        messages.error(request, _("以下任务您不能签收：%s") % "、".join(refused))
+    return redirect("webui:review:inbox" if claimed else "webui:review:index")
 
 
 @require_POST
@@ -328,50 +419,76 @@ def take_back(request, task_id):
 @require_POST
 @login_required
 def approve(request, task_id):
-    return _decide(request, task_id, Decision.APPROVE, services.approve_task, _("已通过。"))
+    return _decide(request, task_id, Decision.APPROVE, services.approve_task,
+                   gettext_lazy("已通过“%(title)s”。"))
 
 
 @require_POST
 @login_required
 def reject(request, task_id):
-    return _decide(request, task_id, Decision.REJECT, services.reject_task, _("已退回经办人。"))
+    return _decide(request, task_id, Decision.REJECT, services.reject_task,
+                   gettext_lazy("已将“%(title)s”退回经办人。"))
 
 
 @require_POST
 @login_required
 def withhold(request, task_id):
     return _decide(request, task_id, Decision.WITHHOLD, services.withhold_task,
-                   _("已决定不予公开。"))
+                   gettext_lazy("已决定“%(title)s”不予公开。"))
 
 
 def _decide(request, task_id, decision, service, done_message):
+    """A decision, then the next task (`_after_decision`). A refused one (not permitted,
+    pre-scan blockers, content changed under the round) shows the task page again with
+    the reason and the comment as typed, so nothing the reviewer wrote is lost."""
     task = _task_or_404(request.user, task_id)
     if decision == Decision.WITHHOLD and task.flow_task.name != SECRECY_REVIEW:
         messages.error(request, _("只有保密审查环节可以决定不予公开。"))
         return redirect("webui:review:task", task_id=task.pk)
-    form = DECISION_FORMS[decision](request.POST, auto_id=f"{decision}_%s")
+    form = DECISION_FORMS[decision](with_phrase(request.POST, user=request.user),
+                                    auto_id=f"{decision}_%s")
     if form.is_valid():
         try:
             service(user=request.user, task_id=task.pk, **form.cleaned_data)
         except InvalidInput as error:
             add_service_errors(form, error)
         except NotPermitted as error:
-            return _refused(request, task, error)
+            return _decision_refused(request, task_id, decision, form, error, status=403)
         except StaleContent as error:  # the round was ended and the item returned
-            messages.error(request, error.message)
-            return redirect("webui:review:index")
+            return _decision_refused(request, task_id, decision, form, error)
         except Conflict as error:
             # open pre-scan blockers, unacknowledged or unfinished attachments: still this
             # person's task
             if {"findings", "unscanned", "scan"} & set(error.fields):
-                return _refused(request, task, error)
+                return _decision_refused(request, task_id, decision, form, error)
             return _lost_race(request)
         except (NotFound, FlowLockFailed):
             return _lost_race(request)
         else:
-            messages.success(request, done_message)
-            return redirect("webui:review:inbox")
+            title = task.process.reviewprocess.publication.title
+            messages.success(request, done_message % {"title": title})
+            return _after_decision(request)
     return _task_page(request, task, bound={decision: form}, status=422)
+
+
+def _decision_refused(request, task_id, decision, form, error, *, status=422):
+    form.add_error(None, error.message)
+    # read again: a voided round has no open task any more
+    task = _task_or_404(request.user, task_id)
+    return _task_page(request, task, bound={decision: form}, status=status,
+                      kept={"message": error.message,
+                            "comment": form.cleaned_data.get("comment", "")})
+
+
+def _after_decision(request):
+    """The next task the person holds, else the next they may claim, else the inbox."""
+    following = next_task_for(user=request.user)
+    if following is None:
+        messages.info(request, _("没有待办任务了。"))
+        return redirect("webui:review:inbox")
+    task_id, title = following
+    messages.info(request, _("下一项任务：“%(title)s”。") % {"title": title})
+    return redirect("webui:review:task", task_id=task_id)
 
 
 @require_POST

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from releases.selectors import with_release_statuses
 from workdays.deadlines import art26_due_many
 from workflow.services import submit_publication, withdraw_publication
 
+from .attachment_response import attachment_response
 from .forms import PublicationForm
 from .item_display import table2_facts
 from .release_outcome import mark_overall, release_outcome
@@ -226,7 +227,8 @@ def attachment_remove(request, pk, attachment_id):
 
 @login_required
 def attachment_download(request, pk, attachment_id):
-    """The file as uploaded, to anyone who may see the item (reviewers and auditors too)."""
+    """The file as uploaded, to anyone who may see the item (reviewers and auditors too);
+    with ?inline=1 a PDF or an image opens in the browser (attachment_response)."""
     publication = visible_item_or_404(request.user, pk)
     attachment = publication.attachments.filter(pk=attachment_id).first()
     if attachment is None:
@@ -237,5 +239,4 @@ def attachment_download(request, pk, attachment_id):
         raise Http404 from error
     record_attachment_download(user=request.user, publication=publication,
                                attachment=attachment)
-    return FileResponse(handle, as_attachment=True, filename=attachment.name,
-                        content_type=attachment.content_type or "application/octet-stream")
+    return attachment_response(attachment, handle, inline=request.GET.get("inline") == "1")

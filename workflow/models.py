@@ -74,3 +74,28 @@ class ReviewProcess(Process):
         keeps them); None for a round started before they were kept."""
         kept = self.data.get("submitted") if isinstance(self.data, dict) else None
         return kept if isinstance(kept, dict) and kept.get("title") else None
+
+
+class CommentPhrase(models.Model):
+    """A reviewer's saved comment phrase (常用意见), offered beside every decision's comment.
+
+    A personal preference, not part of any review: `workflow.phrases` changes it, without
+    an audit event.
+    """
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE,
+                               related_name="comment_phrases", verbose_name=_("人员"))
+    text = models.CharField(_("常用意见"), max_length=200)
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("常用意见")
+        verbose_name_plural = _("常用意见")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "text"], name="one_phrase_per_text"),
+        ]
+
+    def __str__(self):
+        return self.text

@@ -79,6 +79,54 @@ def actionable_tasks(*, user, step=None, section=None):
     return qs
 
 
+#: how the queues can be ordered: by the Art. 26 deadline (the default) or by submission
+BY_DEADLINE, BY_SUBMISSION = "due", "submitted"
+
+
+def in_queue_order(tasks, *, sort=BY_DEADLINE):
+    """`tasks` by the items' Art. 26 deadline, earliest first, or (BY_SUBMISSION) by when
+    their round was submitted, oldest first; then by when the task arrived.
+
+    The deadline is `formed_on` plus 20 working days, which never decreases as `formed_on`
+    grows: ordering by `formed_on` is ordering by the deadline, and in SQL, so pages stay
+    right. The deadlines not yet known (running into a year whose holidays are not entered)
+    are the latest dates, so they come last.
+    """
+    if sort == BY_SUBMISSION:
+        return tasks.order_by("process__created", "created", "pk")
+    return tasks.order_by("process__reviewprocess__publication__formed_on", "created", "pk")
+
+
+def next_task_for(*, user) -> tuple[int, str] | None:
+    """(task id, item title) of the task to open after a decision: the next one the person
+    holds, else the next one they may claim, each earliest deadline first; None when there
+    is neither."""
+    tasks = in_queue_order(actionable_tasks(user=user)).values_list(
+        "pk", "process__reviewprocess__publication__title")
+    return (tasks.filter(status=STATUS.ASSIGNED).first()
+            or tasks.filter(status=STATUS.NEW).first())
+
+
+REVIEW_NODES = [getattr(ReviewFlow, step) for step in
+                (SECTION_HEAD_REVIEW, SECRECY_REVIEW, LEADERSHIP_REVIEW)]
+
+
+def decided_tasks(*, user, search=""):
+    """The review tasks the person decided (已办), the latest decision first; `search`
+    matches the item's title or 文号. Narrow rows: combine with `with_review_context`."""
+    if not user.is_authenticated or user.agency_id is None:
+        return Task.objects.none()
+    tasks = (Task.objects
+             .filter(owner_id=user.pk, status=STATUS.DONE, flow_task__in=REVIEW_NODES,
+                     process__reviewprocess__agency_id=user.agency_id)
+             .order_by("-finished", "-pk"))
+    if search:
+        item = "process__reviewprocess__publication__"
+        tasks = tasks.filter(Q(**{item + "title__icontains": search})
+                             | Q(**{item + "document_number__icontains": search}))
+    return tasks
+
+
 def tasks_claimed_by_others(*, user):
     """Open tasks that colleagues hold on items of the sections the person heads (as a
     section head) or covers (as a leader): what they may take back
@@ -100,6 +148,21 @@ def tasks_claimed_by_others(*, user):
     return (Task.objects.filter(status__in=OPEN_TASK_STATES)
             .filter(status=STATUS.ASSIGNED, process_id__in=rounds)
             .exclude(owner_id=user.pk).order_by("created", "pk"))
+
+
+def tasks_held_by_colleagues(*, user):
+    """Open tasks colleagues have claimed that the person sees in their queue's terms: the
+    ones they could otherwise have claimed (their steps, their sections) and the ones they
+    may take back (`tasks_claimed_by_others`), the earliest claim first. Narrow rows."""
+    if not user.is_authenticated or user.agency_id is None:
+        return Task.objects.none()
+    shown = Q(pk__in=tasks_claimed_by_others(user=user).values("pk"))
+    allowed = _step_filter(user, None)
+    if allowed is not None:
+        shown |= allowed
+    return (Task.objects.filter(status__in=OPEN_TASK_STATES)
+            .filter(status=STATUS.ASSIGNED).exclude(owner_id=user.pk)
+            .filter(shown).order_by("assigned", "pk"))
 
 
 def with_review_context(tasks):

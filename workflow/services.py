@@ -248,13 +248,25 @@ def _check_may_act(user, task, review_process):
         raise Conflict(_("已由他人处理：该审核任务已被 %s 认领。") % task.owner)
 
 
+def _assign(task, user):
+    """viewflow's assign, keeping when (viewflow leaves Task.assigned empty): colleagues
+    see who holds a task since when."""
+    task.assigned = timezone.now()
+    task.flow_task.activation_class(task).assign(user)
+
+
+def _unassign(task):
+    task.assigned = None
+    task.flow_task.activation_class(task).unassign()
+
+
 def claim_task(*, user, task_id: int):
     with _locked_round_of(task_id):
         task, review_process, publication = _load_task(user, task_id)
         _check_may_act(user, task, review_process)
         if task.status == STATUS.ASSIGNED:
             return task
-        task.flow_task.activation_class(task).assign(user)
+        _assign(task, user)
         record(agency_id=publication.agency_id, events=[_task_event(
             AuditAction.CLAIM, task, review_process, publication, user)])
     return task
@@ -268,7 +280,7 @@ def unclaim_task(*, user, task_id: int):
             raise NotPermitted(reason)
         if task.status != STATUS.ASSIGNED or task.owner_id != user.pk:
             raise Conflict(_("只能放弃自己已认领且未完成的任务。"))
-        task.flow_task.activation_class(task).unassign()
+        _unassign(task)
         record(agency_id=publication.agency_id, events=[_task_event(
             AuditAction.UNCLAIM, task, review_process, publication, user)])
     return task
@@ -301,11 +313,11 @@ def take_back_claim(*, user, task_id: int, claim: bool = False):
         if task.owner_id == user.pk:
             raise Conflict(_("这是您自己认领的任务，请使用“放弃认领”。"))
         holder = task.owner
-        task.flow_task.activation_class(task).unassign()
+        _unassign(task)
         events = [_task_event(AuditAction.CLAIM_TAKEN_BACK, task, review_process, publication,
                               user, data=_holder_data(holder))]
         if claim:
-            task.flow_task.activation_class(task).assign(user)
+            _assign(task, user)
             events.append(_task_event(AuditAction.CLAIM, task, review_process, publication,
                                       user))
         else:
@@ -350,7 +362,7 @@ def release_lost_claims(*, actor=None, people=(), sections=(), everyone=False) -
             step = task.flow_task.name
             if refusal(holder, step, review_process, task_id=task.pk) is None:
                 continue  # still theirs to hold
-            task.flow_task.activation_class(task).unassign()
+            _unassign(task)
             _tell_reviewers(publication, step, actor=actor, besides=holder)
             record(agency_id=publication.agency_id, events=[_task_event(
                 AuditAction.CLAIM_RELEASED, task, review_process, publication, actor,
@@ -496,6 +508,7 @@ def _decide_in_round(user, task_id, decision, *, comment, basis):
     events = []
     activation = task.flow_task.activation_class(task)
     if task.status == STATUS.NEW:
+        task.assigned = timezone.now()
         activation.assign(user)
         events.append(_task_event(AuditAction.CLAIM, task, review_process, publication, user))
     activation.start(None)

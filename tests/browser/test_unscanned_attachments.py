@@ -34,8 +34,8 @@ def test_the_reviewer_acknowledges_an_unreadable_attachment_then_approves(page, 
     assert "未能检查" in listed.inner_text()
 
     page.locator("#decide-approve").get_by_role("button", name="通过").click()
-    page.wait_for_url(re.compile(r".*/app/review/tasks/\d+/$"))
-    assert "个附件未能自动检查" in page.get_by_role("status").first.inner_text()
+    page.wait_for_url(re.compile(r".*/app/review/tasks/\d+/approve/$"))  # shown again (422)
+    assert "个附件未能自动检查" in page.locator("#decide-approve .webui-errors").inner_text()
     shot(page, "unscanned-refused")
 
     form = page.get_by_test_id("acknowledge-0")

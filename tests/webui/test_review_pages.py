@@ -256,7 +256,7 @@ def test_buttons_follow_who_may_act(client, org):
 
     other = page(login(client, org["head_office_2"]), task_url(task))
     assert 'id="decide-approve"' not in other and "认领并审核" not in other
-    assert "已由 head_office 认领" in other
+    assert "由 head_office 签收于 " in other
     wrong_section = page(login(client, org["head_construction"]), task_url(task))
     assert 'id="decide-approve"' not in wrong_section and "认领并审核" not in wrong_section
     assert "您不是该信息所属科室的负责人" in wrong_section
@@ -269,8 +269,8 @@ def test_approve_moves_the_item_to_the_secrecy_review(client, org):
     task = claimed_by(org["head_office"], publication)
     login(client, org["head_office"])
     response = client.post(task_url(task, "approve"), {"comment": "同意"}, follow=True)
-    assert response.redirect_chain[-1][0] == INBOX
-    assert "已通过。" in messages_of(response)
+    assert response.redirect_chain[-1][0] == INBOX  # nothing else to do
+    assert messages_of(response) == [f"已通过“{publication.title}”。", "没有待办任务了。"]
     assert Task.objects.get(pk=task.pk).status == STATUS.DONE
     next_task = task_for(org["secrecy"], publication)
     assert next_task.flow_task.name == "secrecy_review"
@@ -357,9 +357,11 @@ def test_content_changed_under_the_round_says_so_and_returns_the_item(client, or
     Publication.objects.filter(pk=publication.pk).update(title="审核中被改动的标题",
                                                          fingerprint="0" * 64)
     login(client, org["head_office"])
-    response = client.post(task_url(task, "approve"), {"comment": ""}, follow=True)
-    assert response.redirect_chain[-1][0] == QUEUE
-    assert "本轮审核作废" in messages_of(response)[0]
+    response = client.post(task_url(task, "approve"), {"comment": "内容无误"})
+    assert response.status_code == 422
+    kept = re.search(r'data-testid="kept-comment">(.*?)</section>',
+                     response.content.decode(), re.S).group(1)
+    assert "本轮审核作废" in kept and ">内容无误</textarea>" in kept
     assert status_of(publication) == "returned"
 
 
@@ -402,9 +404,12 @@ def test_findings_are_listed_and_marked_in_the_body_and_block_the_secrecy_approv
     assert "身份证号码" in findings and "阻止通过" in findings and "身份证号：" in findings
     assert "保密审查不能通过" in findings
 
-    response = client.post(task_url(task, "approve"), {"comment": ""}, follow=True)
-    assert response.redirect_chain[-1][0] == task_url(task)
-    assert "预检发现 1 处须处理的问题" in messages_of(response)[0]
+    response = client.post(task_url(task, "approve"), {"comment": "经核查可以公开"})
+    assert response.status_code == 422
+    decision = re.search(r'id="decide-approve">(.*?)</section>',
+                         response.content.decode(), re.S).group(1)
+    assert "预检发现 1 处须处理的问题" in decision
+    assert ">\n经核查可以公开</textarea>" in decision  # the comment as typed
     assert status_of(publication) == "in_review"
 
 
@@ -576,7 +581,7 @@ def test_dismissing_with_a_justification_clears_the_blocker_and_lets_approval_pa
 
     response = client.post(task_url(task, "approve"), {"comment": ""}, follow=True)
     assert response.redirect_chain[-1][0] == INBOX
-    assert "已通过。" in messages_of(response)
+    assert f"已通过“{publication.title}”。" in messages_of(response)
     assert Task.objects.get(pk=task.pk).status == STATUS.DONE
 
 

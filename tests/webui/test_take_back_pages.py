@@ -36,7 +36,7 @@ def test_a_colleague_of_the_section_sees_who_holds_the_task_and_takes_it_back(cl
     queue = page(client, QUEUE)
     assert f'data-testid="held-{task.pk}"' in queue and holder in queue
     task_page = page(client, f"/app/review/tasks/{task.pk}/")
-    assert f"已由 {holder} 认领" in task_page
+    assert f"由 {holder} 签收于 " in task_page
     assert 'data-testid="take-back"' in task_page
 
     confirm = page(client, f"/app/review/tasks/{task.pk}/take-back/")

@@ -53,9 +53,11 @@ def test_approval_is_refused_on_the_page_until_the_file_is_acknowledged(client, 
     publication = at_secrecy_with_a_legacy_doc(org)
     task = claimed_by(org["secrecy"], publication)
     login(client, org["secrecy"])
-    refused = client.post(task_url(task, "approve"), {"comment": ""}, follow=True)
-    assert refused.redirect_chain[-1][0] == task_url(task)
-    assert "有 1 个附件未能自动检查" in messages_of(refused)[0]
+    refused = client.post(task_url(task, "approve"), {"comment": "已核对"})
+    assert refused.status_code == 422  # the task page again, the comment kept
+    decision = re.search(r'id="decide-approve">(.*?)</section>', refused.content.decode(),
+                         re.S).group(1)
+    assert "有 1 个附件未能自动检查" in decision and "已核对</textarea>" in decision
 
     empty = client.post(task_url(task, URL), {"field": "attachment:会议纪要.doc", "note": " ",
                                               "index": "0"})
