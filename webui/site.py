@@ -53,6 +53,8 @@ class DraftingApplication(RoleApplication):
     edit_path = path("<int:pk>/edit/", views.item_edit, name="edit")
     submit_path = path("<int:pk>/submit/", views.item_submit, name="submit")
     withdraw_path = path("<int:pk>/withdraw/", views.item_withdraw, name="withdraw")
+    scan_path = path("<int:pk>/scan/", views.item_scan, name="scan")
+    mask_path = path("<int:pk>/mask/", views.item_mask, name="mask")
     attachment_path = path("<int:pk>/attachments/<int:attachment_id>/",
                            views.attachment_download, name="attachment")
     attachment_remove_path = path("<int:pk>/attachments/<int:attachment_id>/remove/",
