@@ -131,6 +131,12 @@ class Prescan:
     body: object             # the body with the findings marked
 
 
+def _masked(text: str, masks: dict) -> str:
+    for raw, masked in masks.items():
+        text = text.replace(raw, masked)
+    return text
+
+
 def prescan_of(publication) -> Prescan:
     """The current content's scan as the item page shows it (three queries; one more
     when a finding was dismissed)."""
@@ -138,11 +144,16 @@ def prescan_of(publication) -> Prescan:
     findings = list(report.findings.all()) if report is not None else []
     prefetch_related_objects([f for f in findings if f.dismissed_by_id], "dismissed_by")
     shown = shown_findings(findings, title=publication.title, body=publication.body)
+    # the page names each personal datum without repeating it in full, in its own row and
+    # in the text around other findings
+    masks = {f.text: f.masked or "＊" * len(f.text) for f in findings
+             if f.kind in PERSONAL_DATA_KINDS and f.text}
     for finding, item in zip(findings, shown, strict=True):
         if finding.kind in PERSONAL_DATA_KINDS:
-            # the page names the datum without repeating it in full
-            item.match = finding.masked or "＊" * len(item.match)
+            item.match = masks.get(finding.text, item.match)
             item.before = item.after = ""
+        else:
+            item.before, item.after = _masked(item.before, masks), _masked(item.after, masks)
     return Prescan(
         report=report, findings=shown, blockers=sum(item.blocks for item in shown),
         pending=report is not None and report.status == ScanStatus.PENDING,
