@@ -110,12 +110,14 @@ def _is_attachment_text(field: str) -> bool:
     return field.startswith("attachment:")
 
 
-def _store(report, found_findings, *, replace) -> list[Finding]:
+def _store(report, found_findings, *, replace, old=None) -> list[Finding]:
     """Replace the report's findings of the fields `replace` selects, keeping dismissals
-    of findings that are found again."""
-    old = [f for f in report.findings.all() if replace(f.field)]
+    of findings that are found again (`old`: the report's findings, [] for a new report)."""
+    if old is None:
+        old = [f for f in report.findings.all() if replace(f.field)]
     earlier = {(f.kind, f.field, f.start, f.end, f.text): f for f in old}
-    Finding.objects.filter(pk__in=[f.pk for f in old]).delete()
+    if old:
+        Finding.objects.filter(pk__in=[f.pk for f in old]).delete()
     rows = []
     for found in found_findings:
         row = Finding(report=report, kind=found.kind, field=found.field[:300],
@@ -132,34 +134,53 @@ def _store(report, found_findings, *, replace) -> list[Finding]:
     return rows
 
 
-def _run(publication, *, actor) -> ScanReport:
+def _run(publication, *, actor, rules=None, report=None, fresh=False,
+         events=None) -> ScanReport:
     """Scan the current content: title, body, 文号 and file names now; the attachments'
-    text in a Celery task after commit (the report is `pending` until it is done)."""
-    scanner, signature = _scanner_and_signature(publication.agency_id)
+    text in a Celery task after commit (the report is `pending` until it is done).
+
+    The caller holds the item's lock. `rules` (scanner, signature) and `report` (of the
+    current fingerprint), when the caller has just read them, save reading them again;
+    `fresh`: the caller found no report of the current fingerprint. With `events` the
+    scan's audit event is appended there, for the caller to record with its own.
+    """
+    scanner, signature = rules or _scanner_and_signature(publication.agency_id)
     names = list(publication.attachments.values_list("name", flat=True))
     result = scanner.scan(title=publication.title, body_html=publication.body,
                           document_number=publication.document_number,
                           attachment_names=names)
-    report, _created = ScanReport.objects.get_or_create(
-        publication=publication, fingerprint=publication.fingerprint)
-    report.run += 1
-    report.rules_signature = signature
-    report.created_at = timezone.now()
-    report.status = ScanStatus.PENDING if names else ScanStatus.COMPLETE
-    if not names:
-        report.unscanned = []
-    report.save(update_fields=["run", "rules_signature", "created_at", "status", "unscanned"])
-    rows = _store(report, result.findings, replace=lambda f: not _is_attachment_text(f))
-    if not names:
-        _store(report, [], replace=_is_attachment_text)
+    status = ScanStatus.PENDING if names else ScanStatus.COMPLETE
+    if fresh:
+        report = ScanReport.objects.create(
+            publication=publication, fingerprint=publication.fingerprint, run=1,
+            rules_signature=signature, status=status, unscanned=[])
+        rows = _store(report, result.findings, replace=lambda f: True, old=[])
+    else:
+        if report is None:
+            report, _created = ScanReport.objects.get_or_create(
+                publication=publication, fingerprint=publication.fingerprint)
+        report.run += 1
+        report.rules_signature = signature
+        report.created_at = timezone.now()
+        report.status = status
+        if not names:
+            report.unscanned = []
+        report.save(update_fields=["run", "rules_signature", "created_at", "status",
+                                   "unscanned"])
+        rows = _store(report, result.findings, replace=lambda f: not _is_attachment_text(f))
+        if not names:
+            _store(report, [], replace=_is_attachment_text)
     summary = _summary(report, rows)
     if names:
         summary["attachments"] = ScanStatus.PENDING
         run = report.run
         transaction.on_commit(lambda: dispatch_attachment_scan(report.pk, run), robust=True)
-    record(agency_id=publication.agency_id, events=[Event(
-        AuditAction.SCAN, subject=publication, actor=actor, round=publication.round,
-        fingerprint=publication.fingerprint, data=summary)])
+    event = Event(AuditAction.SCAN, subject=publication, actor=actor, round=publication.round,
+                  fingerprint=publication.fingerprint, data=summary)
+    if events is not None:
+        events.append(event)
+    else:
+        record(agency_id=publication.agency_id, events=[event])
     return report
 
 
@@ -253,18 +274,27 @@ def scan_publication(*, user, publication_id: int) -> ScanReport:
         return _run(publication, actor=user)
 
 
-def scan_if_missing(publication_id: int) -> None:
-    """The automatic scan when an item enters the confidentiality review (after commit),
-    and before its approval: when the current content was never scanned, or the agency's
-    word lists or public numbers changed since (a stale scan)."""
-    with transaction.atomic():
-        publication = (Publication.objects.select_for_update(of=("self",))
-                       .filter(pk=publication_id).first())
+def scan_if_missing(publication_id: int, *, locked=None, events=None) -> ScanReport | None:
+    """The automatic scan: at submit (`workflow.services.submit_publication`, in its
+    transaction, passing the item it holds locked as `locked` and its `events` to record
+    the scan's with them), when an item enters the confidentiality review (after commit),
+    and before its approval. It scans only when the current content was never scanned, or
+    the agency's word lists or public numbers changed since (a stale scan); otherwise the
+    report stands (the drafter's 预检 of the same content, or the scan at submit). Returns
+    the report it ran, None when it ran none."""
+    with transaction.atomic(savepoint=locked is None):
+        publication = locked
         if publication is None:
-            return
-        report = _current_reports(publication).only("rules_signature").first()
-        if report is None or report.rules_signature != rules_of(publication.agency_id)[0]:
-            _run(publication, actor=None)
+            publication = (Publication.objects.select_for_update(of=("self",))
+                           .filter(pk=publication_id).first())
+            if publication is None:
+                return None
+        report = _current_reports(publication).first()
+        rules = _scanner_and_signature(publication.agency_id)
+        if report is None or report.rules_signature != rules[1]:
+            return _run(publication, actor=None, rules=rules, report=report,
+                        fresh=report is None, events=events)
+        return None
 
 
 def open_blockers(publication) -> list[Finding] | None:

@@ -83,9 +83,22 @@ def with_phrase(data, *, user):
     return data
 
 
+def confirm_field(label, message):
+    """The confirmation an irreversible decision needs (the page's dialog ticks it)."""
+    return forms.BooleanField(label=label, error_messages={"required": message})
+
+
 class ApproveForm(forms.Form):
     comment = forms.CharField(label=_("审核意见"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, final=False, **kwargs):
+        """`final`: the leadership approval, which releases the item: confirmed first."""
+        super().__init__(*args, **kwargs)
+        if final:
+            self.fields["confirm"] = confirm_field(
+                _("我已确认终审通过：通过后信息将交付各渠道发布"),
+                _("请勾选确认后再终审通过。"))
 
 
 class RejectForm(forms.Form):
@@ -99,6 +112,8 @@ class WithholdForm(forms.Form):
                               error_messages={"required": _("请选择不予公开的法定依据。")})
     comment = forms.CharField(label=_("不予公开的理由"), widget=forms.Textarea(attrs={"rows": 3}),
                               error_messages={"required": _("请说明不予公开的理由。")})
+    confirm = confirm_field(_("我已确认不予公开：本轮审核就此结束，信息不会发布"),
+                            _("请勾选确认后再决定不予公开。"))
 
 
 class DismissFindingForm(forms.Form):

@@ -33,7 +33,13 @@ from workdays.deadlines import art26_due_many
 from workflow import services
 from workflow.flows import ReviewFlow
 from workflow.models import Decision, ReviewProcess, WithholdBasis
-from workflow.permissions import REVIEW_STEPS, SECRECY_REVIEW, refusal, take_back_refusal
+from workflow.permissions import (
+    LEADERSHIP_REVIEW,
+    REVIEW_STEPS,
+    SECRECY_REVIEW,
+    refusal,
+    take_back_refusal,
+)
 from workflow.phrases import comment_phrases
 from workflow.selectors import (
     actionable_tasks,
@@ -255,8 +261,7 @@ def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, kep
     may_act = is_open and refused is None
     claimed_by_me = task.status == STATUS.ASSIGNED and task.owner_id == user.pk
     decide = may_act and claimed_by_me
-    forms = {name: form_class(auto_id=f"{name}_%s")
-             for name, form_class in DECISION_FORMS.items()}
+    forms = {name: _decision_form(name, step) for name in DECISION_FORMS}
     forms.update(bound or {})
 
     report = current_report(publication)
@@ -284,6 +289,7 @@ def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, kep
                           and take_back_refusal(user, publication) is None),
         "can_unclaim": claimed_by_me and is_open, "can_decide": decide,
         "can_withhold": decide and step == SECRECY_REVIEW, "can_dismiss": can_dismiss,
+        "final_approval": step == LEADERSHIP_REVIEW,
         "forms": forms, "body": body, "report": report, "findings": shown,
         "open_blockers": sum(item.blocks for item in shown),
         "scan_pending": report is not None and report.status == "pending",
@@ -437,6 +443,13 @@ def withhold(request, task_id):
                    gettext_lazy("已决定“%(title)s”不予公开。"))
 
 
+def _decision_form(decision, step, data=None):
+    """The decision's form; the irreversible ones (不予公开, the final approval) carry a
+    `confirm` the page's dialog ticks, so a POST without it is refused (422)."""
+    kwargs = {"final": step == LEADERSHIP_REVIEW} if decision == Decision.APPROVE else {}
+    return DECISION_FORMS[decision](data, auto_id=f"{decision}_%s", **kwargs)
+
+
 def _decide(request, task_id, decision, service, done_message):
     """A decision, then the next task (`_after_decision`). A refused one (not permitted,
     pre-scan blockers, content changed under the round) shows the task page again with
@@ -445,11 +458,12 @@ def _decide(request, task_id, decision, service, done_message):
     if decision == Decision.WITHHOLD and task.flow_task.name != SECRECY_REVIEW:
         messages.error(request, _("只有保密审查环节可以决定不予公开。"))
         return redirect("webui:review:task", task_id=task.pk)
-    form = DECISION_FORMS[decision](with_phrase(request.POST, user=request.user),
-                                    auto_id=f"{decision}_%s")
+    form = _decision_form(decision, task.flow_task.name,
+                          with_phrase(request.POST, user=request.user))
     if form.is_valid():
+        data = {name: value for name, value in form.cleaned_data.items() if name != "confirm"}
         try:
-            service(user=request.user, task_id=task.pk, **form.cleaned_data)
+            service(user=request.user, task_id=task.pk, **data)
         except InvalidInput as error:
             add_service_errors(form, error)
         except NotPermitted as error:

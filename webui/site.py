@@ -60,6 +60,8 @@ class DraftingApplication(RoleApplication):
                              name="sign-off-pdf")
     withdraw_path = path("<int:pk>/withdraw/", views.item_withdraw, name="withdraw")
     retract_path = path("<int:pk>/retract/", retraction_views.retract_item, name="retract")
+    scan_path = path("<int:pk>/scan/", views.item_scan, name="scan")
+    mask_path = path("<int:pk>/mask/", views.item_mask, name="mask")
     attachment_path = path("<int:pk>/attachments/<int:attachment_id>/",
                            views.attachment_download, name="attachment")
     attachment_remove_path = path("<int:pk>/attachments/<int:attachment_id>/remove/",

@@ -7,8 +7,10 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agencies.models import Role
@@ -25,12 +27,14 @@ from publications.services import (
     update_publication,
 )
 from releases.selectors import with_release_statuses
+from scanning.services import apply_masks, scan_publication
 from workdays.deadlines import art26_due_many
 from workflow.services import submit_publication, withdraw_publication
 
 from .attachment_response import attachment_response
 from .forms import PublicationForm
 from .item_display import table2_facts
+from .item_progress import prescan_of, progress_of, review_comments
 from .release_outcome import mark_overall, release_outcome
 from .retraction_display import retraction_context
 from .selectors import agency_administrators, latest_reject_comment, my_items, waiting_step_of
@@ -102,7 +106,7 @@ def item_create(request):
             form.add_error(None, error.message)
         else:
             messages.success(request, _("已保存草稿。"))
-            return redirect("webui:items:detail", pk=publication.pk)
+            return _then(request, publication.pk)
     return render_item_form(request, form)
 
 
@@ -130,7 +134,7 @@ def item_edit(request, pk):
                 return redirect("webui:items:detail", pk=pk)
             else:
                 messages.success(request, _("已保存修改。"))
-                return redirect("webui:items:detail", pk=pk)
+                return _then(request, pk)
     else:
         form = edit_form(request.user, publication, abolishes)
     return render_item_form(request, form, publication)
@@ -156,13 +160,25 @@ def render_item_form(request, form, publication=None, *, import_form=None, statu
                   status=status or (422 if errors else 200))
 
 
+def _then(request, pk):
+    """After saving the form: the item page, pre-scanned first with “保存并预检”."""
+    if request.POST.get("then") == "scan":
+        return _scan(request, pk)
+    return redirect("webui:items:detail", pk=pk)
+
+
 @login_required
 def item_detail(request, pk):
     publication = visible_item_or_404(request.user, pk)
     is_owner = publication.drafter_id == request.user.pk
     status = publication.status
     lifecycle = PublicationLifecycle(publication)
+    prescan = prescan_of(publication)
     return render(request, "webui/item_detail.html", {
+        "prescan": prescan, "body": prescan.body, "progress": progress_of(publication),
+        "comments": review_comments(publication),
+        # 预检 and 一键脱敏 are the drafter's, while the item may be changed
+        "can_scan": is_owner and lifecycle.edit.can_proceed(),
         "publication": publication,
         "table2": table2_facts(publication, abolishes=list(abolished_documents(publication)),
                                user=request.user),
@@ -180,8 +196,21 @@ def item_detail(request, pk):
     })
 
 
-def _act(request, pk, service, done_message):
+CONFIRM_WITHDRAW = gettext_lazy(
+    "请勾选“我已确认撤回”后再撤回；撤回后本信息不再审核，也不能再提交。")
+
+
+def _confirmed(request) -> bool:
+    """Irreversible actions ask first: the page's dialog (or, without JavaScript, a
+    checkbox) sends `confirm`; a POST without it changes nothing."""
+    return request.POST.get("confirm") in ("1", "on", "true")
+
+
+def _act(request, pk, service, done_message, *, confirm_message=None):
     _own_or_403(request.user, pk)
+    if confirm_message is not None and not _confirmed(request):
+        messages.error(request, confirm_message)
+        return redirect("webui:items:detail", pk=pk)
     try:
         service(user=request.user, publication_id=pk)
     except NotFound as error:
@@ -202,7 +231,65 @@ def item_submit(request, pk):
 @require_POST
 @login_required
 def item_withdraw(request, pk):
-    return _act(request, pk, withdraw_publication, _("已撤回。"))
+    return _act(request, pk, withdraw_publication, _("已撤回。"),
+                confirm_message=CONFIRM_WITHDRAW)
+
+
+def _prescan_url(pk) -> str:
+    return reverse("webui:items:detail", args=[pk]) + "#prescan"
+
+
+def _scan(request, pk):
+    try:
+        scan_publication(user=request.user, publication_id=pk)
+    except NotFound as error:
+        raise Http404 from error
+    except (Conflict, NotPermitted) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("预检完成，请查看下方“预检结果”。"))
+    return redirect(_prescan_url(pk))
+
+
+def _own_editable_or_403(request, pk):
+    """The drafter's own item while it may be changed (draft, returned); else 403, or a
+    message on the item page when its state forbids it (None)."""
+    publication = _own_or_403(request.user, pk)
+    if not PublicationLifecycle(publication).edit.can_proceed():
+        messages.error(request, _("当前状态为“%s”，只有草稿或退回修改的信息可以预检或脱敏。")
+                       % publication.get_status_display())
+        return None
+    return publication
+
+
+@require_POST
+@login_required
+def item_scan(request, pk):
+    """预检: the confidentiality and privacy pre-scan, before submitting."""
+    if _own_editable_or_403(request, pk) is None:
+        return redirect("webui:items:detail", pk=pk)
+    return _scan(request, pk)
+
+
+@require_POST
+@login_required
+def item_mask(request, pk):
+    """一键脱敏: every personal datum the scan found in title, body and 文号 masked at once,
+    then scanned again. It rewrites the content: asked to confirm first."""
+    if _own_editable_or_403(request, pk) is None:
+        return redirect("webui:items:detail", pk=pk)
+    if not _confirmed(request):
+        messages.error(request, _("请勾选“我已确认脱敏”后再脱敏；脱敏会改写标题和正文。"))
+        return redirect(_prescan_url(pk))
+    try:
+        apply_masks(user=request.user, publication_id=pk)
+    except NotFound as error:
+        raise Http404 from error
+    except (Conflict, NotPermitted) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已脱敏，并已重新预检，请查看“预检结果”。"))
+    return redirect(_prescan_url(pk))
 
 
 def _attach(user, publication_id, files) -> None:
@@ -214,6 +301,9 @@ def _attach(user, publication_id, files) -> None:
 @login_required
 def attachment_remove(request, pk, attachment_id):
     _own_or_403(request.user, pk)
+    if not _confirmed(request):
+        messages.error(request, _("请勾选“我已确认删除”后再删除附件；删除后不能恢复。"))
+        return redirect("webui:items:edit", pk=pk)
     try:
         remove_attachment(user=request.user, publication_id=pk, attachment_id=attachment_id)
     except NotFound as error:

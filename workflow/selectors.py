@@ -251,3 +251,14 @@ def round_content(*, publication, round: int) -> RoundContent | None:
         return RoundContent(round, submitted, title=publication.title, body=publication.body,
                             source="current")
     return RoundContent(round, submitted)
+
+
+def round_tasks(*, publication):
+    """The review tasks of the item's current round with their holders and the round, in
+    the order they were opened (one query; none before the first submit)."""
+    return (Task.objects
+            .filter(process__reviewprocess__publication=publication,
+                    process__reviewprocess__round=publication.round,
+                    flow_task_type="HUMAN")
+            .select_related("owner", "process__reviewprocess")
+            .order_by("created", "pk"))

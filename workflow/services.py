@@ -8,8 +8,9 @@ separation-of-duties rules, drives the viewflow activation and the
 publication's lifecycle, and writes its audit events before committing.
 
 What an action triggers is called where the action is written: the notices
-(`notifications.services.notify_*`, in the transaction), the pre-scan when an item
-reaches the confidentiality review (a Celery task after commit), and at final approval
+(`notifications.services.notify_*`, in the transaction), the pre-scan at submit (in the
+transaction) and again when an item reaches the confidentiality review if its content or
+the agency's rules changed since (a Celery task after commit), and at final approval
 the releases (`releases.services.create_releases_for_approval`, which dispatches
 delivery after commit).
 """
@@ -91,9 +92,14 @@ def submit_publication(*, user, publication_id: int) -> ReviewProcess:
         process = ReviewFlow.start.run(
             publication=publication, fingerprint=publication.fingerprint,
             _process_data={"submitted": {"title": publication.title, "body": publication.body}})
-        record(agency_id=publication.agency_id, events=[Event(
-            AuditAction.SUBMIT, subject=publication, actor=user, round=publication.round,
-            fingerprint=publication.fingerprint)])
+        events = [Event(AuditAction.SUBMIT, subject=publication, actor=user,
+                        round=publication.round, fingerprint=publication.fingerprint)]
+        # The pre-scan runs at submit, in this transaction, so the section head sees its
+        # findings (a 机密★ marking, an ID number) when opening the task. Content the
+        # drafter pre-scanned (预检) is not scanned again; attachments' text is read by a
+        # worker after commit, as for every scan. Its event is recorded with the submit.
+        scan_if_missing(publication.pk, locked=publication, events=events)
+        record(agency_id=publication.agency_id, events=events)
         _tell_reviewers(publication, SECTION_HEAD_REVIEW, actor=user)
     return process
 

@@ -237,11 +237,12 @@ def test_each_agency_has_its_own_chain_starting_at_one(org, other_org):
         assert events[0].prev_hash == ""
         for before, after in zip(events, events[1:], strict=False):
             assert after.prev_hash == before.hash
-    assert AuditEvent.objects.filter(agency=org.agency).count() == 3
-    assert AuditEvent.objects.filter(agency=other_org.agency).count() == 3
+    # create, create, submit and the pre-scan at submit
+    assert AuditEvent.objects.filter(agency=org.agency).count() == 4
+    assert AuditEvent.objects.filter(agency=other_org.agency).count() == 4
     out, _ = verify()
-    assert f"{org.agency.code}: OK, 3 events" in out
-    assert f"{other_org.agency.code}: OK, 3 events" in out
+    assert f"{org.agency.code}: OK, 4 events" in out
+    assert f"{other_org.agency.code}: OK, 4 events" in out
 
 
 def test_agency_without_events_verifies_as_an_empty_chain(org):
@@ -294,7 +295,7 @@ def test_new_events_are_hashed_in_the_current_form_over_every_shown_column(org, 
     from audit.hashing import CURRENT_FORM
 
     assert {e.hash_form for e in trail} == {CURRENT_FORM}
-    event = trail[3]
+    event = trail[2]  # a submit: by a person (the scan after it is the system's)
     assert event.actor_id is not None
     original = event.hash
     event.actor_id = org["auditor"].pk

@@ -27,7 +27,7 @@ def test_drafter_creates_and_submits_an_item(page, shot):
     page.fill("input[name=formed_on]", "2024-03-01")
     page.check("input[name=channels][value=website]")
     shot(page, "drafter-form")
-    page.get_by_role("button", name="保存").click()
+    page.get_by_role("button", name="保存", exact=True).click()
     publication = Publication.objects.get()
     page.wait_for_url(f"**/app/items/{publication.pk}/")
     assert page.get_by_text("草稿").first.is_visible()

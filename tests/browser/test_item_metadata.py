@@ -71,7 +71,7 @@ def test_drafter_creates_a_rule_with_number_and_effective_date(page, shot, width
     page.check("input[name=channels][value=website]")
     shot(page, f"item-metadata-form-{width}")
     assert fits_the_width(page)
-    page.get_by_role("button", name="保存").click()
+    page.get_by_role("button", name="保存", exact=True).click()
 
     publication = Publication.objects.get(document_type="rule")
     page.wait_for_url(f"**/app/items/{publication.pk}/")

@@ -17,7 +17,7 @@ from workflow import services as review
 
 pytestmark = pytest.mark.postgres
 
-DASHBOARD = "/disclosure/dashboard/"
+DASHBOARD = "/app/statistics/"
 
 
 def formed_with_days_left(days_left: int) -> dt.date:

@@ -101,7 +101,7 @@ def test_submitting_puts_the_item_in_review_at_the_section_head(client, org):
 def test_withdrawing_an_item_in_review(client, org):
     publication = submitted_item(org)
     login(client, org["drafter_office"])
-    client.post(f"/app/items/{publication.pk}/withdraw/")
+    client.post(f"/app/items/{publication.pk}/withdraw/", {"confirm": "1"})
     publication.refresh_from_db()
     assert publication.status == "withdrawn"
 
@@ -278,7 +278,8 @@ def test_the_drafter_removes_an_attachment_from_the_edit_page(client, org):
     attachment = publication.attachments.get()
     assert "批复.pdf" in client.get(f"/app/items/{publication.pk}/edit/").content.decode()
     before = publication.fingerprint
-    response = client.post(f"/app/items/{publication.pk}/attachments/{attachment.pk}/remove/")
+    response = client.post(f"/app/items/{publication.pk}/attachments/{attachment.pk}/remove/",
+                           {"confirm": "1"})
     assert response.status_code == 302
     publication.refresh_from_db()
     assert not publication.attachments.exists() and publication.fingerprint != before

@@ -327,7 +327,7 @@ def test_withhold_is_offered_only_at_the_secrecy_review_and_needs_a_basis(client
     assert status_of(publication) == "in_review"
 
     response = client.post(task_url(task, "withhold"),
-                           {"basis": "state_secret", "comment": "含国家秘密"})
+                           {"basis": "state_secret", "comment": "含国家秘密", "confirm": "1"})
     assert response.status_code == 302
     assert status_of(publication) == "withheld"
     event = subject_trail(subject=publication).get(action=AuditAction.WITHHOLD)
