@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 # Names a Chinese user legitimately reads in Latin letters, compared case-insensitively.
 ALLOWED = frozenset(word.lower() for word in (
     "English",  # the language switch offers English in its own name
-    "PDF", "Word", "Excel", "CSV",  # file formats of attachments and exports
+    "PDF", "Word", "Excel", "CSV", "docx",  # file formats of attachments, imports, exports
     "JSON",  # the statistics dashboard links its figures as JSON
     "Atom",  # the public site's feed format (订阅（Atom）)
     "URL", "API", "HTTP", "HTTPS",  # channel settings and the API documentation link
@@ -29,7 +29,9 @@ ALLOWED = frozenset(word.lower() for word in (
 
 _VISIBLE_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label")
 _BUTTON_INPUTS = ("submit", "button", "reset")
-_SKIPPED_ELEMENTS = ("script", "style", "template")
+# <code>: machine output shown as received (a channel's own error text, beside its
+# explanation in the reader's language)
+_SKIPPED_ELEMENTS = ("script", "style", "template", "code")
 _VOID_ELEMENTS = frozenset("area base br col embed hr img input link meta source track wbr"
                            .split())
 
@@ -97,3 +99,19 @@ def english_words(text: str, extra_allowed: Iterable[str] = ()) -> list[str]:
     return [token for token in _TOKEN.findall(_DATA.sub(" ", visible_text(text)))
             if len(token) >= 2 and token.isalpha() and not _HEX.fullmatch(token)
             and token.lower() not in allowed]
+
+
+# a 文号 such as 温住建〔2024〕12号 (an example in a field's placeholder is one too)
+_DOCUMENT_NUMBER = re.compile(r"[\u3400-\u9fff]*〔\d{4}〕\d+号")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]+")
+
+
+def chinese_left(text: str, data: Iterable[str] = ()) -> list[str]:
+    """The Chinese a page of the English UI still shows outside `data` (what people typed
+    or named: titles, names of people, sections, channels, comments), longest data first."""
+    shown = _DOCUMENT_NUMBER.sub(" ", visible_text(text))
+    # the language switch names Chinese in Chinese
+    for value in sorted({v for v in data if v} | {"中文"}, key=len, reverse=True):
+        shown = shown.replace(value, " ")
+    # punctuation left beside removed data (、，。（）) is not a sentence anyone reads
+    return [run for run in _CJK.findall(shown) if re.search(r"[\u3400-\u9fff]", run)]

@@ -1,10 +1,15 @@
 """Labels for the web UI: role names, status chips and review steps in Chinese."""
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import pgettext
 
 from agencies.models import Role
+from audit.models import AuditAction
 from publications.models import PublicationStatus
+from releases.outcome import explain
 
 register = template.Library()
 
@@ -77,3 +82,28 @@ def person_label(user, username="") -> str:
     name = getattr(user, "display_name", "")
     login = user.get_username()
     return f"{name}（{login}）" if name else login
+
+
+# events whose comment is a channel's own error text (machine output, often in English)
+_CHANNEL_ERRORS = {AuditAction.RELEASE_FAILED, AuditAction.RELEASE_ATTEMPT_FAILED,
+                   AuditAction.RELEASE_RETRACTION_FAILED}
+
+
+@register.filter
+def event_comment(event, length=None):
+    """An audit event's comment for the page: a channel's error is explained in the reader's
+    language, with the channel's own words kept beside it as data (<code>)."""
+    comment = event.comment or ""
+    if event.action not in _CHANNEL_ERRORS or not comment:
+        shown = Truncator(comment).chars(int(length)) if length else comment
+        return linebreaksbr(shown, autoescape=True)
+    return channel_error(comment, length)
+
+
+@register.filter
+def channel_error(error, length=None):
+    """A channel's error text explained in the reader's language, its own words beside."""
+    if not error:
+        return ""
+    raw = Truncator(error).chars(int(length)) if length else error
+    return format_html('{} <code class="webui-raw">{}</code>', explain(error), raw)
