@@ -12,7 +12,7 @@ from .imports import MAX_BYTES, MAX_YEAR, MIN_YEAR
 class CalendarUploadForm(forms.Form):
     year = forms.IntegerField(label=_("年份"), min_value=MIN_YEAR, max_value=MAX_YEAR,
                               help_text=_("通知所安排的年份，文件中的每个日期都应在该年内"))
-    file = forms.FileField(label=_("节假日安排文件（CSV）"),
+    file = forms.FileField(label=_("节假日安排文件（CSV）"), allow_empty_file=True,
                            help_text=_("UTF-8 编码，表头 date,kind[,name]；kind 为 holiday（休）"
                                        "或 workday（班）；不超过 64 KB"))
     note = forms.CharField(label=_("备注"), max_length=300, required=False,
