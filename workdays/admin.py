@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agencies.admin_scope import ConfigAdmin
@@ -98,7 +98,7 @@ class HolidayYearAdmin(ConfigAdmin):
         form = CalendarConfirmForm(request.POST)
         if not form.is_valid():
             if "content" in form.errors or "year" in form.errors or "digest" in form.errors:
-                messages.error(request, _gettext("预览数据已损坏：请重新上传文件。"))
+                messages.error(request, gettext("预览数据已损坏：请重新上传文件。"))
                 return redirect("admin:workdays_holidayyear_import")
             plan = parse_calendar_csv(form.cleaned_data["content"], form.cleaned_data["year"])
             return self._page(request, "import_preview.html", {"plan": plan, "form": form},
@@ -113,7 +113,7 @@ class HolidayYearAdmin(ConfigAdmin):
         except (InvalidInput, Conflict) as error:
             messages.error(request, error.message)
             return redirect("admin:workdays_holidayyear_import")
-        messages.success(request, _gettext(
+        messages.success(request, gettext(
             "已导入 %(year)d 年节假日安排：新增 %(added)d 天，修改 %(changed)d 天，删除 "
             "%(removed)d 天；该年已标记为完整录入，相关期限将重新计算。") % {
                 "year": result.year, "added": result.added, "changed": result.changed,

@@ -103,7 +103,7 @@ def test_a_file_over_64_kb_is_refused(client, operator):
 
 def test_every_error_of_a_file_is_listed_with_its_line():
     plan = parse_calendar_csv(
-        "date,kind\n2027-13-01,holiday\n2026-01-01,holiday\n2027-05-01,maybe\n".encode(), 2027)
+        b"date,kind\n2027-13-01,holiday\n2026-01-01,holiday\n2027-05-01,maybe\n", 2027)
     assert [str(p) for p in plan.errors] == [
         "第 2 行：日期“2027-13-01”无效：应为真实存在的日期，格式 YYYY-MM-DD。",
         "第 3 行：日期 2026-01-01 不在所选的 2027 年内。",
