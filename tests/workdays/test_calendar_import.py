@@ -259,3 +259,17 @@ def test_the_operator_sees_the_import_button_and_the_form(client, operator):
         form = client.get(IMPORT)
     assert form.status_code == 200
     assert 'value="2027"' in form.content.decode()  # the missing year is offered first
+
+
+def test_the_preview_and_its_errors_read_in_english(client, operator):
+    client.force_login(operator)
+    client.post("/i18n/setlang/", {"language": "en", "next": YEARS})
+    response = client.post(IMPORT, {"year": "2027", "file": SimpleUploadedFile(
+        "2027.csv", EXAMPLE_2027.encode(), "text/csv")})
+    html = response.content.decode()
+    assert "After the import 2027 has 261 working days" in html
+    assert "I have checked the changes above and confirm the import" in html
+    response = client.post(IMPORT, {"year": "2027", "file": SimpleUploadedFile(
+        "2027.csv", b"date,kind\n2027-02-30,holiday\n", "text/csv")})
+    assert response.status_code == 422
+    assert "Line 2: Invalid date" in response.content.decode()
