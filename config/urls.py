@@ -44,6 +44,8 @@ admin.site.site_title = _("系统管理")
 admin.site.index_title = _("机关、科室、人员与渠道")
 admin.site.site_url = "/app/"
 admin.site.login_form = AdminLoginForm  # says so when the lockout refuses a login
+# warns when next year's holiday notice is missing (workdays.selectors)
+admin.site.index_template = "workdays/admin_index.html"
 
 router = IdRouter()
 router.register("channels", ChannelViewSet, basename="channel")

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from workdays.selectors import missing_holiday_year
+
 from . import report_services
 from .api import MAX_YEAR, MIN_YEAR
 from .charts import grouped_bars, horizontal_bars
@@ -56,6 +58,8 @@ def dashboard_context(*, user, year_param: str = "", agency_param: str = "") -> 
         "agency_param": agency_param,
         "deadlines": open_item_deadlines(agency=agency, today=timezone.localdate()),
         "soon_days": SOON_WORKING_DAYS,
+        # from 1 October, next year's holiday notice not yet imported (workdays.selectors)
+        "missing_holiday_year": missing_holiday_year(today=timezone.localdate()),
         **_report_context(user, agency),
     }
 

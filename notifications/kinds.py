@@ -35,6 +35,9 @@ class NotificationKind(models.TextChoices):
     REPLY_TO_APPROVE = "reply_to_approve", _("待审批答复")
     EXTENSION_TO_APPROVE = "extension_to_approve", _("待审批延期")
     REPLY_RETURNED = "reply_returned", _("答复被退回")
+    # issue 14: next year's holiday notice not entered by 1 October (to every agency admin,
+    # once a year: `reminder` names the year, see the constraint)
+    HOLIDAY_YEAR_MISSING = "holiday_year_missing", _("缺少节假日安排")
 
 
 #: The drafter's release summary, one per item and round (the constraint

@@ -69,6 +69,11 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["recipient", "application_id", "reminder"],
                                     condition=~models.Q(reminder=""),
                                     name="one_reminder_per_application"),
+            # an agency admin hears once per year that its holiday notice is missing,
+            # however many days and beats the sweep runs
+            models.UniqueConstraint(fields=["recipient", "reminder"],
+                                    condition=models.Q(kind=NotificationKind.HOLIDAY_YEAR_MISSING),
+                                    name="one_holiday_year_notice_per_year"),
         ]
 
     def __str__(self):

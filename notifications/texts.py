@@ -38,6 +38,7 @@ def headline(notice) -> str:
         K.REPLY_TO_APPROVE: _("有政府信息公开申请答复待您审批"),
         K.EXTENSION_TO_APPROVE: _("有政府信息公开申请延期待您审批"),
         K.REPLY_RETURNED: _("您拟写的申请答复被退回"),
+        K.HOLIDAY_YEAR_MISSING: _("缺少下一年节假日安排，跨入该年的公开时限无法计算"),
     }.get(notice.kind, notice.get_kind_display())
 
 

@@ -119,7 +119,9 @@ _CONTENT_KEYS = {"title", "body", "content"}
 
 _OPERATIONS = {"add": pgettext_lazy("configuration change", "新增"),
                "change": pgettext_lazy("configuration change", "修改"),
-               "delete": pgettext_lazy("configuration change", "删除")}
+               "delete": pgettext_lazy("configuration change", "删除"),
+               # a year's holiday notice imported (workdays.imports)
+               "import": pgettext_lazy("configuration change", "导入")}
 
 
 def _model_name(label):

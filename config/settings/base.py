@@ -319,6 +319,11 @@ CELERY_BEAT_SCHEDULE = {
     # and every open deadline recounted nightly, should a calendar change have been missed
     "application-deadlines-recount": {"task": "applications.tasks.recompute_deadlines",
                                       "schedule": crontab(hour=2, minute=15)},
+    # from 1 October, each agency admin told once a year that next year's holiday notice
+    # is missing (notifications.holiday_warnings)
+    "holiday-year-missing-warning": {
+        "task": "notifications.holiday_warnings.warn_missing_holiday_year",
+        "schedule": crontab(hour=8, minute=0)},
     # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 
