@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
@@ -114,6 +116,9 @@ urlpatterns = [
     # the item as the public column will show it, among the item's staff pages
     path("app/items/<int:pk>/preview/", item_preview, name="item-preview"),
     path("app/", site.urls),
+    # browsers ask for it on every page that names none (the admin, the printable pages)
+    path("favicon.ico", lambda request: redirect(static("webui/favicon.ico"), permanent=True),
+         name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("releases/<int:pk>/notice/", printable_notice, name="release-notice"),
 ]

@@ -35,3 +35,8 @@ def test_the_platform_operator_lands_in_the_administration(client, db):
 def test_each_role_lands_on_its_work(client, org, username, home):
     client.force_login(org[username])
     assert client.get("/app/")["Location"] == home
+
+
+def test_the_site_has_a_favicon_for_pages_that_name_none(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/webui/favicon.ico"
