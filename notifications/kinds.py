@@ -35,6 +35,10 @@ class NotificationKind(models.TextChoices):
     REPLY_TO_APPROVE = "reply_to_approve", _("待审批答复")
     EXTENSION_TO_APPROVE = "extension_to_approve", _("待审批延期")
     REPLY_RETURNED = "reply_returned", _("答复被退回")
+    # issue 14, Art. 26 reminders about an item (workflow.reminders) and 催办 of a task
+    ITEM_DUE_SOON = "item_due_soon", _("公开期限临近")
+    ITEM_OVERDUE = "item_overdue", _("信息已超过公开期限")
+    TASK_URGED = "task_urged", _("催办")
 
 
 #: The drafter's release summary, one per item and round (the constraint

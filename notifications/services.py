@@ -206,3 +206,18 @@ def notify_about_applications(rows, *, kind: str, recipient, message="", reminde
     ids = insert_notices(rows, ignore_conflicts=reminder is not None, **values)
     email_on_commit(ids)
     return ids
+
+
+# --- issue 14: Art. 26 reminders about items, 催办 -------------------------------------
+
+def notify_item_reminders(rows, *, recipient_id, reminder, **columns) -> list[int]:
+    """One reminder per row of `rows` (a queryset of tasks, people or items), in one
+    statement: `recipient_id`, `reminder` (the key, e.g. "due5:2024-10-30") and the other
+    columns (agency_id, publication_id, title, kind, message, task_id, step) are
+    expressions over the rows. A person gets each reminder of an item once: rows the
+    constraint `one_reminder_per_item` refuses (a second sweep's) e-mail nothing."""
+    values = {"recipient_id": recipient_id, "reminder": reminder, "step": "", "message": "",
+              "link": "", **columns}
+    ids = insert_notices(rows, ignore_conflicts=True, **values)
+    email_on_commit(ids)
+    return ids

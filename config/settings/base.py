@@ -319,6 +319,10 @@ CELERY_BEAT_SCHEDULE = {
     # and every open deadline recounted nightly, should a calendar change have been missed
     "application-deadlines-recount": {"task": "applications.tasks.recompute_deadlines",
                                       "schedule": crontab(hour=2, minute=15)},
+    # Art. 26: reminders about items 5 and 1 working days before their deadline and when
+    # overdue (workflow.reminders; hourly, sent on working days from 08:00, each once)
+    "item-deadline-reminders": {"task": "workflow.tasks.send_item_reminders",
+                                "schedule": crontab(minute=10)},
     # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 
