@@ -221,3 +221,14 @@ def notify_item_reminders(rows, *, recipient_id, reminder, **columns) -> list[in
     ids = insert_notices(rows, ignore_conflicts=True, **values)
     email_on_commit(ids)
     return ids
+
+
+def notify_task_urged(*, publication, task_id: int, step: str, people, actor,
+                      message: str) -> list[int]:
+    """`actor` urged (催办) the task: `people` (its holder, or everyone who may take it)
+    are told at once, with who urged and what they wrote; the actor never."""
+    ids = insert_notices(people.exclude(pk=actor.pk), recipient_id=F("pk"), **_facts(
+        publication, K.TASK_URGED, step=step, task_id=task_id,
+        message=f"{actor}：{message}"))
+    email_on_commit(ids)
+    return ids
