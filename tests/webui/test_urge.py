@@ -182,3 +182,14 @@ def test_the_task_page_costs_the_same_for_one_and_many_urges(client, org):
             review.urge_task(user=org["leader"], task_id=task.pk, message=f"第{minutes}次")
     assert client.get(url(task)).content.decode().count("于 ") >= 6
     assert queries() == few
+
+
+def test_the_auditor_reads_the_urge_in_the_items_trail(client, org):
+    publication = submitted_item(org)
+    task = held(org, "head_office", publication)
+    review.urge_task(user=org["leader"], task_id=task.pk, message="请按期办结")
+    client.force_login(org["auditor"])
+    response = client.get(f"/app/audit/items/{publication.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "催办" in page and "请按期办结" in page
