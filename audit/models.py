@@ -87,6 +87,8 @@ class AuditAction(models.TextChoices):
     OPENING_BALANCE_ENTERED = "opening_balance_entered", _("录入上年结转申请期初数")
     # issue 13: 导入 Word (scanning.docx_import), the body replaced by a .docx's
     DOCX_IMPORTED = "docx_imported", _("导入 Word 文档")
+    # issue 14: a section head or covering leader urges a review task's holder (催办)
+    URGE = "urge", _("催办")
 
 
 class AuditChain(models.Model):

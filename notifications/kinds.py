@@ -38,6 +38,10 @@ class NotificationKind(models.TextChoices):
     # issue 14: next year's holiday notice not entered by 1 October (to every agency admin,
     # once a year: `reminder` names the year, see the constraint)
     HOLIDAY_YEAR_MISSING = "holiday_year_missing", _("缺少节假日安排")
+    # issue 14, Art. 26 reminders about an item (workflow.reminders) and 催办 of a task
+    ITEM_DUE_SOON = "item_due_soon", _("公开期限临近")
+    ITEM_OVERDUE = "item_overdue", _("信息已超过公开期限")
+    TASK_URGED = "task_urged", _("催办")
 
 
 #: The drafter's release summary, one per item and round (the constraint

@@ -29,9 +29,13 @@ def application_link(application_id: int) -> str:
 def path_of(notice) -> str:
     """A task notice keeps its task's id and its path is computed here, when it is shown or
     mailed: it is written by one INSERT ... SELECT, which cannot call `reverse`. Other
-    notices, and task notices written before task ids were kept, store theirs in `link`."""
+    notices, and task notices written before task ids were kept, store theirs in `link`;
+    an item's notice without one (a reminder to its drafter) leads to the item."""
     if notice.task_id is not None:
         return task_link(notice.task_id)
     if notice.application_id is not None:
         return application_link(notice.application_id)
+    if not notice.link and notice.publication_id is not None:
+        # a reminder to the drafter, written by INSERT ... SELECT too
+        return item_link(notice.publication_id)
     return notice.link

@@ -26,7 +26,7 @@ class Notification(models.Model):
                                     verbose_name=_("主动公开信息"))
     application_id = models.BigIntegerField(_("政府信息公开申请"), null=True, blank=True)
     # which reminder this is (e.g. "due5:2026-12-20"): a reminder is written at most once
-    # per person, application and key, however many sweeps run (see the constraint)
+    # per person, application (or item) and key, however many sweeps run (the constraints)
     reminder = models.CharField(_("提醒"), max_length=40, blank=True, default="", db_default="")
     step = models.CharField(_("审核环节"), max_length=40, blank=True,
                             help_text=_("待审核任务所在的环节"))
@@ -74,6 +74,12 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["recipient", "reminder"],
                                     condition=models.Q(kind=NotificationKind.HOLIDAY_YEAR_MISSING),
                                     name="one_holiday_year_notice_per_year"),
+            # the same for items (workflow.reminders): two beats, or a redelivered sweep,
+            # write each reminder of an item once per person
+            models.UniqueConstraint(fields=["recipient", "publication", "kind", "reminder"],
+                                    condition=~models.Q(reminder="")
+                                    & models.Q(publication__isnull=False),
+                                    name="one_reminder_per_item"),
         ]
 
     def __str__(self):

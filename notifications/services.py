@@ -206,3 +206,29 @@ def notify_about_applications(rows, *, kind: str, recipient, message="", reminde
     ids = insert_notices(rows, ignore_conflicts=reminder is not None, **values)
     email_on_commit(ids)
     return ids
+
+
+# --- issue 14: Art. 26 reminders about items, 催办 -------------------------------------
+
+def notify_item_reminders(rows, *, recipient_id, reminder, **columns) -> list[int]:
+    """One reminder per row of `rows` (a queryset of tasks, people or items), in one
+    statement: `recipient_id`, `reminder` (the key, e.g. "due5:2024-10-30") and the other
+    columns (agency_id, publication_id, title, kind, message, task_id, step) are
+    expressions over the rows. A person gets each reminder of an item once: rows the
+    constraint `one_reminder_per_item` refuses (a second sweep's) e-mail nothing."""
+    values = {"recipient_id": recipient_id, "reminder": reminder, "step": "", "message": "",
+              "link": "", **columns}
+    ids = insert_notices(rows, ignore_conflicts=True, **values)
+    email_on_commit(ids)
+    return ids
+
+
+def notify_task_urged(*, publication, task_id: int, step: str, people, actor,
+                      message: str) -> list[int]:
+    """`actor` urged (催办) the task: `people` (its holder, or everyone who may take it)
+    are told at once, with who urged and what they wrote; the actor never."""
+    ids = insert_notices(people.exclude(pk=actor.pk), recipient_id=F("pk"), **_facts(
+        publication, K.TASK_URGED, step=step, task_id=task_id,
+        message=f"{actor}：{message}"))
+    email_on_commit(ids)
+    return ids

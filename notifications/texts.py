@@ -16,6 +16,14 @@ def headline(notice) -> str:
     if notice.kind == K.CLAIM_TAKEN_BACK:
         return _("您认领的%(step)s任务已被收回") % {
             "step": step_title(notice.step, default=notice.step)}
+    if notice.kind == K.ITEM_DUE_SOON:
+        # the key says which reminder: "due1:…" one working day left (or the last day)
+        if notice.reminder.startswith("due1:"):
+            return _("信息明天（或今天）到达公开期限，请尽快处理")
+        return _("信息距公开期限不足 5 个工作日")
+    if notice.kind == K.TASK_URGED:
+        return _("有人催办您的%(step)s任务") % {
+            "step": step_title(notice.step, default=notice.step)}
     return {
         K.RETURNED: _("您的信息被退回修改"),
         K.APPROVED: _("您的信息已通过审核"),
@@ -39,6 +47,7 @@ def headline(notice) -> str:
         K.EXTENSION_TO_APPROVE: _("有政府信息公开申请延期待您审批"),
         K.REPLY_RETURNED: _("您拟写的申请答复被退回"),
         K.HOLIDAY_YEAR_MISSING: _("缺少下一年节假日安排，跨入该年的公开时限无法计算"),
+        K.ITEM_OVERDUE: _("信息已超过条例第二十六条规定的公开期限"),
     }.get(notice.kind, notice.get_kind_display())
 
 
@@ -61,6 +70,10 @@ def message_label(notice) -> str:
         return _("审批意见")
     if notice.kind in (K.DEADLINE_APPROACHING, K.APPLICATION_OVERDUE):
         return _("答复期限")
+    if notice.kind in (K.ITEM_DUE_SOON, K.ITEM_OVERDUE):
+        return _("公开期限")
+    if notice.kind == K.TASK_URGED:
+        return _("催办意见")
     return _("说明")
 
 

@@ -9,7 +9,7 @@ requests here (webui.retraction_views).
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import phrase_views, retraction_views
+from . import phrase_views, retraction_views, urge_views
 from . import review_views as views
 from .applications import RoleApplication
 
@@ -36,6 +36,7 @@ class ReviewApplication(RoleApplication):
     claim_many_path = path("claim/", views.claim_many, name="claim-many")
     unclaim_path = path("tasks/<int:task_id>/unclaim/", views.unclaim, name="unclaim")
     take_back_path = path("tasks/<int:task_id>/take-back/", views.take_back, name="take-back")
+    urge_path = path("tasks/<int:task_id>/urge/", urge_views.urge, name="urge")
     approve_path = path("tasks/<int:task_id>/approve/", views.approve, name="approve")
     reject_path = path("tasks/<int:task_id>/reject/", views.reject, name="reject")
     withhold_path = path("tasks/<int:task_id>/withhold/", views.withhold, name="withhold")

@@ -73,6 +73,7 @@ from .review_forms import (
     WithholdForm,
     with_phrase,
 )
+from .urges import urge_context
 
 PAGE_SIZE = 20
 REVIEW_NODES = [getattr(ReviewFlow, step) for step in REVIEW_STEPS]
@@ -248,10 +249,11 @@ def _attachments(publication) -> list:
 
 
 def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, kept=None,
-               status=200):
+               urge=None, status=200):
     """`bound`: decision forms by name; `dismiss`: a bound DismissFindingForm to show;
     `acknowledge`: a bound AcknowledgeUnscannedForm to show; `kept`: the reason and the
-    comment of a refused decision, shown when the task can no longer be decided."""
+    comment of a refused decision, shown when the task can no longer be decided; `urge`:
+    a bound 催办 form (webui.urge_views)."""
     user = request.user
     review_process = task.process.reviewprocess
     publication = review_process.publication
@@ -303,6 +305,7 @@ def _task_page(request, task, *, bound=None, dismiss=None, acknowledge=None, kep
         "rounds": trail_by_round(events), "previous_round": previous, "diff": diff,
         "waiting": waiting_text(task.created, timezone.now()) if is_open else "",
         "kept": kept, "phrases": comment_phrases(user=user) if decide else [],
+        **urge_context(user, task, bound=urge),
     }, status=status)
 
 

@@ -38,6 +38,7 @@ from .item_progress import prescan_of, progress_of, review_comments
 from .release_outcome import mark_overall, release_outcome
 from .retraction_display import retraction_context
 from .selectors import agency_administrators, latest_reject_comment, my_items, waiting_step_of
+from .urges import item_urge_task
 
 OPEN_STATUSES = (PublicationStatus.DRAFT, PublicationStatus.IN_REVIEW, PublicationStatus.RETURNED)
 
@@ -193,6 +194,7 @@ def item_detail(request, pk):
         "can_withdraw": is_owner and lifecycle.withdraw.can_proceed(),
         **retraction_context(request.user, publication),
         **release_outcome(publication),
+        "urge_task": item_urge_task(request.user, publication),
     })
 
 

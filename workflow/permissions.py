@@ -95,6 +95,14 @@ def refusal(user, step: str, review_process, *, task_id=None, acted=None) -> str
     return None
 
 
+def _answers_for_section(user, publication) -> bool:
+    """A section head of the item's section, or a leader covering it."""
+    return any(
+        user.has_role(role) and getattr(user, tie).filter(pk=publication.section_id).exists()
+        for role, tie in ((Role.SECTION_HEAD, "headed_sections"),
+                          (Role.LEADER, "covered_sections")))
+
+
 def take_back_refusal(user, publication) -> str | None:
     """Why `user` may not take back a colleague's claim on a task of `publication` (None:
     they may): a section head of the item's section or a leader covering it, not its
@@ -103,10 +111,25 @@ def take_back_refusal(user, publication) -> str | None:
         return refusal
     if user.pk == publication.drafter_id:
         return _("经办人不能收回自己起草的信息的审核任务。")
-    for role, tie in ((Role.SECTION_HEAD, "headed_sections"), (Role.LEADER, "covered_sections")):
-        if user.has_role(role) and getattr(user, tie).filter(pk=publication.section_id).exists():
-            return None
+    if _answers_for_section(user, publication):
+        return None
     return _("只有该信息所属科室的负责人或分管领导可以收回他人的认领。")
+
+
+def urge_refusal(user, publication, *, holder_id=None) -> str | None:
+    """Why `user` may not urge (催办) a task of `publication` held by `holder_id` (None:
+    unclaimed), or None: they may. The same people as for taking back a claim, as they
+    answer for the section; never the holder themselves, nor the item's drafter (who is
+    the reviewers' subject, not their superior)."""
+    if refusal := _outsider_refusal(user, publication):
+        return refusal
+    if holder_id is not None and user.pk == holder_id:
+        return _("不能催办自己认领的任务。")
+    if user.pk == publication.drafter_id:
+        return _("经办人不能催办自己起草的信息的审核任务。")
+    if _answers_for_section(user, publication):
+        return None
+    return _("只有该信息所属科室的负责人或分管领导可以催办。")
 
 
 class ReviewPermissionBackend:

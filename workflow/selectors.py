@@ -197,6 +197,14 @@ def people_who_may_act(*, publication, step):
     return people
 
 
+def urges_of(*, task):
+    """The urges (催办) of one review task, in order, with who urged (one query): audit
+    events about the task's item that name the task."""
+    publication = task.process.reviewprocess.publication
+    return (subject_trail(subject=publication)
+            .filter(action=AuditAction.URGE, data__task=task.pk).select_related("actor"))
+
+
 def open_tasks(*, publication):
     """The unfinished tasks of the item's open round (`publication` may be an OuterRef)."""
     return Task.objects.filter(process__reviewprocess__publication=publication,

@@ -1,5 +1,5 @@
 """Every change of a review: submit, claim, unclaim, take back, approve, reject, withhold,
-withdraw; and the release of claims whose holder lost the right to them.
+withdraw, urge (催办); and the release of claims whose holder lost the right to them.
 
 Each function is one transaction that starts by taking the round's process
 lock (viewflow's select_for_update_lock, outermost, so the loser of a race
@@ -15,6 +15,7 @@ the releases (`releases.services.create_releases_for_approval`, which dispatches
 delivery after commit).
 """
 
+import datetime as dt
 import random
 import time
 from contextlib import contextmanager
@@ -36,7 +37,12 @@ from audit.models import AuditAction
 from audit.services import Event, record
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
 from notifications.kinds import NotificationKind
-from notifications.services import notify_claim_taken_back, notify_drafter, notify_task_queued
+from notifications.services import (
+    notify_claim_taken_back,
+    notify_drafter,
+    notify_task_queued,
+    notify_task_urged,
+)
 from publications.fingerprint import fingerprint_of
 from publications.lifecycle import PublicationLifecycle
 from publications.models import Publication
@@ -63,8 +69,9 @@ from .permissions import (
     refusal,
     step_refusal,
     take_back_refusal,
+    urge_refusal,
 )
-from .selectors import open_task_of, people_who_may_act
+from .selectors import open_task_of, people_who_may_act, urges_of
 
 
 def _publication_for_drafter(user, publication_id, *, lock: bool) -> Publication:
@@ -331,6 +338,53 @@ def take_back_claim(*, user, task_id: int, claim: bool = False):
         notify_claim_taken_back(publication=publication, task_id=task.pk, step=step,
                                 holder=holder, actor=user)
         record(agency_id=publication.agency_id, events=events)
+    return task
+
+
+#: the longest 催办 message, and how often one person may urge one task
+URGE_MAX_LENGTH = 500
+URGE_INTERVAL = dt.timedelta(hours=1)
+
+
+def urge_task(*, user, task_id: int, message: str):
+    """催办: a section head of the item's section, or a leader covering it, urges the open
+    task's holder with a message; an unclaimed task, everyone who may take it. They are
+    told at once (the notice, and its e-mail after commit); the event records who urged
+    whom with the message, and the task's page lists them.
+
+    InvalidInput without a message or with a longer one than URGE_MAX_LENGTH; 403 for
+    anyone else (the holder, the drafter, other reviewers, other sections'), 404 outside
+    the agency; 409 when the task is done, or the person urged it within URGE_INTERVAL
+    (checked under the round's lock, so two clicks at once urge once).
+    """
+    text = (message or "").strip()
+    if not text:
+        raise InvalidInput(_("请填写催办内容。"), fields={"message": [_("请填写催办内容。")]})
+    if len(text) > URGE_MAX_LENGTH:
+        error = _("催办内容不能超过 %d 个字。") % URGE_MAX_LENGTH
+        raise InvalidInput(error, fields={"message": [error]})
+    with _locked_round_of(task_id):
+        task, review_process, publication = _load_task(user, task_id)
+        holder = task.owner if task.status == STATUS.ASSIGNED else None
+        reason = urge_refusal(user, publication, holder_id=holder and holder.pk)
+        if reason:
+            raise NotPermitted(reason)
+        if task.status not in OPEN_TASK_STATES or review_process.outcome != RoundOutcome.OPEN:
+            raise Conflict(_("该审核任务已处理完毕，无需催办。"))
+        since = timezone.now() - URGE_INTERVAL
+        if urges_of(task=task).filter(actor_id=user.pk, at__gte=since).exists():
+            raise Conflict(_("您在一小时内已催办过该任务，请稍后再催办。"))
+        step = task.flow_task.name
+        if holder is not None:
+            people = get_user_model().objects.filter(pk=holder.pk, is_active=True)
+        else:
+            people = people_who_may_act(publication=publication, step=step)
+        record(agency_id=publication.agency_id, events=[_task_event(
+            AuditAction.URGE, task, review_process, publication, user, comment=text,
+            data={"task": task.pk, "holder": holder.get_username() if holder else "",
+                  "holder_id": holder.pk if holder else None})])
+        notify_task_urged(publication=publication, task_id=task.pk, step=step, people=people,
+                          actor=user, message=text)
     return task
 
 

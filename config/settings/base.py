@@ -324,6 +324,10 @@ CELERY_BEAT_SCHEDULE = {
     "holiday-year-missing-warning": {
         "task": "notifications.holiday_warnings.warn_missing_holiday_year",
         "schedule": crontab(hour=8, minute=0)},
+    # Art. 26: reminders about items 5 and 1 working days before their deadline and when
+    # overdue (workflow.reminders; hourly, sent on working days from 08:00, each once)
+    "item-deadline-reminders": {"task": "workflow.tasks.send_item_reminders",
+                                "schedule": crontab(minute=10)},
     # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 
