@@ -14,8 +14,8 @@ class AuditAction(models.TextChoices):
     CREATE = "create", _("创建")
     EDIT = "edit", _("修改")
     SUBMIT = "submit", _("提交审核")
-    CLAIM = "claim", _("认领")
-    UNCLAIM = "unclaim", _("放弃认领")
+    CLAIM = "claim", _("签收")
+    UNCLAIM = "unclaim", _("取消签收")
     APPROVE = "approve", _("通过")
     REJECT = "reject", _("退回")
     WITHHOLD = "withhold", _("不予公开")
@@ -47,8 +47,8 @@ class AuditAction(models.TextChoices):
     ATTACHMENT_DOWNLOADED = "attachment_downloaded", _("下载附件")
     TRAIL_EXPORTED = "trail_exported", _("导出审计日志")
     # issue 10, claims (workflow.services.take_back_claim, release_lost_claims)
-    CLAIM_TAKEN_BACK = "claim_taken_back", _("收回认领")
-    CLAIM_RELEASED = "claim_released", _("认领自动释放")
+    CLAIM_TAKEN_BACK = "claim_taken_back", _("收回签收")
+    CLAIM_RELEASED = "claim_released", _("签收自动释放")
     # issue 10, pre-scan (scanning): attachments read by the worker; an unreadable one
     # acknowledged by the confidentiality reviewer
     ATTACHMENTS_SCANNED = "attachments_scanned", _("附件预检完成")

@@ -24,7 +24,7 @@ class NotificationKind(models.TextChoices):
     NOT_RELEASED = "not_released", _("未能发布")
     RELEASED_AWAITING = "released_awaiting", _("已送交媒体")
     # issue 10, claims: a section head or leader took back the reader's claim
-    CLAIM_TAKEN_BACK = "claim_taken_back", _("认领被收回")
+    CLAIM_TAKEN_BACK = "claim_taken_back", _("签收被收回")
     # issue 11, 依申请公开 (about an application: `application_id`, no publication)
     APPLICATION_ASSIGNED = "application_assigned", _("分配承办申请")
     APPLICATION_ONLINE = "application_online", _("新的网上申请")

@@ -14,7 +14,7 @@ def headline(notice) -> str:
     if notice.kind == K.TASK_QUEUED:
         return _("待您%(step)s") % {"step": step_title(notice.step, default=notice.step)}
     if notice.kind == K.CLAIM_TAKEN_BACK:
-        return _("您认领的%(step)s任务已被收回") % {
+        return _("您签收的%(step)s任务已被收回") % {
             "step": step_title(notice.step, default=notice.step)}
     if notice.kind == K.ITEM_DUE_SOON:
         # the key says which reminder: "due1:…" one working day left (or the last day)

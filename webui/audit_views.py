@@ -111,8 +111,8 @@ def _filtered_trail(request, agency):
 # --- what an event's data says, in words -------------------------------------------------
 
 _FIELD_PLACES = {"title": gettext_lazy("标题"), "body": gettext_lazy("正文")}
-_CLAIM_RELEASE_REASONS = {"inactive": gettext_lazy("认领人已停用"),
-                          "no_longer_permitted": gettext_lazy("认领人已无权审核该环节")}
+_CLAIM_RELEASE_REASONS = {"inactive": gettext_lazy("签收人已停用"),
+                          "no_longer_permitted": gettext_lazy("签收人已无权审核该环节")}
 # kept for the round's content page, not listed with the details
 _CONTENT_KEYS = {"title", "body", "content"}
 
@@ -212,7 +212,7 @@ def event_details(event, *, channel_names) -> list[tuple[str, str]]:
     line(_("添加附件"), data.pop("attachment_added", None))
     line(_("删除附件"), data.pop("attachment_removed", None))
     # a claim taken back or released (the holder's id is for machines: the name says it)
-    line(_("原认领人"), data.pop("previous_holder", None))
+    line(_("原签收人"), data.pop("previous_holder", None))
     data.pop("previous_holder_id", None)
     reason = data.pop("reason", None)
     line(_("释放原因"), _CLAIM_RELEASE_REASONS.get(reason, reason))

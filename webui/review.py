@@ -19,7 +19,7 @@ class ReviewApplication(RoleApplication):
     title = _("审核")
     icon = "fact_check"
     roles = ("section_head", "secrecy_reviewer", "leader")
-    menu = (("index", _("待认领"), "inbox"),
+    menu = (("index", _("待签收"), "inbox"),
             ("inbox", _("我的待办"), "assignment_ind"),
             ("done", _("已办"), "task_alt"),
             ("phrases", _("常用意见"), "bookmarks"),

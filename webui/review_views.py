@@ -340,7 +340,7 @@ def _take_or_give_back(request, task_id, service, done, then):
 @require_POST
 @login_required
 def claim(request, task_id):
-    return _take_or_give_back(request, task_id, services.claim_task, _("已认领，请审核。"),
+    return _take_or_give_back(request, task_id, services.claim_task, _("已签收，请审核。"),
                               lambda task: redirect("webui:review:task", task_id=task.pk))
 
 
@@ -389,7 +389,7 @@ def claim_many(request):
 @login_required
 def unclaim(request, task_id):
     return _take_or_give_back(request, task_id, services.unclaim_task,
-                              _("已放弃认领，该任务回到待认领列表。"),
+                              _("已取消签收，该任务回到待签收列表。"),
                               lambda task: redirect("webui:review:inbox"))
 
 
@@ -405,7 +405,7 @@ def take_back(request, task_id):
         messages.error(request, refused)
         return redirect("webui:review:task", task_id=task.pk)
     if task.status != STATUS.ASSIGNED or task.owner_id == user.pk:
-        messages.error(request, _("该审核任务当前没有他人认领，无需收回。"))
+        messages.error(request, _("该审核任务当前没有他人签收，无需收回。"))
         return redirect("webui:review:task", task_id=task.pk)
     may_claim = refusal(user, task.flow_task.name, review_process, task_id=task.pk) is None
     if request.method == "POST":
@@ -416,8 +416,8 @@ def take_back(request, task_id):
             return _refused(request, task, error)
         except (Conflict, NotFound, FlowLockFailed):
             return _lost_race(request)
-        messages.success(request, _("已收回认领，任务已由您认领。") if claim
-                         else _("已收回认领，该任务回到待认领列表。"))
+        messages.success(request, _("已收回签收，任务已由您签收。") if claim
+                         else _("已收回签收，该任务回到待签收列表。"))
         return redirect("webui:review:task", task_id=task.pk)
     return render(request, "webui/review_take_back.html", {
         "task": task, "publication": review_process.publication, "holder": task.owner,

@@ -113,7 +113,7 @@ def take_back_refusal(user, publication) -> str | None:
         return _("经办人不能收回自己起草的信息的审核任务。")
     if _answers_for_section(user, publication):
         return None
-    return _("只有该信息所属科室的负责人或分管领导可以收回他人的认领。")
+    return _("只有该信息所属科室的负责人或分管领导可以收回他人的签收。")
 
 
 def urge_refusal(user, publication, *, holder_id=None) -> str | None:
@@ -124,7 +124,7 @@ def urge_refusal(user, publication, *, holder_id=None) -> str | None:
     if refusal := _outsider_refusal(user, publication):
         return refusal
     if holder_id is not None and user.pk == holder_id:
-        return _("不能催办自己认领的任务。")
+        return _("不能催办自己签收的任务。")
     if user.pk == publication.drafter_id:
         return _("经办人不能催办自己起草的信息的审核任务。")
     if _answers_for_section(user, publication):

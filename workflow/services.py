@@ -258,7 +258,7 @@ def _check_may_act(user, task, review_process):
     if task.status not in OPEN_TASK_STATES:
         raise Conflict(_("已由他人处理：该审核任务已完成。"))
     if task.status == STATUS.ASSIGNED and task.owner_id != user.pk:
-        raise Conflict(_("已由他人处理：该审核任务已被 %s 认领。") % task.owner)
+        raise Conflict(_("已由他人处理：该审核任务已被 %s 签收。") % task.owner)
 
 
 def _assign(task, user):
@@ -292,7 +292,7 @@ def unclaim_task(*, user, task_id: int):
         if reason:
             raise NotPermitted(reason)
         if task.status != STATUS.ASSIGNED or task.owner_id != user.pk:
-            raise Conflict(_("只能放弃自己已认领且未完成的任务。"))
+            raise Conflict(_("只能放弃自己已签收且未完成的任务。"))
         _unassign(task)
         record(agency_id=publication.agency_id, events=[_task_event(
             AuditAction.UNCLAIM, task, review_process, publication, user)])
@@ -322,9 +322,9 @@ def take_back_claim(*, user, task_id: int, claim: bool = False):
         if task.status not in OPEN_TASK_STATES:
             raise Conflict(_("已由他人处理：该审核任务已完成。"))
         if task.status != STATUS.ASSIGNED:
-            raise Conflict(_("该审核任务无人认领，无需收回。"))
+            raise Conflict(_("该审核任务无人签收，无需收回。"))
         if task.owner_id == user.pk:
-            raise Conflict(_("这是您自己认领的任务，请使用“放弃认领”。"))
+            raise Conflict(_("这是您自己签收的任务，请使用“取消签收”。"))
         holder = task.owner
         _unassign(task)
         events = [_task_event(AuditAction.CLAIM_TAKEN_BACK, task, review_process, publication,

@@ -30,7 +30,7 @@ def approve_from_the_queue(page, shot, user, title, *, step_label, screenshot=No
     assert step_label in row.inner_text()
     if screenshot:
         shot(page, f"{screenshot}-queue")
-    row.get_by_role("button", name="认领").click()
+    row.get_by_role("button", name="签收").click()
     page.wait_for_url(re.compile(r".*/app/review/tasks/\d+/$"))
     if screenshot:
         shot(page, f"{screenshot}-task")
@@ -102,7 +102,7 @@ def test_a_returned_item_is_edited_resubmitted_and_the_change_shown(page, shot):
 
     # the head returns it with a comment
     log_in(page, org["head_office"], next_path="/app/review/")
-    page.locator("tr", has_text=publication.title).get_by_role("button", name="认领").click()
+    page.locator("tr", has_text=publication.title).get_by_role("button", name="签收").click()
     page.wait_for_url(re.compile(r".*/app/review/tasks/\d+/$"))
     page.locator("#decide-reject").get_by_role("button", name="退回").click()
     assert page.locator("#decide-reject .webui-field-error").is_visible()  # comment required
@@ -132,7 +132,7 @@ def test_a_returned_item_is_edited_resubmitted_and_the_change_shown(page, shot):
 
     # the head sees what changed since the round they returned
     log_in(page, org["head_office"], next_path="/app/review/")
-    page.locator("tr", has_text=publication.title).get_by_role("button", name="认领").click()
+    page.locator("tr", has_text=publication.title).get_by_role("button", name="签收").click()
     page.wait_for_url(re.compile(r".*/app/review/tasks/\d+/$"))
     changes = page.get_by_test_id("body-diff")
     assert "自2024年7月1日起执行。" in changes.locator("ins").all_inner_texts()[0]

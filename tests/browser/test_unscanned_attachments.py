@@ -27,7 +27,7 @@ def test_the_reviewer_acknowledges_an_unreadable_attachment_then_approves(page, 
     approve_through(org, publication, "head_office")  # the scan runs after this commit
 
     log_in(page, org["secrecy"], next_path="/app/review/")
-    page.locator("tr", has_text=publication.title).get_by_role("button", name="认领").click()
+    page.locator("tr", has_text=publication.title).get_by_role("button", name="签收").click()
     page.wait_for_url(re.compile(r".*/app/review/tasks/\d+/$"))
     listed = page.get_by_test_id("unscanned")
     assert "会议纪要.doc" in listed.inner_text()

@@ -68,7 +68,7 @@ def test_the_item_page_shows_each_channel_and_partly_released(client, org):
     assert 'href="https://gk.example.gov.cn/gk/a/1/"' in html
     assert wechat.startswith("微信公众号 发布失败")
     assert "IP 地址不在公众号的 IP 白名单中" in wechat
-    assert "原始信息：WeChat errcode 40164" in wechat  # the raw answer, for a technician
+    assert "原始信息： WeChat errcode 40164" in wechat  # the raw answer, for a technician
     assert paper.startswith("焦作日报 待确认刊发")
 
 

@@ -35,7 +35,7 @@ def test_after_approving_the_next_task_held_opens_earliest_deadline_first(client
     claimed(head, submitted_item(org, title="较晚时限", formed_on=today - dt.timedelta(days=2)))
     urgent = claimed(head, submitted_item(org, title="最紧迫", formed_on=today - dt.timedelta(
         days=400)))
-    submitted_item(org, title="待认领的更紧迫", formed_on=today - dt.timedelta(days=900))
+    submitted_item(org, title="待签收的更紧迫", formed_on=today - dt.timedelta(days=900))
     client.force_login(head)
     response = client.post(task_url(current, "approve"), {"comment": "同意"}, follow=True)
     assert response.redirect_chain[-1][0] == task_url(urgent)
@@ -45,13 +45,13 @@ def test_after_approving_the_next_task_held_opens_earliest_deadline_first(client
 def test_with_nothing_held_the_next_claimable_task_opens(client, org):
     head = org["head_office"]
     current = claimed(head, submitted_item(org, title="当前任务"))
-    waiting = submitted_item(org, title="等待认领")
+    waiting = submitted_item(org, title="等待签收")
     submitted_item(org, "drafter_construction", title="别的科室")  # not this head's
     client.force_login(head)
     response = client.post(task_url(current, "reject"), {"comment": "请补充依据"}, follow=True)
     assert response.redirect_chain[-1][0] == task_url(task_for(head, waiting))
-    assert messages_of(response) == ["已将“当前任务”退回经办人。", "下一项任务：“等待认领”。"]
-    assert "认领并审核" in response.content.decode()  # opened, not claimed for them
+    assert messages_of(response) == ["已将“当前任务”退回经办人。", "下一项任务：“等待签收”。"]
+    assert "签收并审核" in response.content.decode()  # opened, not claimed for them
 
 
 def test_with_no_task_left_the_inbox_says_so(client, org):
@@ -60,7 +60,7 @@ def test_with_no_task_left_the_inbox_says_so(client, org):
     # the later step of a round the person decided is not offered to them
     client.force_login(org["secrecy"])
     response = client.post(task_url(task, "withhold"),
-                           {"basis": "state_secret", "comment": "含国家秘密"}, follow=True)
+                           {"basis": "state_secret", "comment": "含国家秘密", "confirm": "1"}, follow=True)
     assert response.redirect_chain[-1][0] == INBOX
     assert messages_of(response) == ["已决定“最后一项”不予公开。", "没有待办任务了。"]
 

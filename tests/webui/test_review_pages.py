@@ -88,9 +88,9 @@ def test_queue_row_shows_section_step_drafter_round_and_waiting_time(client, org
     html = page(login(client, org["head_office"]), QUEUE)
     row = re.search(rf'<tr data-testid="task-{task.pk}">(.*?)</tr>', html, re.S).group(1)
     for text in (publication.title, "办公室", "科室审核", "王经办", "第 1 轮", "2 天 3 小时",
-                 "认领"):
+                 "签收"):
         assert text in row
-    assert "待认领" in html and "我的待办" in html  # the drawer's menu entries
+    assert "待签收" in html and "我的待办" in html  # the drawer's menu entries
 
 
 def test_drafters_and_auditors_get_403_and_anonymous_people_the_login_page(client, org):
@@ -123,7 +123,7 @@ def test_task_pages_outside_ones_reach_are_not_found(client, org, other_org):
 
 def test_empty_queue_and_inbox_say_what_to_expect(client, org):
     login(client, org["head_office"])
-    assert "暂无待认领的审核任务" in page(client, QUEUE)
+    assert "暂无待签收的审核任务" in page(client, QUEUE)
     assert "暂无我的待办" in page(client, INBOX)
     assert "没有符合筛选条件的审核任务" in page(client, QUEUE, section="construction")
 
@@ -248,17 +248,17 @@ def test_buttons_follow_who_may_act(client, org):
     task = task_for(org["head_office"], publication)
     login(client, org["head_office"])
     html = page(client, task_url(task))
-    assert "认领并审核" in html and 'id="decide-approve"' not in html
+    assert "签收并审核" in html and 'id="decide-approve"' not in html
     client.post(task_url(task, "claim"))
     html = page(client, task_url(task))
     assert 'id="decide-approve"' in html and 'id="decide-reject"' in html
-    assert "放弃认领" in html and "认领并审核" not in html
+    assert "取消签收" in html and "签收并审核" not in html
 
     other = page(login(client, org["head_office_2"]), task_url(task))
-    assert 'id="decide-approve"' not in other and "认领并审核" not in other
+    assert 'id="decide-approve"' not in other and "签收并审核" not in other
     assert "由 head_office 签收于 " in other
     wrong_section = page(login(client, org["head_construction"]), task_url(task))
-    assert 'id="decide-approve"' not in wrong_section and "认领并审核" not in wrong_section
+    assert 'id="decide-approve"' not in wrong_section and "签收并审核" not in wrong_section
     assert "您不是该信息所属科室的负责人" in wrong_section
 
 
@@ -371,7 +371,7 @@ def test_a_finished_task_page_shows_no_buttons(client, org):
     review.approve_task(user=org["head_office_2"], task_id=task.pk, comment="可以发布")
     html = page(login(client, org["head_office"]), task_url(task))
     assert "本环节已处理完毕" in html
-    assert "认领并审核" not in html and 'id="decide-approve"' not in html
+    assert "签收并审核" not in html and 'id="decide-approve"' not in html
     trail = re.search(r'data-testid="trail">(.*?)</section>', html, re.S).group(1)
     assert "通过" in trail and "head_office_2" in trail and "可以发布" in trail
 

@@ -50,7 +50,7 @@ def test_queues_put_the_earliest_art26_deadline_first_and_unknown_ones_last(clie
 def test_sorting_is_not_a_filter(client, org):
     client.force_login(org["head_office"])
     html = get(client, QUEUE, sort="submitted")
-    assert "暂无待认领的审核任务" in html and "没有符合筛选条件" not in html
+    assert "暂无待签收的审核任务" in html and "没有符合筛选条件" not in html
 
 
 # ---------------------------------------------------------------- who holds a task
@@ -67,13 +67,13 @@ def test_a_task_claimed_by_a_colleague_shows_who_and_since_when(client, org):
     queue = get(client, QUEUE)
     row = re.search(rf'<tr data-testid="held-{task.pk}">(.*?)</tr>', queue, re.S).group(1)
     assert f"由 张三 签收于 {claimed_at}" in row
-    assert "收回认领" not in row  # not a head or leader of the section
+    assert "收回签收" not in row  # not a head or leader of the section
     assert f"由 张三 签收于 {claimed_at}" in get(client, f"/app/review/tasks/{task.pk}/")
     # a leader covering the section sees it too, and may take it back
     client.force_login(org["leader"])
     row = re.search(rf'<tr data-testid="held-{task.pk}">(.*?)</tr>', get(client, QUEUE),
                     re.S).group(1)
-    assert "由 张三 签收于" in row and "收回认领" in row
+    assert "由 张三 签收于" in row and "收回签收" in row
     # someone of another step and section does not
     client.force_login(org["head_construction"])
     assert f'data-testid="held-{task.pk}"' not in get(client, QUEUE)

@@ -47,7 +47,7 @@ def test_a_colleague_of_the_section_sees_who_holds_the_task_and_takes_it_back(cl
     response = client.post(f"/app/review/tasks/{task.pk}/take-back/", {"claim": "1"},
                            follow=True)
     assert response.status_code == 200
-    assert "已收回认领，任务已由您认领。" in response.content.decode()
+    assert "已收回签收，任务已由您签收。" in response.content.decode()
     task.refresh_from_db()
     assert task.status == STATUS.ASSIGNED and task.owner_id == org["head_office_2"].pk
     assert AuditEvent.objects.filter(subject_id=publication.pk,
@@ -111,6 +111,6 @@ def test_the_auditor_reads_who_held_the_claim_and_why_it_was_released(client, or
 
     client.force_login(org["auditor"])
     timeline = page(client, f"/app/audit/items/{publication.pk}/")
-    assert "收回认领" in timeline and "认领自动释放" in timeline
-    assert "原认领人" in timeline and org["head_office"].username in timeline
-    assert "认领人已停用" in timeline
+    assert "收回签收" in timeline and "签收自动释放" in timeline
+    assert "原签收人" in timeline and org["head_office"].username in timeline
+    assert "签收人已停用" in timeline

@@ -65,7 +65,7 @@ def test_another_head_of_the_section_takes_back_a_claim_and_it_returns_to_the_qu
     # the colleague is told, and the task is theirs or anyone's again
     [told] = notices(org["head_office"], "claim_taken_back")
     assert told.task_id == task.pk
-    assert headline(told) == "您认领的科室审核任务已被收回"
+    assert headline(told) == "您签收的科室审核任务已被收回"
     subject, body = email_of(told)
     assert str(org["head_office_2"]) in body and f"/app/review/tasks/{task.pk}/" in body
     assert api(org["head_office"]).post(f"/api/v1/tasks/{task.pk}/claim/").status_code == 200
