@@ -60,7 +60,8 @@ def test_with_no_task_left_the_inbox_says_so(client, org):
     # the later step of a round the person decided is not offered to them
     client.force_login(org["secrecy"])
     response = client.post(task_url(task, "withhold"),
-                           {"basis": "state_secret", "comment": "含国家秘密", "confirm": "1"}, follow=True)
+                           {"basis": "state_secret", "comment": "含国家秘密", "confirm": "1"},
+                           follow=True)
     assert response.redirect_chain[-1][0] == INBOX
     assert messages_of(response) == ["已决定“最后一项”不予公开。", "没有待办任务了。"]
 
