@@ -25,8 +25,9 @@ def png(width=2, height=2) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def word_document(*, image=True, table=True, rows=()) -> bytes:
-    """`rows`: more (乡镇, 户数, 金额) rows of the table."""
+def word_document(*, image=True, table=True, rows=(), contact="") -> bytes:
+    """`rows`: more (乡镇, 户数, 金额) rows of the table; `contact`: a last paragraph
+    "联系人电话：…" (personal data the pre-scan finds)."""
     document = Document()
     document.add_heading(TITLE, level=1)
     document.add_heading("一、分配原则", level=2)
@@ -47,6 +48,8 @@ def word_document(*, image=True, table=True, rows=()) -> bytes:
     if image:
         document.add_picture(io.BytesIO(png()))
     document.add_paragraph("公示期为5个工作日。")
+    if contact:
+        document.add_paragraph(f"联系人电话：{contact}")
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

@@ -1,6 +1,8 @@
-"""导入 Word in a real browser: a .docx with a heading, a merged-cell table, a centred and an
-indented paragraph lands in the editor as they were, at desktop and phone widths; the saved
-draft's preview shows the table as the column will. Any JavaScript error fails the test."""
+"""The drafter's whole job in a real browser, at desktop and phone widths: 导入 Word (a .docx
+with a heading, a merged-cell table, a centred and an indented paragraph lands in the editor
+as it was), the preview shows the table as the column will, then 预检 finds the contact's
+mobile number, 一键脱敏 masks it after the dialog's confirmation, and the item is submitted.
+Any JavaScript error fails the test."""
 
 import re
 
@@ -15,6 +17,7 @@ pytestmark = pytest.mark.postgres
 
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MOBILE = "13912345678"
 
 
 def watch_errors(page) -> list:
@@ -38,7 +41,8 @@ def test_a_docx_with_a_table_is_imported_into_the_editor(page, shot, width):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
     page.get_by_test_id("docx-import").locator("input[type=file]").set_input_files(
-        files=[{"name": "资金分配公示.docx", "mimeType": DOCX, "buffer": word_document()}])
+        files=[{"name": "资金分配公示.docx", "mimeType": DOCX,
+                "buffer": word_document(contact=MOBILE)}])
     page.get_by_role("button", name="导入", exact=True).click()
     page.wait_for_url("**/app/items/new/import/")
     editor = body_editor(page)
@@ -69,6 +73,22 @@ def test_a_docx_with_a_table_is_imported_into_the_editor(page, shot, width):
     assert page.locator(".body td[colspan='3']").inner_text().strip() == "资金分配表"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     shot(page, f"docx-preview-{width}")
+
+    # 预检 before submitting: the mobile number is found (and shown masked), 一键脱敏 masks it
+    page.goto(f"{page.base}/app/items/{publication.pk}/")
+    page.get_by_test_id("prescan-button").click()
+    card = page.get_by_test_id("prescan")
+    assert "手机号码" in card.inner_text() and MOBILE not in card.inner_text()
+    card.get_by_role("button", name="一键脱敏").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认脱敏").click()
+    page.wait_for_load_state()
+    assert MOBILE not in Publication.objects.get(pk=publication.pk).body
+    assert "资金分配表" in Publication.objects.get(pk=publication.pk).body  # the rest is kept
+    page.get_by_role("button", name="提交审核").click()
+    page.wait_for_url(re.compile(r".*/app/items/\d+/$"))
+    assert "待签收" in page.get_by_test_id("progress-section_head_review").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(page, f"docx-submitted-{width}")
     assert errors == []
     assert all(url.startswith(page.base) or url.startswith("data:") for url in requests), [
         url for url in requests if not url.startswith(page.base)]
