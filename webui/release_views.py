@@ -117,28 +117,35 @@ def detail(request, pk):
     return _detail_page(request, _release_or_404(request.user, pk))
 
 
-@require_POST
-@login_required
-def confirm(request, pk):
-    release = _release_or_404(request.user, pk)
-    form = ConfirmForm(request.POST, request.FILES)
+def _form_action(request, release, form, call, done, form_key):
+    """A release page's form: valid → the service (`call(data)`), its refusals as messages
+    or field errors; done → the page with `done`; invalid → the page again, 422."""
     if form.is_valid():
         try:
-            confirm_release(user=request.user, release_id=pk,
-                            published_on=form.cleaned_data["published_on"],
-                            reference=form.cleaned_data["reference"],
-                            scan=form.cleaned_data["scan"])
+            call(form.cleaned_data)
         except InvalidInput as error:
             add_service_errors(form, error)
         except NotFound as error:
             raise Http404 from error
         except (Conflict, NotPermitted) as error:
             messages.error(request, error.message)
-            return redirect("webui:releases:detail", pk=pk)
+            return redirect("webui:releases:detail", pk=release.pk)
         else:
-            messages.success(request, _("已确认刊发。"))
-            return redirect("webui:releases:detail", pk=pk)
-    return _detail_page(request, release, confirm_form=form, status=422)
+            messages.success(request, done)
+            return redirect("webui:releases:detail", pk=release.pk)
+    return _detail_page(request, release, status=422, **{form_key: form})
+
+
+@require_POST
+@login_required
+def confirm(request, pk):
+    release = _release_or_404(request.user, pk)
+    return _form_action(
+        request, release, ConfirmForm(request.POST, request.FILES),
+        lambda data: confirm_release(user=request.user, release_id=pk,
+                                     published_on=data["published_on"],
+                                     reference=data["reference"], scan=data["scan"]),
+        _("已确认刊发。"), "confirm_form")
 
 
 @require_POST
@@ -160,19 +167,9 @@ def retry(request, pk):
 @login_required
 def request_retraction_view(request, pk):
     release = _release_or_404(request.user, pk)
-    form = RetractionForm(request.POST)
-    if form.is_valid():
-        try:
-            request_retraction(user=request.user, publication_id=release.publication_id,
-                               reason=form.cleaned_data["reason"])
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        except NotFound as error:
-            raise Http404 from error
-        except (Conflict, NotPermitted) as error:
-            messages.error(request, error.message)
-            return redirect("webui:releases:detail", pk=pk)
-        else:
-            messages.success(request, _("已提交撤稿申请，等待分管领导审批。"))
-            return redirect("webui:releases:detail", pk=pk)
-    return _detail_page(request, release, retraction_form=form, status=422)
+    return _form_action(
+        request, release, RetractionForm(request.POST),
+        lambda data: request_retraction(user=request.user,
+                                        publication_id=release.publication_id,
+                                        reason=data["reason"]),
+        _("已提交撤稿申请，等待分管领导审批。"), "retraction_form")

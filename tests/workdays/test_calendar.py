@@ -21,16 +21,10 @@ from workdays.calendar import (
 )
 from workdays.models import Holiday, HolidaySource, HolidayYear
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("known_data_ends_with_2026")]
 
 D = dt.date
 
-
-@pytest.fixture(autouse=True)
-def _known_data_ends_with_2026():
-    """As with chinesecalendar 1.11; a later package version may already know 2027."""
-    Holiday.objects.filter(date__year__gte=2027).delete()
-    HolidayYear.objects.filter(year__gte=2027).delete()
 
 
 def test_the_seeded_calendar_covers_2004_to_2026_and_nothing_after():

@@ -16,7 +16,7 @@ from workdays.imports import parse_calendar_csv
 from workdays.models import Holiday, HolidaySource, HolidayYear
 from workdays.signals import calendar_changed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("known_data_ends_with_2026")]
 
 D = dt.date
 IMPORT = "/admin/workdays/holidayyear/import/"
@@ -31,11 +31,6 @@ EXAMPLE_2027 = """date,kind,name
 2027-01-09,workday,元旦
 """
 
-
-@pytest.fixture(autouse=True)
-def _known_data_ends_with_2026():
-    Holiday.objects.filter(date__year__gte=2027).delete()
-    HolidayYear.objects.filter(year__gte=2027).delete()
 
 
 @pytest.fixture

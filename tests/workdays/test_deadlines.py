@@ -6,16 +6,10 @@ import pytest
 
 from workdays.calendar import WorkingCalendar
 from workdays.deadlines import OK, OVERDUE, PENDING, SOON, art26_due, art26_due_many
-from workdays.models import Holiday, HolidayYear
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("known_data_ends_with_2026")]
 D = dt.date
 
-
-@pytest.fixture(autouse=True)
-def _known_data_ends_with_2026():
-    Holiday.objects.filter(date__year__gte=2027).delete()
-    HolidayYear.objects.filter(year__gte=2027).delete()
 
 
 def due(formed, today):

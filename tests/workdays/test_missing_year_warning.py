@@ -10,18 +10,13 @@ from django.conf import settings
 from notifications.holiday_warnings import sweep, warn_missing_holiday_year
 from notifications.models import Notification
 from testsupport.factories import make_user
-from workdays.models import Holiday, HolidayYear
+from workdays.models import HolidayYear
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("known_data_ends_with_2026")]
 
 DASHBOARD = "/app/statistics/"
 BANNER = "缺少 2027 年节假日安排：2027 年的公开时限无法计算，请平台运维导入国务院办公厅通知"
 
-
-@pytest.fixture(autouse=True)
-def _known_data_ends_with_2026():
-    Holiday.objects.filter(date__year__gte=2027).delete()
-    HolidayYear.objects.filter(year__gte=2027).delete()
 
 
 @pytest.fixture
