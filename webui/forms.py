@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import CHANNEL_ORDER, Channel, ChannelKind
 from core.errors import InvalidInput
 from publications.article20 import DECISION_TYPES_BY_ITEM, DOCUMENT_ITEM, FEE_ITEM, TOPICS
-from publications.models import ARTICLE20_ITEMS, Category, DecisionType, DocumentType
+from publications.models import (
+    ARTICLE20_ITEMS,
+    Category,
+    DecisionType,
+    DocumentType,
+    PublicationStatus,
+)
 from publications.selectors import abolishable_documents
 from publications.services import check_attachment
 
@@ -312,3 +318,19 @@ def add_service_errors(form, error, *, renamed=None) -> None:
             form.add_error(target, str(message))
     if not error.fields:
         form.add_error(None, error.message)
+
+
+class ItemSearchForm(forms.Form):
+    """The drafter's list: search by title or 文号, and by status."""
+
+    q = forms.CharField(label=_("标题或文号"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("状态"), required=False,
+                               choices=[("", _("全部状态"))] + list(PublicationStatus.choices))
+
+    def search(self) -> dict:
+        """The valid values; a wrong one (a hand-edited URL) is left out, not an error."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in getattr(self, "cleaned_data", {}).items()
+                if value}

@@ -21,6 +21,7 @@ WAITED_CHOICES = [("1", _("超过 1 天")), ("3", _("超过 3 天")), ("7", _("�
 
 
 class TaskFilterForm(forms.Form):
+    q = forms.CharField(label=_("标题或文号"), required=False, max_length=100)
     section = forms.ChoiceField(label=_("科室"), required=False)
     step = forms.ChoiceField(label=_("审核环节"), required=False,
                              choices=[("", _("全部环节"))] + STEP_CHOICES)

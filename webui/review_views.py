@@ -11,7 +11,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, prefetch_related_objects
+from django.db.models import OuterRef, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -105,6 +105,10 @@ def _task_list(request, *, claimed):
     tasks = tasks.filter(status=STATUS.ASSIGNED if claimed else STATUS.NEW)
     if filters.get("waited"):
         tasks = tasks.filter(created__lte=now - dt.timedelta(days=filters["waited"]))
+    if filters.get("q"):
+        item = "process__reviewprocess__publication__"
+        tasks = tasks.filter(Q(**{f"{item}title__icontains": filters["q"]})
+                             | Q(**{f"{item}document_number__icontains": filters["q"]}))
     tasks = in_queue_order(tasks, sort=form.ordering())
     # Page over the narrow ids, then load one page of rows with their context.
     page = Paginator(tasks.values_list("pk", flat=True), PAGE_SIZE).get_page(

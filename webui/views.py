@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,7 +33,7 @@ from workdays.deadlines import art26_due_many
 from workflow.services import submit_publication, withdraw_publication
 
 from .attachment_response import attachment_response
-from .forms import PublicationForm
+from .forms import ItemSearchForm, PublicationForm
 from .item_display import table2_facts
 from .item_progress import prescan_of, progress_of, review_comments
 from .release_outcome import mark_overall, release_outcome
@@ -78,8 +79,15 @@ def home(request):
 
 @login_required
 def item_list(request):
-    page = Paginator(with_release_statuses(my_items(user=request.user)),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    form = ItemSearchForm(request.GET or None)
+    items = my_items(user=request.user)
+    search = form.search()
+    if search.get("q"):
+        items = items.filter(Q(title__icontains=search["q"])
+                             | Q(document_number__icontains=search["q"]))
+    if search.get("status"):
+        items = items.filter(status=search["status"])
+    page = Paginator(with_release_statuses(items), PAGE_SIZE).get_page(request.GET.get("page"))
     mark_overall(page)
     # the Art. 26 deadline matters while the item is not yet out (nor withheld)
     open_items = [item for item in page if item.status in OPEN_STATUSES]
@@ -87,7 +95,8 @@ def item_list(request):
     for item in open_items:
         item.due = dues[item.formed_on]
     return render(request, "webui/item_list.html", {
-        "page": page, "is_drafter": request.user.has_role(Role.DRAFTER)})
+        "page": page, "form": form, "searched": bool(search),
+        "is_drafter": request.user.has_role(Role.DRAFTER)})
 
 
 @login_required
