@@ -18,7 +18,7 @@ from publications.models import PublicationStatus as S
 from releases.models import Release, ReleaseStatus
 from workdays.deadlines import OVERDUE, PENDING, SOON, SOON_WORKING_DAYS, art26_due_many
 
-__all__ = ["SOON_WORKING_DAYS", "SectionDeadlines", "open_item_deadlines"]
+__all__ = ["SOON_WORKING_DAYS", "SectionDeadlines", "open_item_deadlines", "open_items"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ class SectionDeadlines:
     pending: int = 0  # the deadline runs into a year whose holidays are not entered
 
 
-def _open_items(agency):
+def open_items(agency):
+    """The agency's items with an Art. 26 deadline still to keep (see the module doc)."""
     published = Release.objects.filter(publication=OuterRef("pk"),
                                        status=ReleaseStatus.PUBLISHED)
     return (Publication.objects.filter(agency=agency)
@@ -40,7 +41,7 @@ def _open_items(agency):
 
 def open_item_deadlines(*, agency, today) -> list[SectionDeadlines]:
     """Every section of the agency (in code order), with its open items' deadlines."""
-    by_date = list(_open_items(agency).order_by()
+    by_date = list(open_items(agency).order_by()
                    .values_list("section_id", "formed_on").annotate(n=Count("pk")))
     dues = art26_due_many([formed_on for _section, formed_on, _n in by_date], today=today)
     counts: dict[int, Counter] = {}

@@ -150,6 +150,12 @@ def _items_released_in(agency_id, start, end):
             .filter(~Exists(earlier)))
 
 
+def first_released_items(*, agency_id, start, end):
+    """Items (still approved) first released within [start, end], with that date as
+    `first_on`: what the timeliness counts (`WorkingCalendar.timeliness`)."""
+    return _items_released_in(agency_id, start, end).annotate(first_on=_first_published_on())
+
+
 def _document_figures(agency_id, start, end) -> dict[str, dict[str, int]]:
     """Issued / abolished / in force of the agency's released documents.
 
@@ -185,8 +191,7 @@ def agency_year_statistics(*, agency: Agency, year: int) -> AgencyYearStatistics
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     channels = _channel_figures(agency.pk, start, end)
 
-    groups = list(_items_released_in(agency.pk, start, end)
-                  .annotate(first_on=_first_published_on())
+    groups = list(first_released_items(agency_id=agency.pk, start=start, end=end)
                   .values("formed_on", "first_on", "category__code", "category__name",
                           "decision_type")
                   .annotate(items=Count("id"), decisions=Sum("decision_count"),

@@ -21,7 +21,8 @@ project's own (this module knows nothing of how a hash is computed). They carry 
 they were recorded, not the template's. Rows that point at a template but are not copied
 (e.g. notices) are counted by `ItemCopier.skipped`, so the output can say so.
 
-`insert_select` is for plain generated rows in bulk (the statistics benchmark).
+`insert_select` is for plain generated rows in bulk (the statistics benchmark);
+`copy_rows` writes model instances by COPY (the reminder sweep's open items).
 """
 
 import time
@@ -145,29 +146,7 @@ class ItemCopier:
         return model(**values)
 
     def _write(self, model, fields, objs, *, pk_given=False) -> None:
-        """COPY the rows; ids from the table's own sequence unless `fields` has the key.
-
-        Each value is prepared by its field (pre_save, get_db_prep_save), as bulk_create
-        would; COPY saves compiling one large INSERT per table.
-        """
-        from django.db import connection
-
-        q = connection.ops.quote_name
-        meta = model._meta
-        if not pk_given:
-            with connection.cursor() as cur:
-                cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
-                            "FROM generate_series(1, %s)", [meta.db_table, meta.pk.column,
-                                                            len(objs)])
-                for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
-                    setattr(obj, meta.pk.attname, pk)
-            fields = [meta.pk, *fields]
-        columns = ", ".join(q(f.column) for f in fields)
-        with connection.connection.cursor() as cur, cur.copy(
-                f"COPY {q(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection)
-                                for f in fields])
+        copy_rows(model, fields, objs, pk_given=pk_given)
 
     def _event(self, event, publication, maps):
         from audit.services import Event
@@ -230,6 +209,33 @@ class ItemCopier:
                       f"({elapsed:.1f} s, {hi / elapsed:.0f} items/s)", flush=True)
                 next_report = hi + count / 10
         return total
+
+
+def copy_rows(model, fields, objs, *, pk_given=False) -> None:
+    """COPY the rows; ids from the table's own sequence unless `fields` has the key.
+
+    Each value is prepared by its field (pre_save, get_db_prep_save), as bulk_create
+    would; COPY saves compiling one large INSERT per table. Also for the multi-table
+    child rows bulk_create refuses (ReviewProcess: `pk_given`, the parent's key).
+    """
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    meta = model._meta
+    if not pk_given:
+        with connection.cursor() as cur:
+            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                        "FROM generate_series(1, %s)", [meta.db_table, meta.pk.column,
+                                                        len(objs)])
+            for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
+                setattr(obj, meta.pk.attname, pk)
+        fields = [meta.pk, *fields]
+    columns = ", ".join(q(f.column) for f in fields)
+    with connection.connection.cursor() as cur, cur.copy(
+            f"COPY {q(meta.db_table)} ({columns}) FROM STDIN") as copy:
+        for obj in objs:
+            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection)
+                            for f in fields])
 
 
 def insert_select(model, given: dict[str, str], source: str) -> int:
