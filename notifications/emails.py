@@ -22,12 +22,14 @@ import smtplib
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
 from core.backoff import jittered_backoff
 
+from .digest_texts import email_of_digest
+from .kinds import NotificationKind
 from .models import Notification
 from .selectors import unsent_emails
 from .texts import email_of
@@ -85,9 +87,15 @@ def _send_one(pk) -> None:
     notice = _claim(pk)
     if notice is None:
         return
-    subject, body = email_of(notice)
-    message = EmailMessage(subject, body, to=[notice.recipient.email],
-                           headers={"Message-ID": message_id(notice)})
+    headers = {"Message-ID": message_id(notice)}
+    if notice.kind == NotificationKind.DAILY_DIGEST:
+        subject, body, html = email_of_digest(notice)
+        message = EmailMultiAlternatives(subject, body, to=[notice.recipient.email],
+                                         headers=headers)
+        message.attach_alternative(html, "text/html")
+    else:
+        subject, body = email_of(notice)
+        message = EmailMessage(subject, body, to=[notice.recipient.email], headers=headers)
     try:
         message.send()
     except SEND_ERRORS:

@@ -105,6 +105,13 @@ class Notification(models.Model):
         return path_of(self)
 
     @property
+    def digest_summary(self) -> str:
+        """A daily digest's sections and counts on one line (empty for other notices)."""
+        from .digest_texts import summary  # digest_texts reads notices, models come first
+
+        return summary(self) if self.kind == NotificationKind.DAILY_DIGEST else ""
+
+    @property
     def headline(self) -> str:
         """What happened, in the reader's language (stored rows keep only the facts)."""
         return headline(self)

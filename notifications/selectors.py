@@ -25,6 +25,11 @@ def email_enabled(*, user) -> bool:
     return preference.email_enabled if preference is not None else True
 
 
+def digest_enabled(*, user) -> bool:
+    preference = NotificationSettings.objects.filter(user_id=user.pk).first()
+    return preference.digest_enabled if preference is not None else True
+
+
 def unsent_emails():
     """Notices not mailed yet, nor being mailed, whose recipient is active, has an address
     and wants e-mail."""

@@ -190,6 +190,13 @@ def set_email_enabled(*, user, enabled: bool) -> NotificationSettings:
     return preference
 
 
+def set_digest_enabled(*, user, enabled: bool) -> NotificationSettings:
+    """The person's daily digest (每日待办) on or off."""
+    preference, _created = NotificationSettings.objects.update_or_create(
+        user_id=user.pk, defaults={"digest_enabled": enabled})
+    return preference
+
+
 # --- 依申请公开 (issue 11): notices about an application ----------------------------------
 
 def notify_about_applications(rows, *, kind: str, recipient, message="", reminder=None,

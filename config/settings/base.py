@@ -328,6 +328,12 @@ CELERY_BEAT_SCHEDULE = {
     # overdue (workflow.reminders; hourly, sent on working days from 08:00, each once)
     "item-deadline-reminders": {"task": "workflow.tasks.send_item_reminders",
                                 "schedule": crontab(minute=10)},
+    # the daily digest (workflow.digest): every 10 minutes, each agency's people once a
+    # working day after its digest time
+    "daily-digests": {"task": "workflow.tasks.send_daily_digests", "schedule": 600.0},
+    # e-mails held over quiet hours (notifications.quiet), sent when the quiet period ends
+    "send-held-notification-emails": {"task": "notifications.tasks.send_held_emails",
+                                      "schedule": 300.0},
     # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 
