@@ -402,6 +402,9 @@ NOTIFICATION_EMAIL_SWEEP_SECONDS = float(os.environ.get("NOTIFICATION_EMAIL_SWEE
 NOTIFICATION_EMAIL_GRACE_SECONDS = int(os.environ.get("NOTIFICATION_EMAIL_GRACE_SECONDS", "600"))
 NOTIFICATION_EMAIL_MAX_AGE_SECONDS = int(
     os.environ.get("NOTIFICATION_EMAIL_MAX_AGE_SECONDS", "172800"))
+# Quiet hours (notifications.quiet): each agency's own (Agency.quiet_from/quiet_until,
+# weekends, holidays); 0 turns them off everywhere
+NOTIFICATION_QUIET_HOURS = env_bool("NOTIFICATION_QUIET_HOURS", True)
 CELERY_BEAT_SCHEDULE["sweep-unsent-notification-emails"] = {
     "task": "notifications.tasks.sweep_unsent_emails",
     "schedule": NOTIFICATION_EMAIL_SWEEP_SECONDS,
