@@ -18,6 +18,7 @@ from core.errors import NotFound
 from .inserts import insert_notices
 from .kinds import NotificationKind as K
 from .links import item_link, release_link, retraction_request_link
+from .messengers import forward_on_commit
 from .models import Notification, NotificationSettings
 from .tasks import send_notification_emails
 
@@ -165,6 +166,7 @@ def email_on_commit(notification_ids) -> None:
     ids = list(notification_ids)
     if ids:
         transaction.on_commit(lambda: send_notification_emails.delay(ids), robust=True)
+        forward_on_commit(ids)  # and to the group robots that forward their kinds
 
 
 def open_notification(*, user, notification_id: int) -> Notification:

@@ -402,6 +402,10 @@ NOTIFICATION_EMAIL_SWEEP_SECONDS = float(os.environ.get("NOTIFICATION_EMAIL_SWEE
 NOTIFICATION_EMAIL_GRACE_SECONDS = int(os.environ.get("NOTIFICATION_EMAIL_GRACE_SECONDS", "600"))
 NOTIFICATION_EMAIL_MAX_AGE_SECONDS = int(
     os.environ.get("NOTIFICATION_EMAIL_MAX_AGE_SECONDS", "172800"))
+# Group robots (notifications.messengers): a message the robot's side failed is retried
+MESSENGER_MAX_RETRIES = int(os.environ.get("MESSENGER_MAX_RETRIES", "5"))
+MESSENGER_RETRY_BASE_SECONDS = float(os.environ.get("MESSENGER_RETRY_BASE_SECONDS", "10"))
+MESSENGER_RETRY_MAX_SECONDS = float(os.environ.get("MESSENGER_RETRY_MAX_SECONDS", "600"))
 # Quiet hours (notifications.quiet): each agency's own (Agency.quiet_from/quiet_until,
 # weekends, holidays); 0 turns them off everywhere
 NOTIFICATION_QUIET_HOURS = env_bool("NOTIFICATION_QUIET_HOURS", True)
