@@ -227,3 +227,17 @@ def test_the_embedded_mode_sends_them_from_a_command(busy):
         call_command("send_digests", stdout=out)
     assert digests().count() > 0
     assert "digests=0" in out.getvalue().splitlines()[1]
+
+
+def test_the_settings_page_switches_the_digest_off_and_on(client, org):
+    person = org["head_office"]
+    client.force_login(person)
+    page = client.get("/app/notifications/settings/").content.decode()
+    assert "每日待办" in page and 'name="digest_enabled"' in page and "checked" in page
+    response = client.post("/app/notifications/settings/", {"email_enabled": "on"})
+    assert response.status_code == 302
+    preference = NotificationSettings.objects.get(user=person)
+    assert preference.email_enabled and not preference.digest_enabled
+    client.post("/app/notifications/settings/", {"digest_enabled": "on"})
+    preference.refresh_from_db()
+    assert preference.digest_enabled and not preference.email_enabled
