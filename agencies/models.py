@@ -12,6 +12,9 @@ agency's configuration of one outlet (its disclosure column, a WeChat account, a
 platform, a newspaper): an item names its target channels here, and `releases` delivers.
 """
 
+import datetime as dt
+import zoneinfo
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import connection, models
@@ -32,6 +35,17 @@ class Role(models.TextChoices):
     REPORT_EDITOR = "report_editor", _("年度报告编辑")
 
 
+def default_urgent_kinds() -> list[str]:
+    """The kinds of notice whose e-mail and group-robot message go out even in quiet hours
+    (codes of `notifications.kinds.NotificationKind`, which sits above this app)."""
+    return ["task_urged", "release_failed"]
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("未知时区：%(zone)s") % {"zone": value})
+
+
 class Agency(models.Model):
     code = models.SlugField(_("代码"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=200)
@@ -40,6 +54,22 @@ class Agency(models.Model):
         verbose_name=_("上级机关"),
         help_text=_("如县政府工作部门的上级为县人民政府；上级机关的管理员、年度报告编辑、"
                     "分管领导和审计监督人员可查看本机关年度报告的进度与汇总"))
+    # issue 14: when its people hear of things (notifications.quiet, workflow.digest)
+    time_zone = models.CharField(
+        _("时区"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone],
+        help_text=_("每日待办和免打扰时段按此时区计算，如 Asia/Shanghai、Asia/Urumqi"))
+    digest_time = models.TimeField(
+        _("每日待办发送时间"), default=dt.time(8, 30),
+        help_text=_("工作日到此时间后向每人发送一份每日待办（没有待办事项的人不发送）"))
+    quiet_from = models.TimeField(
+        _("免打扰开始时间"), default=dt.time(20, 0),
+        help_text=_("此时起至免打扰结束时间，以及周末和节假日，普通通知的邮件和群机器人消息"
+                    "暂不发送，到下一个工作日免打扰结束时再发"))
+    quiet_until = models.TimeField(_("免打扰结束时间"), default=dt.time(8, 0))
+    urgent_kinds = models.JSONField(
+        _("紧急通知类型"), default=default_urgent_kinds, blank=True,
+        help_text=_("免打扰时段也立即发送的通知类型代码，如 task_urged（催办）、"
+                    "release_failed（发布失败）"))
     # the section whose review the annual report goes through (disclosure.report_services)
     report_section = models.ForeignKey(
         "Section", models.SET_NULL, null=True, blank=True, related_name="+",
@@ -59,8 +89,16 @@ class Agency(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
     def clean(self):
         super().clean()
+        if not isinstance(self.urgent_kinds, list) or not all(
+                isinstance(kind, str) for kind in self.urgent_kinds):
+            raise ValidationError({"urgent_kinds": _("请填写通知类型代码的列表，如 "
+                                                     '["task_urged", "release_failed"]。')})
         if self.parent_id is None:
             return
         if self.pk is not None and self.parent_id == self.pk:

@@ -7,5 +7,5 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("通知")
 
     def ready(self):
-        # registers its beat task with Celery (not in `tasks`: see the module)
-        from . import holiday_warnings  # noqa: F401
+        # registers their tasks with Celery (not in `tasks`: see the modules)
+        from . import holiday_warnings, messengers  # noqa: F401

@@ -19,15 +19,21 @@ system that still sees the same notice twice can tell.
 
 import logging
 import smtplib
+from collections import defaultdict
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from agencies.models import Agency
 from core.backoff import jittered_backoff
+from workdays.calendar import WorkingCalendar
 
+from . import quiet
+from .digest_texts import email_of_digest
+from .kinds import NotificationKind
 from .models import Notification
 from .selectors import unsent_emails
 from .texts import email_of
@@ -48,10 +54,33 @@ def due_for_email(notification_ids):
     return unsent_emails().filter(pk__in=notification_ids).order_by("pk")
 
 
+def hold_quiet(notification_ids) -> set[int]:
+    """Hold the e-mails of those notices that are due in their agency's quiet hours and are
+    not urgent (`notifications.quiet`): they are sent when the quiet period ends. Returns
+    the ids held."""
+    rows = list(due_for_email(notification_ids).values_list("pk", "kind", "agency_id"))
+    if not rows:
+        return set()
+    agencies = Agency.objects.in_bulk({agency for _pk, _kind, agency in rows})
+    now, calendar = timezone.now(), WorkingCalendar()
+    held = defaultdict(list)
+    for pk, kind, agency in rows:
+        until = quiet.held_until(agencies[agency], kind, now, calendar)
+        if until is not None:
+            held[until].append(pk)
+    for until, pks in held.items():
+        Notification.objects.filter(pk__in=pks).update(email_held_until=until)
+    return {pk for pks in held.values() for pk in pks}
+
+
 def send_emails(notification_ids) -> list[int]:
-    """Send what is due; returns the ids whose sending failed (to retry later)."""
+    """Send what is due (holding what is due in quiet hours); returns the ids whose sending
+    failed (to retry later)."""
     failed = []
+    held = hold_quiet(notification_ids)
     for pk in due_for_email(notification_ids).values_list("pk", flat=True):
+        if pk in held:
+            continue
         try:
             _send_one(pk)
         except SEND_ERRORS as error:
@@ -85,9 +114,15 @@ def _send_one(pk) -> None:
     notice = _claim(pk)
     if notice is None:
         return
-    subject, body = email_of(notice)
-    message = EmailMessage(subject, body, to=[notice.recipient.email],
-                           headers={"Message-ID": message_id(notice)})
+    headers = {"Message-ID": message_id(notice)}
+    if notice.kind == NotificationKind.DAILY_DIGEST:
+        subject, body, html = email_of_digest(notice)
+        message = EmailMultiAlternatives(subject, body, to=[notice.recipient.email],
+                                         headers=headers)
+        message.attach_alternative(html, "text/html")
+    else:
+        subject, body = email_of(notice)
+        message = EmailMessage(subject, body, to=[notice.recipient.email], headers=headers)
     try:
         message.send()
     except SEND_ERRORS:

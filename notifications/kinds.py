@@ -42,6 +42,9 @@ class NotificationKind(models.TextChoices):
     ITEM_DUE_SOON = "item_due_soon", _("公开期限临近")
     ITEM_OVERDUE = "item_overdue", _("信息已超过公开期限")
     TASK_URGED = "task_urged", _("催办")
+    # issue 14: one summary a working day per person (workflow.digest; `reminder` names
+    # the local date, "digest:2026-12-03", and `details` holds what it lists)
+    DAILY_DIGEST = "daily_digest", _("每日待办")
 
 
 #: The drafter's release summary, one per item and round (the constraint

@@ -2,6 +2,8 @@
 
 from django.urls import reverse
 
+from .kinds import NotificationKind
+
 
 def item_link(publication_id: int) -> str:
     return reverse("webui:items:detail", kwargs={"pk": publication_id})
@@ -26,11 +28,18 @@ def application_link(application_id: int) -> str:
     return reverse("webui:applications:detail", kwargs={"pk": application_id})
 
 
+def digest_link(notification_id: int) -> str:
+    """The page of a daily digest (it lists what it is about, each with its own link)."""
+    return reverse("webui:notifications:detail", kwargs={"pk": notification_id})
+
+
 def path_of(notice) -> str:
     """A task notice keeps its task's id and its path is computed here, when it is shown or
     mailed: it is written by one INSERT ... SELECT, which cannot call `reverse`. Other
     notices, and task notices written before task ids were kept, store theirs in `link`;
     an item's notice without one (a reminder to its drafter) leads to the item."""
+    if notice.kind == NotificationKind.DAILY_DIGEST:
+        return digest_link(notice.pk)
     if notice.task_id is not None:
         return task_link(notice.task_id)
     if notice.application_id is not None:

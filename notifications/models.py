@@ -45,6 +45,11 @@ class Notification(models.Model):
     # Set and committed before the e-mail is handed to the mail server, so that no crash or
     # redelivery sends it twice (see notifications.emails).
     email_claimed_at = models.DateTimeField(_("邮件开始发送时间"), null=True, blank=True)
+    # Written in the agency's quiet hours (notifications.quiet): its e-mail waits until then
+    email_held_until = models.DateTimeField(_("邮件推迟至"), null=True, blank=True)
+    # what a daily digest lists (workflow.digest), as ids, titles and dates: shown in the
+    # reader's language on its page and in its e-mail
+    details = models.JSONField(_("内容"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
@@ -59,6 +64,11 @@ class Notification(models.Model):
             # the sweeper of lost e-mails, every few minutes: unsent notices by age only
             models.Index(fields=["created_at"], condition=models.Q(emailed_at__isnull=True),
                          name="notification_unemailed"),
+            # the sweep of e-mails held over quiet hours
+            models.Index(fields=["email_held_until"],
+                         condition=models.Q(emailed_at__isnull=True,
+                                            email_held_until__isnull=False),
+                         name="notification_held"),
         ]
         constraints = [
             # a drafter hears once per round what became of their item's releases, however
@@ -80,6 +90,10 @@ class Notification(models.Model):
                                     condition=~models.Q(reminder="")
                                     & models.Q(publication__isnull=False),
                                     name="one_reminder_per_item"),
+            # one daily digest per person and local date ("digest:2026-12-03")
+            models.UniqueConstraint(fields=["recipient", "reminder"],
+                                    condition=models.Q(kind=NotificationKind.DAILY_DIGEST),
+                                    name="one_digest_per_day"),
         ]
 
     def __str__(self):
@@ -89,6 +103,13 @@ class Notification(models.Model):
     def path(self) -> str:
         """The page of this site the notice sends its reader to, to act on."""
         return path_of(self)
+
+    @property
+    def digest_summary(self) -> str:
+        """A daily digest's sections and counts on one line (empty for other notices)."""
+        from .digest_texts import summary  # digest_texts reads notices, models come first
+
+        return summary(self) if self.kind == NotificationKind.DAILY_DIGEST else ""
 
     @property
     def headline(self) -> str:
@@ -104,6 +125,8 @@ class NotificationSettings(models.Model):
                                 verbose_name=_("人员"))
     email_enabled = models.BooleanField(_("邮件通知"), default=True,
                                         help_text=_("有邮箱地址时，同时以邮件发送通知"))
+    digest_enabled = models.BooleanField(_("每日待办"), default=True,
+                                         help_text=_("工作日早上汇总待办、临期和超期事项"))
 
     class Meta:
         verbose_name = _("通知设置")
@@ -111,3 +134,58 @@ class NotificationSettings(models.Model):
 
     def __str__(self):
         return str(self.user_id)
+
+
+class MessengerKind(models.TextChoices):
+    WECOM = "wecom", _("企业微信群机器人")
+    DINGTALK = "dingtalk", _("钉钉群机器人")
+
+
+def default_forwarded_kinds() -> list[str]:
+    return [NotificationKind.TASK_QUEUED, NotificationKind.RELEASE_FAILED,
+            NotificationKind.ITEM_OVERDUE]
+
+
+class MessengerHook(models.Model):
+    """A group robot (企业微信 or 钉钉) of an agency, or of one of its sections, that hears of
+    notices of the kinds it forwards (`notifications.messengers`). A section's hooks take
+    the section's items; an agency-wide hook (no section) those of sections without one."""
+
+    agency = models.ForeignKey("agencies.Agency", models.CASCADE, related_name="+",
+                               verbose_name=_("机关"))
+    section = models.ForeignKey("agencies.Section", models.CASCADE, null=True, blank=True,
+                                related_name="+", verbose_name=_("科室"),
+                                help_text=_("留空则为全机关的群机器人"))
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=MessengerKind.choices)
+    # the robot's address carries its key (企业微信 ?key=…, 钉钉 ?access_token=…): named so
+    # that the audit trail of configuration changes records only that it changed
+    url_with_token = models.URLField(
+        _("Webhook 地址"), max_length=500,
+        help_text=_("群机器人的 Webhook 地址（含 key 或 access_token）"))
+    secret = models.CharField(
+        _("加签密钥"), max_length=200, blank=True,
+        help_text=_("钉钉机器人“加签”安全设置的密钥（SEC 开头）；企业微信留空"))
+    kinds = models.JSONField(_("转发的通知类型"), default=default_forwarded_kinds, blank=True,
+                             help_text=_("通知类型代码的列表，默认 task_queued（待审核任务）、"
+                                         "release_failed（发布失败）、item_overdue（信息超期）"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("群机器人")
+        verbose_name_plural = _("群机器人")
+        ordering = ["agency", "section", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.section_id and self.agency_id and self.section.agency_id != self.agency_id:
+            raise ValidationError({"section": _("科室必须属于该机关。")})
+        if not isinstance(self.kinds, list) or set(map(str, self.kinds)) - set(
+                NotificationKind.values):
+            raise ValidationError({"kinds": _("请填写通知类型代码的列表，如 "
+                                              '["task_queued", "release_failed"]。')})

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.utils import timezone
 
 from .models import Notification, NotificationSettings
 
@@ -25,14 +26,27 @@ def email_enabled(*, user) -> bool:
     return preference.email_enabled if preference is not None else True
 
 
+def digest_enabled(*, user) -> bool:
+    preference = NotificationSettings.objects.filter(user_id=user.pk).first()
+    return preference.digest_enabled if preference is not None else True
+
+
 def unsent_emails():
-    """Notices not mailed yet, nor being mailed, whose recipient is active, has an address
-    and wants e-mail."""
+    """Notices not mailed yet, nor being mailed, nor held over quiet hours, whose recipient
+    is active, has an address and wants e-mail."""
     return (Notification.objects
             .filter(emailed_at__isnull=True, email_claimed_at__isnull=True,
                     recipient__is_active=True)
+            .exclude(email_held_until__gt=timezone.now())
             .exclude(recipient__email="")
             .exclude(recipient__notification_settings__email_enabled=False))
+
+
+def held_emails(*, now, limit: int) -> list[int]:
+    """Notices whose e-mail was held over quiet hours that have ended, the earliest first
+    (on the partial index `notification_held`)."""
+    return list(unsent_emails().filter(email_held_until__lte=now)
+                .order_by("email_held_until", "pk").values_list("pk", flat=True)[:limit])
 
 
 def lost_emails(*, now, limit: int) -> list[int]:

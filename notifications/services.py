@@ -18,6 +18,7 @@ from core.errors import NotFound
 from .inserts import insert_notices
 from .kinds import NotificationKind as K
 from .links import item_link, release_link, retraction_request_link
+from .messengers import forward_on_commit
 from .models import Notification, NotificationSettings
 from .tasks import send_notification_emails
 
@@ -165,6 +166,7 @@ def email_on_commit(notification_ids) -> None:
     ids = list(notification_ids)
     if ids:
         transaction.on_commit(lambda: send_notification_emails.delay(ids), robust=True)
+        forward_on_commit(ids)  # and to the group robots that forward their kinds
 
 
 def open_notification(*, user, notification_id: int) -> Notification:
@@ -187,6 +189,13 @@ def mark_all_read(*, user) -> int:
 def set_email_enabled(*, user, enabled: bool) -> NotificationSettings:
     preference, _created = NotificationSettings.objects.update_or_create(
         user_id=user.pk, defaults={"email_enabled": enabled})
+    return preference
+
+
+def set_digest_enabled(*, user, enabled: bool) -> NotificationSettings:
+    """The person's daily digest (每日待办) on or off."""
+    preference, _created = NotificationSettings.objects.update_or_create(
+        user_id=user.pk, defaults={"digest_enabled": enabled})
     return preference
 
 

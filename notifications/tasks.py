@@ -52,3 +52,13 @@ def sweep_unsent_emails() -> int:
                   "(at most one e-mail per notice): see Notification.email_claimed_at",
                   unconfirmed)
     return len(ids)
+
+
+@shared_task(ignore_result=True)
+def send_held_emails() -> int:
+    """E-mail the notices held over quiet hours that have ended (`notifications.quiet`),
+    in chunks, as the sweeper does; claimed before sending, so at most once."""
+    ids = selectors.held_emails(now=timezone.now(), limit=SWEEP_LIMIT)
+    for start in range(0, len(ids), SWEEP_CHUNK):
+        send_notification_emails.delay(ids[start:start + SWEEP_CHUNK])
+    return len(ids)

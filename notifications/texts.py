@@ -21,6 +21,8 @@ def headline(notice) -> str:
         if notice.reminder.startswith("due1:"):
             return _("信息明天（或今天）到达公开期限，请尽快处理")
         return _("信息距公开期限不足 5 个工作日")
+    if notice.kind == K.DAILY_DIGEST:
+        return _("政务公开每日待办 %(date)s") % {"date": notice.title}
     if notice.kind == K.TASK_URGED:
         return _("有人催办您的%(step)s任务") % {
             "step": step_title(notice.step, default=notice.step)}

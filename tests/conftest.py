@@ -67,6 +67,13 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _no_quiet_hours(settings):
+    """Quiet hours off unless a test turns them on: what is e-mailed must not depend on the
+    hour the suite runs at (tests/notifications/test_quiet_hours.py turns them on)."""
+    settings.NOTIFICATION_QUIET_HOURS = False
+
+
+@pytest.fixture(autouse=True)
 def _site_language(settings):
     """Each test starts in the site's language: a request made by an earlier test in English
     leaves English active in the thread, as it would in a server's worker thread."""

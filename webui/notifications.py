@@ -17,5 +17,6 @@ class NotificationApplication(RoleApplication):
 
     index_path = path("", views.notification_list, name="index")
     open_path = path("<int:pk>/open/", views.notification_open, name="open")
+    detail_path = path("<int:pk>/", views.notification_detail, name="detail")
     read_all_path = path("read-all/", views.notification_read_all, name="read_all")
     settings_path = path("settings/", views.notification_settings, name="settings")

@@ -127,23 +127,30 @@ _ITEM = "process__reviewprocess__publication__"
 _NODES = {step: getattr(ReviewFlow, step) for step in REVIEW_STEPS}
 
 
-def _step_of_task():
+def step_of_task():
     return Case(*[When(flow_task=node, then=Value(step)) for step, node in _NODES.items()],
                 default=Value(""), output_field=CharField())
 
 
-def _holders(due: _Due):
-    """The open, claimed review tasks of the items in review whose date is due."""
+def _on_items(path: str, items: dict) -> dict:
+    return {f"{path}{lookup}": value for lookup, value in items.items()}
+
+
+def held_tasks(**items):
+    """The open, claimed review tasks of the items in review that match `items` (lookups
+    on the item, e.g. formed_on__in=…), one row a task (`owner_id` its holder). Also the
+    daily digest's "claimed by you" (`workflow.digest`)."""
     return (Task.objects.filter(status__in=OPEN_TASK_STATES)
             .filter(status=STATUS.ASSIGNED, flow_task__in=list(_NODES.values()),
                     owner__is_active=True,
                     process__reviewprocess__outcome=RoundOutcome.OPEN,
-                    **{f"{_ITEM}status": S.IN_REVIEW, f"{_ITEM}formed_on__in": due.dates}))
+                    **_on_items(_ITEM, {"status": S.IN_REVIEW, **items})))
 
 
-def _eligible(due: _Due, step: str):
-    """(rows, path): one row per person and unclaimed task of `step` they may take
-    (`selectors.people_who_may_act` over every such task at once)."""
+def eligible_people(step: str, **items):
+    """(rows, item path, task path): one row per person and unclaimed task of `step` they
+    may take, on the items in review that match `items` (`selectors.people_who_may_act`
+    over every such task at once). Also the daily digest's "you may take"."""
     tie = STEP_SECTION_TIE.get(step)
     item = f"{tie}__publications__" if tie else "agency__publications__"
     task = f"{item}review_rounds__task__"
@@ -153,19 +160,32 @@ def _eligible(due: _Due, step: str):
     people = User.objects.filter(
         holding_role(STEP_ROLE[step]), ~Q(pk=F(f"{item}drafter_id")), ~Exists(acted),
         Q(is_active=True, agency_id=F(f"{item}agency_id")),
-        **{f"{item}status": S.IN_REVIEW, f"{item}formed_on__in": due.dates,
-           f"{item}review_rounds__outcome": RoundOutcome.OPEN,
+        **_on_items(item, {"status": S.IN_REVIEW, **items}),
+        **{f"{item}review_rounds__outcome": RoundOutcome.OPEN,
            f"{task}status__in": OPEN_TASK_STATES, f"{task}status": STATUS.NEW,
            f"{task}flow_task": _NODES[step]})
     return people, item, task
 
 
-def _leaders(due: _Due):
-    """The active leaders covering the section of an overdue open item, one row a pair."""
+def covering_leaders(**items):
+    """(rows, item path): the active leaders covering the section of an open item that
+    matches `items`, one row a pair."""
     item = "covered_sections__publications__"
     return User.objects.filter(
         holding_role(Role.LEADER), Q(is_active=True, agency_id=F(f"{item}agency_id")),
-        **{f"{item}status__in": OPEN_STATUSES, f"{item}formed_on__in": due.overdue}), item
+        **_on_items(item, {"status__in": OPEN_STATUSES, **items})), item
+
+
+def _holders(due: _Due):
+    return held_tasks(formed_on__in=due.dates)
+
+
+def _eligible(due: _Due, step: str):
+    return eligible_people(step, formed_on__in=due.dates)
+
+
+def _leaders(due: _Due):
+    return covering_leaders(formed_on__in=due.overdue)
 
 
 def sweep(*, now: dt.datetime | None = None) -> dict:
@@ -185,7 +205,7 @@ def sweep(*, now: dt.datetime | None = None) -> dict:
         # holders first: a leader who holds the task gets the notice that links to it
         counts["holders"] = len(notify_item_reminders(
             _holders(due), recipient_id=F("owner_id"), task_id=F("pk"),
-            step=_step_of_task(), **due.columns(_ITEM)))
+            step=step_of_task(), **due.columns(_ITEM)))
         for step in REVIEW_STEPS:
             people, item, task = _eligible(due, step)
             counts["eligible"] += len(notify_item_reminders(

@@ -328,6 +328,12 @@ CELERY_BEAT_SCHEDULE = {
     # overdue (workflow.reminders; hourly, sent on working days from 08:00, each once)
     "item-deadline-reminders": {"task": "workflow.tasks.send_item_reminders",
                                 "schedule": crontab(minute=10)},
+    # the daily digest (workflow.digest): every 10 minutes, each agency's people once a
+    # working day after its digest time
+    "daily-digests": {"task": "workflow.tasks.send_daily_digests", "schedule": 600.0},
+    # e-mails held over quiet hours (notifications.quiet), sent when the quiet period ends
+    "send-held-notification-emails": {"task": "notifications.tasks.send_held_emails",
+                                      "schedule": 300.0},
     # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 
@@ -396,6 +402,13 @@ NOTIFICATION_EMAIL_SWEEP_SECONDS = float(os.environ.get("NOTIFICATION_EMAIL_SWEE
 NOTIFICATION_EMAIL_GRACE_SECONDS = int(os.environ.get("NOTIFICATION_EMAIL_GRACE_SECONDS", "600"))
 NOTIFICATION_EMAIL_MAX_AGE_SECONDS = int(
     os.environ.get("NOTIFICATION_EMAIL_MAX_AGE_SECONDS", "172800"))
+# Group robots (notifications.messengers): a message the robot's side failed is retried
+MESSENGER_MAX_RETRIES = int(os.environ.get("MESSENGER_MAX_RETRIES", "5"))
+MESSENGER_RETRY_BASE_SECONDS = float(os.environ.get("MESSENGER_RETRY_BASE_SECONDS", "10"))
+MESSENGER_RETRY_MAX_SECONDS = float(os.environ.get("MESSENGER_RETRY_MAX_SECONDS", "600"))
+# Quiet hours (notifications.quiet): each agency's own (Agency.quiet_from/quiet_until,
+# weekends, holidays); 0 turns them off everywhere
+NOTIFICATION_QUIET_HOURS = env_bool("NOTIFICATION_QUIET_HOURS", True)
 CELERY_BEAT_SCHEDULE["sweep-unsent-notification-emails"] = {
     "task": "notifications.tasks.sweep_unsent_emails",
     "schedule": NOTIFICATION_EMAIL_SWEEP_SECONDS,

@@ -1,6 +1,7 @@
 """The platform operator sets an agency's parent (上级机关) in the admin, recorded in the trail;
 a cycle is refused with a message; an agency admin sees the parent but cannot change it."""
 
+import json
 import re
 
 import pytest
@@ -24,7 +25,10 @@ def county(db):
 
 def agency_form(agency, **overrides):
     data = {"code": agency.code, "name": agency.name, "report_section": "",
-            "parent": agency.parent_id or ""}
+            "parent": agency.parent_id or "",
+            # its notice settings as the form shows them (issue 14)
+            "time_zone": agency.time_zone, "digest_time": "08:30", "quiet_from": "20:00",
+            "quiet_until": "08:00", "urgent_kinds": json.dumps(agency.urgent_kinds)}
     data.update(overrides)
     return data
 
