@@ -42,6 +42,8 @@ class NotificationKind(models.TextChoices):
     ITEM_DUE_SOON = "item_due_soon", _("公开期限临近")
     ITEM_OVERDUE = "item_overdue", _("信息已超过公开期限")
     TASK_URGED = "task_urged", _("催办")
+    # issue 14: a colleague on leave named the reader their substitute (代理)
+    SUBSTITUTE_NAMED = "substitute_named", _("代理审核")
 
 
 #: The drafter's release summary, one per item and round (the constraint

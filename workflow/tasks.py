@@ -1,11 +1,18 @@
-"""Celery tasks of the review: the hourly Art. 26 reminder sweep (`workflow.reminders`)."""
+"""Celery tasks of the review: the hourly Art. 26 reminder sweep (`workflow.reminders`)
+and the hourly start of leaves (代理, `workflow.substitutions.start_leaves`)."""
 
 from celery import shared_task
 
-from . import reminders
+from . import reminders, substitutions
 
 
 @shared_task(ignore_result=True)
 def send_item_reminders() -> dict:
     # a redelivered or duplicated run writes nothing twice (the reminders' unique keys)
     return reminders.sweep()
+
+
+@shared_task(ignore_result=True)
+def start_leaves() -> dict:
+    # each leave is started once (`claims_released_at`), however many beats run it
+    return substitutions.start_leaves()

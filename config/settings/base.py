@@ -328,6 +328,9 @@ CELERY_BEAT_SCHEDULE = {
     # overdue (workflow.reminders; hourly, sent on working days from 08:00, each once)
     "item-deadline-reminders": {"task": "workflow.tasks.send_item_reminders",
                                 "schedule": crontab(minute=10)},
+    # 代理: the absent person's claims released when their leave starts (hourly, each once;
+    # naming a leave that starts today releases them at once)
+    "start-leaves": {"task": "workflow.tasks.start_leaves", "schedule": crontab(minute=1)},
     # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 
