@@ -120,7 +120,7 @@ def _filtered_trail(request, agency):
 _FIELD_PLACES = {"title": gettext_lazy("标题"), "body": gettext_lazy("正文")}
 _CLAIM_RELEASE_REASONS = {"inactive": gettext_lazy("认领人已停用"),
                           "no_longer_permitted": gettext_lazy("认领人已无权审核该环节"),
-                          "on_leave": gettext_lazy("认领人请假，已设置代理")}
+                          "on_leave": gettext_lazy("签收人请假，已设置代理")}
 # kept for the round's content page, not listed with the details
 _CONTENT_KEYS = {"title", "body", "content"}
 

@@ -130,7 +130,7 @@ class Substitution(models.Model):
     created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     # when the absent person's claims were released (at the start of the leave, once)
-    claims_released_at = models.DateTimeField(_("认领释放时间"), null=True, blank=True)
+    claims_released_at = models.DateTimeField(_("签收释放时间"), null=True, blank=True)
 
     objects = SubstitutionQuerySet.as_manager()
 

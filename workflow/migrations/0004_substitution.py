@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('ends_on', models.DateField(verbose_name='结束日期')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='设置时间')),
                 ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='取消时间')),
-                ('claims_released_at', models.DateTimeField(blank=True, null=True, verbose_name='认领释放时间')),
+                ('claims_released_at', models.DateTimeField(blank=True, null=True, verbose_name='签收释放时间')),
                 ('absent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='substitutions_away', to=settings.AUTH_USER_MODEL, verbose_name='请假人')),
                 ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency', verbose_name='机关')),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='设置人')),
