@@ -89,6 +89,11 @@ class AuditAction(models.TextChoices):
     DOCX_IMPORTED = "docx_imported", _("导入 Word 文档")
     # issue 14: a section head or covering leader urges a review task's holder (催办)
     URGE = "urge", _("催办")
+    # issue 14: a reviewer on leave names a substitute (代理), or an agency admin does
+    # (subject: "workflow.substitution"); decisions by the substitute carry
+    # data["on_behalf_of"], the absent person's username
+    SUBSTITUTE_NAMED = "substitute_named", _("设置代理")
+    SUBSTITUTE_CANCELLED = "substitute_cancelled", _("取消代理")
 
 
 class AuditChain(models.Model):

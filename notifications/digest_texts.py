@@ -32,8 +32,8 @@ def entry_text(name: str, entry: dict) -> str:
     if name == "waiting":
         step = step_title(entry.get("step", ""), default=entry.get("step", ""))
         if entry.get("claimed"):
-            return _("%(step)s，已由您认领") % {"step": step}
-        return _("%(step)s，可认领") % {"step": step}
+            return _("%(step)s，已由您签收") % {"step": step}
+        return _("%(step)s，可签收") % {"step": step}
     if name == "due_soon":
         return ngettext("期限 %(date)s，还剩 %(days)d 个工作日",
                         "期限 %(date)s，还剩 %(days)d 个工作日",

@@ -45,6 +45,8 @@ class NotificationKind(models.TextChoices):
     # issue 14: one summary a working day per person (workflow.digest; `reminder` names
     # the local date, "digest:2026-12-03", and `details` holds what it lists)
     DAILY_DIGEST = "daily_digest", _("每日待办")
+    # issue 14: a colleague on leave named the reader their substitute (代理)
+    SUBSTITUTE_NAMED = "substitute_named", _("代理审核")
 
 
 #: The drafter's release summary, one per item and round (the constraint

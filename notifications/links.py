@@ -24,6 +24,11 @@ def retraction_request_link(request_id: int) -> str:
     return reverse("webui:review:retraction", kwargs={"pk": request_id})
 
 
+def substitutes_link() -> str:
+    """The reviewers' page of substitutions (代理)."""
+    return reverse("webui:review:substitutes")
+
+
 def application_link(application_id: int) -> str:
     return reverse("webui:applications:detail", kwargs={"pk": application_id})
 

@@ -17,7 +17,7 @@ from core.errors import NotFound
 
 from .inserts import insert_notices
 from .kinds import NotificationKind as K
-from .links import item_link, release_link, retraction_request_link
+from .links import item_link, release_link, retraction_request_link, substitutes_link
 from .messengers import forward_on_commit
 from .models import Notification, NotificationSettings
 from .tasks import send_notification_emails
@@ -239,5 +239,21 @@ def notify_task_urged(*, publication, task_id: int, step: str, people, actor,
     ids = insert_notices(people.exclude(pk=actor.pk), recipient_id=F("pk"), **_facts(
         publication, K.TASK_URGED, step=step, task_id=task_id,
         message=f"{actor}：{message}"))
+    email_on_commit(ids)
+    return ids
+
+
+def notify_substitute_named(*, agency_id: int, substitute_id: int, absent, starts_on,
+                            ends_on, actor) -> list[int]:
+    """Tell `substitute_id` that they stand in for `absent` (代理) between the dates, and
+    who named them."""
+    if actor is not None and actor.pk == substitute_id:
+        return []
+    ids = insert_notices(
+        get_user_model().objects.filter(pk=substitute_id), recipient_id=F("pk"),
+        agency_id=agency_id, kind=K.SUBSTITUTE_NAMED, step="", link=substitutes_link(),
+        title=_("%(absent)s 请假期间（%(starts)s 至 %(ends)s）的审核任务") % {
+            "absent": absent, "starts": starts_on.isoformat(), "ends": ends_on.isoformat()},
+        message=str(actor) if actor is not None else "")
     email_on_commit(ids)
     return ids

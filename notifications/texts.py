@@ -50,6 +50,7 @@ def headline(notice) -> str:
         K.REPLY_RETURNED: _("您拟写的申请答复被退回"),
         K.HOLIDAY_YEAR_MISSING: _("缺少下一年节假日安排，跨入该年的公开时限无法计算"),
         K.ITEM_OVERDUE: _("信息已超过条例第二十六条规定的公开期限"),
+        K.SUBSTITUTE_NAMED: _("您被指定为请假同事的代理审核人"),
     }.get(notice.kind, notice.get_kind_display())
 
 
@@ -76,6 +77,8 @@ def message_label(notice) -> str:
         return _("公开期限")
     if notice.kind == K.TASK_URGED:
         return _("催办意见")
+    if notice.kind == K.SUBSTITUTE_NAMED:
+        return _("设置人")
     return _("说明")
 
 

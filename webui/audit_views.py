@@ -38,7 +38,14 @@ from scanning.models import FindingKind, Severity
 from workflow.models import WithholdBasis
 from workflow.selectors import round_content, submitted_rounds
 
-from .templatetags.webui import action_label, person_label, short_hash, tier_label
+from .templatetags.webui import (
+    action_label,
+    actor_name,
+    on_behalf_name,
+    person_label,
+    short_hash,
+    tier_label,
+)
 from .views import visible_item_or_404
 
 PAGE_SIZE = 50
@@ -112,7 +119,8 @@ def _filtered_trail(request, agency):
 
 _FIELD_PLACES = {"title": gettext_lazy("标题"), "body": gettext_lazy("正文")}
 _CLAIM_RELEASE_REASONS = {"inactive": gettext_lazy("签收人已停用"),
-                          "no_longer_permitted": gettext_lazy("签收人已无权审核该环节")}
+                          "no_longer_permitted": gettext_lazy("签收人已无权审核该环节"),
+                          "on_leave": gettext_lazy("签收人请假，已设置代理")}
 # kept for the round's content page, not listed with the details
 _CONTENT_KEYS = {"title", "body", "content"}
 
@@ -213,6 +221,15 @@ def event_details(event, *, channel_names) -> list[tuple[str, str]]:
     line(_("删除附件"), data.pop("attachment_removed", None))
     # a claim taken back or released (the holder's id is for machines: the name says it)
     line(_("原签收人"), data.pop("previous_holder", None))
+    # a substitute's action (代理): for whom, by login (the name is in the actor's cell)
+    line(_("代理"), data.pop("on_behalf_of", None))
+    data.pop("on_behalf_of_name", None)
+    # a substitution named or cancelled
+    line(_("请假人"), data.pop("absent", None))
+    line(_("代理人"), data.pop("substitute", None))
+    if "starts_on" in data:
+        line(_("期间"), _("%(starts)s 至 %(ends)s") % {"starts": data.pop("starts_on"),
+                                                      "ends": data.pop("ends_on", "")})
     data.pop("previous_holder_id", None)
     reason = data.pop("reason", None)
     line(_("释放原因"), _CLAIM_RELEASE_REASONS.get(reason, reason))
@@ -319,7 +336,8 @@ def _csv_lines(events, channel_names):
             event.item_id or "",
             event.item_title or "",
             event.item_section or "",
-            person_label(event.actor, event.actor_username) or _("系统"),
+            (actor_name(event) if on_behalf_name(event)
+             else person_label(event.actor, event.actor_username)) or _("系统"),
             tier_label(event.tier),
             action_label(event.action),
             event.round or "",

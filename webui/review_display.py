@@ -19,6 +19,8 @@ from scanning.models import FindingKind
 from scanning.text import html_to_text
 from workflow.models import WithholdBasis
 
+from .templatetags.webui import actor_name
+
 EXCERPT_CHARS = 30
 # Above this many characters a changed block is shown as removed + added, not char by char
 # (SequenceMatcher is quadratic).
@@ -196,9 +198,7 @@ def trail_by_round(events) -> list[RoundTrail]:
     rounds: dict[int, RoundTrail] = {}
     for event in events:
         number = event.round or 0
-        actor = event.actor
-        name = (actor.display_name or actor.username) if actor else (
-            event.actor_username or _("系统"))
+        name = actor_name(event) or _("系统")
         basis = (event.data or {}).get("basis") or ""
         rounds.setdefault(number, RoundTrail(number)).rows.append(TrailRow(
             actor=name, step=step_title(event.tier), action=str(actions.get(event.action,

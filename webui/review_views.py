@@ -50,6 +50,7 @@ from workflow.selectors import (
     tasks_held_by_colleagues,
     tasks_in_order,
     with_review_context,
+    with_stand_in,
 )
 
 from .attachment_response import may_show_inline
@@ -110,12 +111,14 @@ def _task_list(request, *, claimed):
         tasks = tasks.filter(Q(**{f"{item}title__icontains": filters["q"]})
                              | Q(**{f"{item}document_number__icontains": filters["q"]}))
     tasks = in_queue_order(tasks, sort=form.ordering())
-    # Page over the narrow ids, then load one page of rows with their context.
-    page = Paginator(tasks.values_list("pk", flat=True), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    # Page over the narrow ids (with whom the person would stand in for: 代 王敏), then
+    # load one page of rows with their context.
+    page = Paginator(with_stand_in(tasks, user=request.user).values_list("pk", "stand_in"),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    stand_in = dict(page.object_list)
     return render(request, "webui/review_list.html", {
         "claimed": claimed, "form": form, "filtered": bool(filters), "page": page,
-        "rows": _rows(list(page.object_list), now),
+        "rows": _rows(list(stand_in), now, stand_in=stand_in),
         # who holds the tasks colleagues claimed; a head or covering leader may take back
         # what was left
         "held_by_others": [] if claimed else _held_rows(request.user, now),
@@ -162,7 +165,7 @@ def _held_rows(user, now) -> list[dict]:
             for task in tasks]
 
 
-def _rows(task_ids, now) -> list[dict]:
+def _rows(task_ids, now, *, stand_in=None) -> list[dict]:
     tasks = tasks_in_order(task_ids)
     dues = art26_due_many([task.process.reviewprocess.publication.formed_on for task in tasks],
                           today=timezone.localdate(now))
@@ -176,6 +179,7 @@ def _rows(task_ids, now) -> list[dict]:
             "drafter": review_process.drafter, "round": review_process.round,
             "waiting": waiting_text(task.created, now), "since": task.created,
             "due": dues[publication.formed_on],
+            "stand_in": (stand_in or {}).get(task.pk),
         })
     return rows
 

@@ -15,6 +15,8 @@ from audit.selectors import timeline
 from publications.lifecycle import ReviewStep
 from workflow.models import WithholdBasis
 
+from .templatetags.webui import actor_name
+
 DECISIONS = (AuditAction.APPROVE, AuditAction.REJECT, AuditAction.WITHHOLD)
 SUBMITTED = AuditAction.SUBMIT
 
@@ -48,10 +50,7 @@ TITLES = {ReviewStep.SECTION_HEAD_REVIEW: _("科室审核意见"),
 
 
 def _name(event) -> str:
-    actor = event.actor
-    if actor is not None:
-        return actor.display_name or actor.username
-    return event.actor_username or ""
+    return actor_name(event)  # 李强 代 王敏 for a substitute's decision
 
 
 def sign_off(publication) -> SignOff:

@@ -99,3 +99,60 @@ class CommentPhrase(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class SubstitutionQuerySet(models.QuerySet):
+    def active_on(self, day):
+        """Substitutions in force on `day` (an agency-local date): not cancelled, and the
+        day within their dates (both inclusive)."""
+        return self.filter(cancelled_at__isnull=True, starts_on__lte=day, ends_on__gte=day)
+
+
+class Substitution(models.Model):
+    """A reviewer on leave (代理): from `starts_on` to `ends_on` (agency-local dates, both
+    inclusive) `substitute` may claim and decide the review tasks `absent` could.
+
+    Written by `workflow.substitutions` (named, cancelled, the absent person's claims
+    released when the leave starts); read by `workflow.permissions` and the queues.
+    """
+
+    agency = models.ForeignKey("agencies.Agency", models.PROTECT, related_name="+",
+                               verbose_name=_("机关"))
+    absent = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT,
+                               related_name="substitutions_away", verbose_name=_("请假人"))
+    substitute = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT,
+                                   related_name="substitutions_covering",
+                                   verbose_name=_("代理人"))
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                   verbose_name=_("设置人"))
+    created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    # when the absent person's claims were released (at the start of the leave, once)
+    claims_released_at = models.DateTimeField(_("签收释放时间"), null=True, blank=True)
+
+    objects = SubstitutionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("代理")
+        verbose_name_plural = _("代理")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
+                                   name="substitution_ends_after_start"),
+            models.CheckConstraint(condition=~models.Q(absent=models.F("substitute")),
+                                   name="substitution_not_oneself"),
+        ]
+        indexes = [
+            # the queue's EXISTS: a person's substitutions still in force
+            models.Index(fields=["substitute", "ends_on", "starts_on"],
+                         condition=models.Q(cancelled_at__isnull=True),
+                         name="substitution_by_substitute"),
+            models.Index(fields=["absent", "ends_on"],
+                         condition=models.Q(cancelled_at__isnull=True),
+                         name="substitution_by_absent"),
+        ]
+
+    def __str__(self):
+        return f"{self.substitute} 代 {self.absent} ({self.starts_on}–{self.ends_on})"

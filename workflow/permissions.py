@@ -46,6 +46,15 @@ def _outsider_refusal(user, publication) -> str | None:
 
 def step_refusal(user, step: str, publication) -> str | None:
     """Why `user` may not review `publication` at `step` at all (None: they may)."""
+    if refusal := _stand_in_refusal(user, step, publication):
+        return refusal
+    return _scope_refusal(user, step, publication)
+
+
+def _stand_in_refusal(user, step, publication) -> str | None:
+    """What no substitution lifts: an outsider, the item's drafter, an unknown step, and
+    lacking the step's role (a substitute holds the roles of the person they stand in for:
+    the absent person lends their sections, never a role)."""
     if refusal := _outsider_refusal(user, publication):
         return refusal
     if user.pk == publication.drafter_id:
@@ -58,6 +67,10 @@ def step_refusal(user, step: str, publication) -> str | None:
             SECRECY_REVIEW: _("只有保密审查员可以进行保密审查。"),
             LEADERSHIP_REVIEW: _("只有分管领导可以进行领导审签。"),
         }[step]
+    return None
+
+
+def _scope_refusal(user, step, publication) -> str | None:
     tie = STEP_SECTION_TIE.get(step)
     if tie and not getattr(user, tie).filter(pk=publication.section_id).exists():
         return {
@@ -85,13 +98,50 @@ def refusal(user, step: str, review_process, *, task_id=None, acted=None) -> str
     whose approval then had to be refused: one person, two tiers, a round stuck on their
     claim). `acted`: that answer when the caller already read it (one query fewer).
     """
-    reason = step_refusal(user, step, review_process.publication)
+    return standing(user, step, review_process, task_id=task_id, acted=acted)[0]
+
+
+def standing(user, step: str, review_process, *, task_id=None, acted=None):
+    """(why `user` may not act on `step` of this round or None, the absent colleague they
+    act for or None).
+
+    A person's own role and sections come first; failing their sections, an active
+    substitution (代理) lends them those of a colleague on leave who could act on this
+    task: the colleague's role and sections, not the drafter, not having decided in this
+    round. The substitute is still refused on an item they drafted and after deciding
+    once in the round: separation of duties is the substitute's too.
+    """
+    publication = review_process.publication
+    on_behalf_of = None
+    reason = step_refusal(user, step, publication)
+    if reason and _stand_in_refusal(user, step, publication) is None:
+        on_behalf_of = absent_colleague(user, step, review_process)
+        if on_behalf_of is not None:
+            reason = None
     if reason:
-        return reason
+        return reason, None
     if acted is None:
         acted = acted_this_round(user, review_process.pk, exclude_task_id=task_id)
     if acted:
-        return _("同一人在同一轮审核中只能审核一次。")
+        return _("同一人在同一轮审核中只能审核一次。"), None
+    return None, on_behalf_of
+
+
+def absent_colleague(user, step: str, review_process):
+    """The colleague on leave today for whom `user` may act on `step` of this round (the
+    first named), or None."""
+    from django.utils import timezone
+
+    from .models import Substitution
+
+    away = (Substitution.objects.active_on(timezone.localdate())
+            .filter(substitute_id=user.pk, agency_id=review_process.publication.agency_id)
+            .select_related("absent").order_by("starts_on", "pk"))
+    for substitution in away:
+        absent = substitution.absent
+        if (step_refusal(absent, step, review_process.publication) is None
+                and not acted_this_round(absent, review_process.pk)):
+            return absent
     return None
 
 

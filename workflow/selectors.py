@@ -4,9 +4,21 @@ Filtering starts from open tasks (a partial index on viewflow's task table) and
 open rounds (a partial index on ReviewProcess), never from the whole history.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -15,7 +27,7 @@ from audit.models import AuditAction, AuditEvent
 from audit.selectors import subject_trail
 
 from .flows import ReviewFlow
-from .models import OPEN_TASK_STATES, ReviewProcess, RoundOutcome
+from .models import OPEN_TASK_STATES, ReviewProcess, RoundOutcome, Substitution
 from .permissions import (
     LEADERSHIP_REVIEW,
     SECRECY_REVIEW,
@@ -36,11 +48,13 @@ def _open_rounds(user, *, sections=None, section_code=None):
     return rounds.values("pk")
 
 
-def _step_filter(user, section_code) -> Q | None:
+def _step_filter(user, section_code, *, stand_in=True) -> Q | None:
     """Which steps of which sections' open rounds this person reviews (STEP_ROLE and
-    STEP_SECTION_TIE, as `permissions.step_refusal` checks them one at a time)."""
+    STEP_SECTION_TIE, as `permissions.step_refusal` checks them one at a time), and with
+    `stand_in` the ones they review as a colleague's substitute (`permissions.standing`)."""
     allowed = Q(pk__in=[])
     any_step = False
+    today = timezone.localdate()
     for step, role in STEP_ROLE.items():
         if not user.has_role(role):
             continue
@@ -50,7 +64,58 @@ def _step_filter(user, section_code) -> Q | None:
         allowed |= Q(flow_task=getattr(ReviewFlow, step),
                      process_id__in=_open_rounds(user, sections=sections,
                                                  section_code=section_code))
+        if tie and stand_in:
+            # rounds an absent colleague could act on at this step, as one EXISTS on the
+            # person's substitutions in force (an index on substitute and dates)
+            stood_in = (ReviewProcess.objects
+                        .filter(pk__in=_open_rounds(user, section_code=section_code))
+                        .filter(Exists(stand_ins_of(user, step, today))).values("pk"))
+            allowed |= Q(flow_task=getattr(ReviewFlow, step), process_id__in=stood_in)
     return allowed if any_step else None
+
+
+def stand_ins_of(user, step, day):
+    """`user`'s substitutions in force on `day` under which they may act on `step` of the
+    round OuterRef("pk") (a ReviewProcess): the absent colleague holds the step's role,
+    heads or covers the round's section, did not draft it and did not decide in it."""
+    absent = User.objects.filter(holding_role(STEP_ROLE[step]), is_active=True,
+                                 agency_id=user.agency_id)
+    acted = Task.objects.filter(process_id=OuterRef(OuterRef("pk")),
+                                owner_id=OuterRef("absent_id"), status=STATUS.DONE)
+    substitutions = (Substitution.objects.active_on(day)
+                     .filter(substitute_id=user.pk, absent__in=absent.values("pk"))
+                     .exclude(absent_id=OuterRef("drafter_id"))
+                     .exclude(Exists(acted)))
+    tie = STEP_SECTION_TIE.get(step)
+    if tie:
+        substitutions = substitutions.filter(**{f"absent__{tie}": OuterRef("section_id")})
+    return substitutions
+
+
+def with_stand_in(tasks, *, user):
+    """`tasks` annotated with `stand_in`: the name of the absent colleague the person would
+    act for (代 王敏), or None where their own role and sections cover the task. No query
+    of its own: a CASE in the tasks' SELECT."""
+    text = CharField()
+    own = _step_filter(user, None, stand_in=False)
+    today = timezone.localdate()
+    name = Case(When(absent__display_name="", then=F("absent__username")),
+                default=F("absent__display_name"), output_field=text)
+    whens = []
+    for step in STEP_SECTION_TIE:
+        if not user.has_role(STEP_ROLE[step]):
+            continue
+        absent = (stand_ins_of(user, step, today).order_by("starts_on", "pk")
+                  .annotate(name=name).values("name")[:1])
+        of_round = (ReviewProcess.objects.filter(pk=OuterRef("process_id"))
+                    .annotate(name=Subquery(absent, output_field=text)).values("name")[:1])
+        whens.append(When(flow_task=getattr(ReviewFlow, step),
+                          then=Subquery(of_round, output_field=text)))
+    if own is None or not whens:
+        return tasks.annotate(stand_in=Value(None, output_field=text))
+    return tasks.annotate(stand_in=Case(When(own, then=Value(None, output_field=text)),
+                                        *whens, default=Value(None, output_field=text),
+                                        output_field=text))
 
 
 def actionable_tasks(*, user, step=None, section=None):
@@ -192,9 +257,16 @@ def people_who_may_act(*, publication, step):
               .filter(holding_role(STEP_ROLE[step]))
               .exclude(Exists(acted)))
     tie = STEP_SECTION_TIE.get(step)
-    if tie:
-        people = people.filter(**{tie: publication.section_id})
-    return people
+    if not tie:
+        return people
+    eligible = people.filter(**{tie: publication.section_id})
+    # and their substitutes (代理) while they are away: the step's role, not the drafter,
+    # not having acted in the round, standing in today for someone eligible
+    stand_ins = people.filter(Exists(
+        Substitution.objects.active_on(timezone.localdate())
+        .filter(substitute_id=OuterRef("pk"), absent__in=eligible.values("pk"))))
+    return User.objects.filter(Q(pk__in=eligible.values("pk"))
+                               | Q(pk__in=stand_ins.values("pk")))
 
 
 def urges_of(*, task):
@@ -270,3 +342,42 @@ def round_tasks(*, publication):
                     flow_task_type="HUMAN")
             .select_related("owner", "process__reviewprocess")
             .order_by("created", "pk"))
+
+
+# ---------------------------------------------------------------- substitutes (代理)
+
+#: the roles a substitute shares with the person they stand in for
+SUBSTITUTE_ROLES = (Role.SECTION_HEAD, Role.SECRECY_REVIEWER, Role.LEADER)
+
+
+def eligible_substitutes(*, absent):
+    """The colleagues who may stand in for `absent`: active, of the same agency, holding
+    every review role `absent` holds (`workflow.substitutions` checks the same)."""
+    people = (User.objects.filter(agency_id=absent.agency_id, is_active=True)
+              .exclude(pk=absent.pk))
+    roles = [role for role in SUBSTITUTE_ROLES if absent.has_role(role)]
+    if not roles:
+        return people.none()
+    for role in roles:
+        people = people.filter(holding_role(role))
+    return people.order_by("display_name", "username")
+
+
+def agency_reviewers(*, agency_id):
+    """The active people of the agency holding a review role (who may go on leave)."""
+    any_role = Q(pk__in=[])
+    for role in SUBSTITUTE_ROLES:
+        any_role |= holding_role(role)
+    return (User.objects.filter(any_role, agency_id=agency_id, is_active=True)
+            .order_by("display_name", "username"))
+
+
+def substitutions_of(*, user, agency_wide=False):
+    """The person's substitutions (away or standing in), or with `agency_wide` the
+    agency's, not ended more than 30 days ago, the latest start first (one query)."""
+    since = timezone.localdate() - dt.timedelta(days=30)
+    rows = Substitution.objects.filter(agency_id=user.agency_id, ends_on__gte=since)
+    if not agency_wide:
+        rows = rows.filter(Q(absent_id=user.pk) | Q(substitute_id=user.pk))
+    return rows.select_related("absent", "substitute", "created_by").order_by(
+        "-starts_on", "-pk")

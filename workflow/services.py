@@ -67,6 +67,7 @@ from .permissions import (
     SECRECY_REVIEW,
     SECTION_HEAD_REVIEW,
     refusal,
+    standing,
     step_refusal,
     take_back_refusal,
     urge_refusal,
@@ -249,16 +250,28 @@ def _load_task(user, task_id):
     return task, review_process, publication
 
 
-def _check_may_act(user, task, review_process):
-    """Who asks comes first (403), then whether the task is still theirs to take (409)."""
-    reason = refusal(user, task.flow_task.name, review_process, task_id=task.pk,
-                     acted=task.user_acted)
+def _check_may_act(user, task, review_process) -> dict:
+    """Who asks comes first (403), then whether the task is still theirs to take (409).
+
+    Returns what the events of the action add: {"on_behalf_of": username, ...} when the
+    person acts as a colleague's substitute (代理), their own sections not covering it.
+    """
+    reason, absent = standing(user, task.flow_task.name, review_process, task_id=task.pk,
+                              acted=task.user_acted)
     if reason:
         raise NotPermitted(reason)
     if task.status not in OPEN_TASK_STATES:
         raise Conflict(_("已由他人处理：该审核任务已完成。"))
     if task.status == STATUS.ASSIGNED and task.owner_id != user.pk:
         raise Conflict(_("已由他人处理：该审核任务已被 %s 签收。") % task.owner)
+    return on_behalf_data(absent)
+
+
+def on_behalf_data(absent) -> dict:
+    """The audit data of an action taken as `absent`'s substitute (None: on one's own)."""
+    if absent is None:
+        return {}
+    return {"on_behalf_of": absent.get_username(), "on_behalf_of_name": str(absent)}
 
 
 def _assign(task, user):
@@ -276,19 +289,20 @@ def _unassign(task):
 def claim_task(*, user, task_id: int):
     with _locked_round_of(task_id):
         task, review_process, publication = _load_task(user, task_id)
-        _check_may_act(user, task, review_process)
+        on_behalf = _check_may_act(user, task, review_process)
         if task.status == STATUS.ASSIGNED:
             return task
         _assign(task, user)
         record(agency_id=publication.agency_id, events=[_task_event(
-            AuditAction.CLAIM, task, review_process, publication, user)])
+            AuditAction.CLAIM, task, review_process, publication, user, data=on_behalf)])
     return task
 
 
 def unclaim_task(*, user, task_id: int):
     with _locked_round_of(task_id):
         task, review_process, publication = _load_task(user, task_id)
-        reason = step_refusal(user, task.flow_task.name, publication)
+        # a substitute gives back what they claimed for a colleague on leave, too
+        reason = refusal(user, task.flow_task.name, review_process, acted=False)
         if reason:
             raise NotPermitted(reason)
         if task.status != STATUS.ASSIGNED or task.owner_id != user.pk:
@@ -314,11 +328,13 @@ def take_back_claim(*, user, task_id: int, claim: bool = False):
         if reason:
             raise NotPermitted(reason)
         step = task.flow_task.name
+        on_behalf = {}
         if claim:
-            reason = refusal(user, step, review_process, task_id=task.pk,
-                             acted=task.user_acted)
+            reason, absent = standing(user, step, review_process, task_id=task.pk,
+                                      acted=task.user_acted)
             if reason:
                 raise NotPermitted(reason)
+            on_behalf = on_behalf_data(absent)
         if task.status not in OPEN_TASK_STATES:
             raise Conflict(_("已由他人处理：该审核任务已完成。"))
         if task.status != STATUS.ASSIGNED:
@@ -332,7 +348,7 @@ def take_back_claim(*, user, task_id: int, claim: bool = False):
         if claim:
             _assign(task, user)
             events.append(_task_event(AuditAction.CLAIM, task, review_process, publication,
-                                      user))
+                                      user, data=on_behalf))
         else:
             _tell_reviewers(publication, step, actor=user, besides=holder)
         notify_claim_taken_back(publication=publication, task_id=task.pk, step=step,
@@ -411,6 +427,28 @@ def release_lost_claims(*, actor=None, people=(), sections=(), everyone=False) -
             return []
         claimed = claimed.filter(Q(owner_id__in=list(people))
                                  | Q(process__reviewprocess__section_id__in=list(sections)))
+
+    def still_theirs(holder, step, review_process, task):
+        return refusal(holder, step, review_process, task_id=task.pk) is None
+
+    def reason(holder):
+        return "inactive" if not holder.is_active else "no_longer_permitted"
+
+    return _release(claimed, actor=actor, keep=still_theirs, reason=reason)
+
+
+def release_claims_on_leave(*, actor=None, person_id: int) -> list[int]:
+    """The open claims of a person whose leave starts (代理) go back to the queue, whose
+    reviewers (their substitute among them) are told; each with a `claim_released` event,
+    reason "on_leave", by `actor` (None: the system, at the start of the leave)."""
+    claimed = Task.objects.filter(status=STATUS.ASSIGNED, owner_id=person_id,
+                                  process__reviewprocess__outcome=RoundOutcome.OPEN)
+    return _release(claimed, actor=actor, keep=lambda *args: False,
+                    reason=lambda holder: "on_leave")
+
+
+def _release(claimed, *, actor, keep, reason) -> list[int]:
+    """Release each claimed task (one round lock at a time) unless `keep` says otherwise."""
     claimed = claimed.values_list("pk", flat=True).order_by("pk")
     released = []
     for task_id in list(claimed):
@@ -420,14 +458,13 @@ def release_lost_claims(*, actor=None, people=(), sections=(), everyone=False) -
                 continue
             holder = task.owner
             step = task.flow_task.name
-            if refusal(holder, step, review_process, task_id=task.pk) is None:
-                continue  # still theirs to hold
+            if keep(holder, step, review_process, task):
+                continue
             _unassign(task)
             _tell_reviewers(publication, step, actor=actor, besides=holder)
             record(agency_id=publication.agency_id, events=[_task_event(
                 AuditAction.CLAIM_RELEASED, task, review_process, publication, actor,
-                data={**_holder_data(holder),
-                      "reason": "inactive" if not holder.is_active else "no_longer_permitted"})])
+                data={**_holder_data(holder), "reason": reason(holder)})])
             released.append(task.pk)
     return released
 
@@ -553,7 +590,7 @@ def _decide_locked(user, task_id, decision, *, comment, basis):
 
 def _decide_in_round(user, task_id, decision, *, comment, basis):
     task, review_process, publication = _load_task(user, task_id)
-    _check_may_act(user, task, review_process)
+    on_behalf = _check_may_act(user, task, review_process)
     step = task.flow_task.name
     if decision == Decision.WITHHOLD and step != SECRECY_REVIEW:
         raise Conflict(_("只有保密审查环节可以决定不予公开。"))
@@ -570,17 +607,19 @@ def _decide_in_round(user, task_id, decision, *, comment, basis):
     if task.status == STATUS.NEW:
         task.assigned = timezone.now()
         activation.assign(user)
-        events.append(_task_event(AuditAction.CLAIM, task, review_process, publication, user))
+        events.append(_task_event(AuditAction.CLAIM, task, review_process, publication, user,
+                                  data=dict(on_behalf)))
     activation.start(None)
     task.data = {"decision": decision, "comment": comment,
-                 "fingerprint": review_process.fingerprint}
+                 "fingerprint": review_process.fingerprint, **on_behalf}
     if basis:
         task.data["basis"] = basis
     if decision == Decision.APPROVE:
-        events += _approve(activation, task, review_process, publication, user, comment)
+        events += _approve(activation, task, review_process, publication, user, comment,
+                           on_behalf)
     else:
         events += _end_round(activation, task, review_process, publication, user,
-                             decision, comment, basis)
+                             decision, comment, basis, on_behalf)
     record(agency_id=publication.agency_id, events=events)
     return task
 
@@ -606,13 +645,13 @@ def _check_no_open_blockers(publication):
             fields={"unscanned": check.unacknowledged})
 
 
-def _approve(activation, task, review_process, publication, user, comment) -> list:
+def _approve(activation, task, review_process, publication, user, comment, on_behalf) -> list:
     step = task.flow_task.name
     if step == LEADERSHIP_REVIEW:
         review_process.outcome = RoundOutcome.APPROVED  # saved as the flow ends
     activation.execute()  # completes the task and opens the next tier (or the end)
     events = [_task_event(AuditAction.APPROVE, task, review_process, publication, user,
-                          comment=comment)]
+                          comment=comment, data=dict(on_behalf))]
     if step == SECTION_HEAD_REVIEW:
         # robust: with the broker down the secrecy approval scans synchronously instead
         transaction.on_commit(
@@ -654,7 +693,7 @@ def approval_of(*, review_process, publication) -> Approval:
 
 
 def _end_round(activation, task, review_process, publication, user, decision, comment,
-               basis) -> list:
+               basis, on_behalf) -> list:
     """Reject (back to the drafter) or withhold (不予公开): the round ends here."""
     activation.complete()
     lifecycle = PublicationLifecycle(publication)
@@ -670,7 +709,7 @@ def _end_round(activation, task, review_process, publication, user, decision, co
     _close_round(review_process, outcome)
     notify_drafter(publication=publication, kind=notice, actor=user, message=comment)
     return [_task_event(action, task, review_process, publication, user, comment=comment,
-                        data={"basis": basis} if basis else {})]
+                        data={**on_behalf, **({"basis": basis} if basis else {})})]
 
 
 STALE_ROUND = gettext_lazy("信息内容在提交审核后被改动，本轮审核作废，已退回经办人重新提交。")

@@ -1,9 +1,10 @@
-"""Celery tasks of the review: the hourly Art. 26 reminder sweep (`workflow.reminders`) and
-the daily digest (`workflow.digest`)."""
+"""Celery tasks of the review: the hourly Art. 26 reminder sweep (`workflow.reminders`),
+the daily digest (`workflow.digest`) and the hourly start of leaves (代理,
+`workflow.substitutions.start_leaves`)."""
 
 from celery import shared_task
 
-from . import digest, reminders
+from . import digest, reminders, substitutions
 
 
 @shared_task(ignore_result=True)
@@ -17,3 +18,9 @@ def send_daily_digests() -> int:
     # every 10 minutes: each agency's people get theirs once its digest time has passed,
     # once a day (the digests' unique key), whichever run or beat comes first
     return digest.sweep()
+
+
+@shared_task(ignore_result=True)
+def start_leaves() -> dict:
+    # each leave is started once (`claims_released_at`), however many beats run it
+    return substitutions.start_leaves()

@@ -334,6 +334,9 @@ CELERY_BEAT_SCHEDULE = {
     # e-mails held over quiet hours (notifications.quiet), sent when the quiet period ends
     "send-held-notification-emails": {"task": "notifications.tasks.send_held_emails",
                                       "schedule": 300.0},
+    # 代理: the absent person's claims released when their leave starts (hourly, each once;
+    # naming a leave that starts today releases them at once)
+    "start-leaves": {"task": "workflow.tasks.start_leaves", "schedule": crontab(minute=1)},
     # "sweep-unsent-notification-emails" is added with its settings in the notifications block
 }
 

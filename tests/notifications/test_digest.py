@@ -66,7 +66,7 @@ def busy(org):
     day before: a task they hold, one they may take (due in 5 working days), one overdue,
     and their own items returned, released and not released."""
     with time_machine.travel(at(D(2024, 10, 22), 15), tick=False):
-        held = submitted_item(org, title="已认领的信息", formed_on=D(2024, 10, 21))
+        held = submitted_item(org, title="已签收的信息", formed_on=D(2024, 10, 21))
         review.claim_task(user=org["drafting_head"],
                           task_id=task_for(org["drafting_head"], held).pk)
         submitted_item(org, title="临期的信息", formed_on=D(2024, 9, 27))
@@ -92,9 +92,9 @@ def test_a_digest_lists_each_kind_of_thing_waiting_for_the_person(busy):
     details = digest_of(busy["drafting_head"]).details
     assert details["date"] == "2024-10-23"
     # the tasks they hold first, then those they may take, earliest deadline first
-    assert titles(details, "waiting") == ["已认领的信息", "超期的信息", "临期的信息"]
+    assert titles(details, "waiting") == ["已签收的信息", "超期的信息", "临期的信息"]
     claimed = {e["title"]: e["claimed"] for e in details["waiting"]}
-    assert claimed == {"超期的信息": False, "临期的信息": False, "已认领的信息": True}
+    assert claimed == {"超期的信息": False, "临期的信息": False, "已签收的信息": True}
     assert details["due_soon"] == [{"item": details["due_soon"][0]["item"],
                                     "title": "临期的信息", "deadline": "2024-10-30",
                                     "days_left": 5}]

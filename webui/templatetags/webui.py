@@ -4,6 +4,7 @@ from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from agencies.models import Role
@@ -82,6 +83,24 @@ def person_label(user, username="") -> str:
     name = getattr(user, "display_name", "")
     login = user.get_username()
     return f"{name}（{login}）" if name else login
+
+
+def on_behalf_name(event) -> str:
+    """The absent colleague an event's actor acted for as substitute (代理), or ""."""
+    data = event.data if isinstance(event.data, dict) else {}
+    return data.get("on_behalf_of_name") or data.get("on_behalf_of") or ""
+
+
+@register.filter
+def actor_name(event) -> str:
+    """Who acted, by name: 李强; a substitute's action says for whom: 李强 代 王敏."""
+    actor = event.actor
+    name = (actor.display_name or actor.username) if actor is not None else (
+        event.actor_username or "")
+    absent = on_behalf_name(event)
+    if name and absent:
+        return _("%(actor)s 代 %(absent)s") % {"actor": name, "absent": absent}
+    return name
 
 
 # events whose comment is a channel's own error text (machine output, often in English)
