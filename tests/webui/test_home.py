@@ -40,3 +40,15 @@ def test_each_role_lands_on_its_work(client, org, username, home):
 def test_the_site_has_a_favicon_for_pages_that_name_none(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"] == "/static/webui/favicon.ico"
+
+
+def test_the_drawer_leads_each_person_to_a_page_of_the_application_they_may_use(client, org):
+    org["admin"].is_staff = True
+    org["admin"].save(update_fields=["is_staff"])
+    client.force_login(org["admin"])
+    html = client.get("/app/notifications/").content.decode()
+    # an agency admin's 审核 holds only 代理: its link leads there, not to a queue (403)
+    assert 'href="/app/review/substitutes/" data-testid="app-review"' in html
+    client.force_login(org["head_office"])
+    html = client.get("/app/notifications/").content.decode()
+    assert 'href="/app/review/" data-testid="app-review"' in html

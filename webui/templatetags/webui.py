@@ -54,6 +54,14 @@ def menu_links(application, user) -> list:
 
 
 @register.filter
+def app_entry(application, user) -> str:
+    """Where the drawer's link to an application leads a person: the first page of its menu
+    they may use (an agency admin's 审核 holds only 代理), else its index."""
+    links = application.menu_links(user) if hasattr(application, "menu_links") else []
+    return links[0][0] if links else application.reverse("index")
+
+
+@register.filter
 def action_label(action) -> str:
     """An audit action in words (通过, 退回, 不予公开, …)."""
     from audit.models import AuditAction
