@@ -36,3 +36,17 @@ def fill_body(page, html_or_text: str, *, append: bool = False) -> None:
         page.keyboard.press("Control+A")
         page.keyboard.press("Delete")
     page.keyboard.type(html_or_text)
+
+
+def resize(page, width, height):
+    """Resize a page that is already open. The frame's drawer switches from permanent to
+    modal in a resize handler, so the layout settles a moment later: wait for it (up to
+    5 s), and let the caller's assertion report a width that stays too wide."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        page.wait_for_function(f"document.documentElement.scrollWidth <= {width}",
+                               timeout=5000)
+    except PlaywrightTimeout:
+        pass

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from publications.models import Publication
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, resize
 from testsupport.factories import create_item, make_org
 
 pytestmark = pytest.mark.postgres
@@ -25,7 +25,7 @@ def test_the_drafter_prescans_masks_submits_and_withdraws_after_confirming(page,
     card = page.get_by_test_id("prescan")
     assert "手机号码" in card.inner_text() and MOBILE not in card.inner_text()
     assert not card.locator("input[name=confirm]").is_visible()  # the dialog asks instead
-    page.set_viewport_size({"width": 390, "height": 844})
+    resize(page, 390, 844)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "prescan-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
