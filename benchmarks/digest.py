@@ -335,6 +335,7 @@ def in_process(args, now) -> dict:
 def main(argv=None) -> int:
     args = parse_args(argv)
     run = RunClock()
+    bootstrap.use_repository()
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
     redis = None if args.in_process else start_redis()
