@@ -17,7 +17,9 @@ the embedded mode); each notice carries `reminder` "digest:<local date>" and the
 constraint `one_digest_per_day` admits one per person and day, so a second run, a second
 beat or a redelivered task writes nothing.
 
-Set-based, whatever the number of people: per local date (agencies in different time
+The sweep dispatches one task per chunk of agencies (`CHUNK`), which the workers share;
+in the embedded mode they run in-process, one after the other. Each chunk is set-based,
+whatever the number of people: per local date (agencies in different time
 zones may be on different dates) one query for the recipients, four for the tasks, one for
 the drafts, one for the dates of open items (and the calendar's two), one for the leaders,
 one for the outcomes and one INSERT — the same count for 5 people and 20,000.
@@ -26,7 +28,8 @@ one for the outcomes and one INSERT — the same count for 5 people and 20,000.
 import datetime as dt
 from collections import defaultdict
 
-from django.db import connection, transaction
+from celery.result import EagerResult
+from django.db import transaction
 from django.db.models import DateTimeField, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -45,8 +48,9 @@ from .permissions import REVIEW_STEPS
 
 #: each list of a digest keeps this many entries (its count is always whole)
 LIST_LIMIT = 20
-#: one sweep at a time (PostgreSQL): the second waits and then finds everyone served
-_LOCK_KEY = 0x1726_0142
+#: agencies per task of the sweep: 20,000 people in 1,000 agencies make 20 tasks for the
+#: workers to share
+CHUNK = 50
 #: which of a person's notices about their own items the digest reports, and as what
 OUTCOMES = {NK.RELEASED: "released", NK.RELEASED_PARTLY: "released",
             NK.RELEASED_AWAITING: "released", NK.NOT_RELEASED: "failed",
@@ -62,7 +66,8 @@ def agencies_due(now: dt.datetime, calendar: WorkingCalendar) -> dict[dt.date, l
     """{local date: the agencies whose digest time has passed on that date, a working
     day} (one query for the agencies)."""
     due = defaultdict(list)
-    for pk, zone_name, at in Agency.objects.values_list("pk", "time_zone", "digest_time"):
+    for pk, zone_name, at in (Agency.objects.order_by("pk")
+                              .values_list("pk", "time_zone", "digest_time")):
         local = now.astimezone(Agency(time_zone=zone_name).zone)
         if local.time() >= at and calendar.is_working_day(local.date()):
             due[local.date()].append(pk)
@@ -214,20 +219,40 @@ def write_digests(*, agency_ids, today: dt.date, calendar: WorkingCalendar) -> l
     return [notice.pk for notice in created]
 
 
-def sweep(*, now: dt.datetime | None = None) -> int:
-    """Write (and e-mail) the digests due at `now`; how many were written."""
-    now = now or timezone.now()
+def chunks_due(now: dt.datetime, calendar: WorkingCalendar) -> list[tuple[dt.date, list[int]]]:
+    """(local date, up to CHUNK agency ids) of the agencies due at `now`, in order."""
+    return [(today, agency_ids[start:start + CHUNK])
+            for today, agency_ids in sorted(agencies_due(now, calendar).items())
+            for start in range(0, len(agency_ids), CHUNK)]
+
+
+def write_chunk(*, agency_ids, today: dt.date) -> int:
+    """Write the digests of `today` for the agencies' people who have none yet, in one
+    transaction, e-mailed once it commits; how many were written.
+
+    The agencies' rows are locked first (in id order, FOR NO KEY UPDATE: their other
+    writes are not held up), so two chunks that share agencies (a redelivered task, sweeps
+    ten minutes apart that cut the due agencies differently) take turns, and the second
+    finds those people served (the digests' unique key)."""
     calendar = WorkingCalendar()
-    due = agencies_due(now, calendar)
-    if not due:
-        return 0
-    written = 0
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        for today, agency_ids in sorted(due.items()):
-            ids = write_digests(agency_ids=agency_ids, today=today, calendar=calendar)
-            email_on_commit(ids)
-            written += len(ids)
+        list(Agency.objects.filter(pk__in=agency_ids).order_by("pk")
+             .select_for_update(no_key=True).values_list("pk", flat=True))
+        ids = write_digests(agency_ids=agency_ids, today=today, calendar=calendar)
+        email_on_commit(ids)
+    return len(ids)
+
+
+def sweep(*, now: dt.datetime | None = None) -> int:
+    """Dispatch the digests due at `now`: one task per chunk of CHUNK agencies
+    (`workflow.tasks.send_digest_chunk`), so that every worker takes a share. Returns how
+    many were written here: all of them where tasks run in-process (the embedded mode,
+    the tests), none with workers, which write theirs."""
+    from .tasks import send_digest_chunk
+
+    written = 0
+    for today, agency_ids in chunks_due(now or timezone.now(), WorkingCalendar()):
+        result = send_digest_chunk.delay(today.isoformat(), agency_ids)
+        if isinstance(result, EagerResult):
+            written += result.get()
     return written

@@ -1,6 +1,8 @@
 """Celery tasks of the review: the hourly Art. 26 reminder sweep (`workflow.reminders`),
-the daily digest (`workflow.digest`) and the hourly start of leaves (代理,
+the daily digest (`workflow.digest`: the sweep and its chunks) and the hourly start of leaves (代理,
 `workflow.substitutions.start_leaves`)."""
+
+import datetime as dt
 
 from celery import shared_task
 
@@ -18,6 +20,13 @@ def send_daily_digests() -> int:
     # every 10 minutes: each agency's people get theirs once its digest time has passed,
     # once a day (the digests' unique key), whichever run or beat comes first
     return digest.sweep()
+
+
+@shared_task(ignore_result=True)
+def send_digest_chunk(day: str, agency_ids: list[int]) -> int:
+    # one chunk of the sweep's agencies; redelivered, it writes nothing twice (the people
+    # served have theirs: the digests' unique key)
+    return digest.write_chunk(agency_ids=agency_ids, today=dt.date.fromisoformat(day))
 
 
 @shared_task(ignore_result=True)
