@@ -21,7 +21,7 @@ time from the dispatch to the last digest written and to the last e-mail sent
 (`emailed_at`), CPU of the workers and of the bench database's PostgreSQL backends (from
 /proc), the digests and e-mails. Then the task is sent again: it must write nothing.
 
-`--in-process` instead runs `workflow.digest.sweep` in this process with tasks eager (the
+`--in-process` instead runs `workflow.tasks.sweep_digests` in this process with tasks eager (the
 embedded mode; e-mails sent here to locmem), statements counted.
 
 Target: every digest written and e-mailed ≤ 60 s with 2 workers.
@@ -308,14 +308,14 @@ def in_process(args, now) -> dict:
     from django.core import mail
 
     from config.celery import app
-    from workflow import digest
+    from workflow.tasks import sweep_digests
 
     app.conf.task_always_eager = True
     mail.outbox = []
     runs = {}
     for label in ("first", "second"):
         with Capture() as capture, Clock(db=True) as clock:
-            written = digest.sweep(now=now)
+            written = sweep_digests(now=now)
         shapes = sorted(zip(capture.durations, capture.queries, strict=False),
                         key=lambda p: -p[0])[:8]
         runs[label] = {"digests": written, "emailed": len(mail.outbox),

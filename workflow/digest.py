@@ -17,7 +17,8 @@ the embedded mode); each notice carries `reminder` "digest:<local date>" and the
 constraint `one_digest_per_day` admits one per person and day, so a second run, a second
 beat or a redelivered task writes nothing.
 
-The sweep dispatches one task per chunk of agencies (`CHUNK`), which the workers share;
+The sweep (`workflow.tasks.sweep_digests`) dispatches one task per chunk of agencies
+(`CHUNK`, `write_chunk`), which the workers share;
 in the embedded mode they run in-process, one after the other. Each chunk is set-based,
 whatever the number of people: per local date (agencies in different time
 zones may be on different dates) one query for the recipients, four for the tasks, one for
@@ -28,7 +29,6 @@ one for the outcomes and one INSERT — the same count for 5 people and 20,000.
 import datetime as dt
 from collections import defaultdict
 
-from celery.result import EagerResult
 from django.db import transaction
 from django.db.models import DateTimeField, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -241,18 +241,3 @@ def write_chunk(*, agency_ids, today: dt.date) -> int:
         ids = write_digests(agency_ids=agency_ids, today=today, calendar=calendar)
         email_on_commit(ids)
     return len(ids)
-
-
-def sweep(*, now: dt.datetime | None = None) -> int:
-    """Dispatch the digests due at `now`: one task per chunk of CHUNK agencies
-    (`workflow.tasks.send_digest_chunk`), so that every worker takes a share. Returns how
-    many were written here: all of them where tasks run in-process (the embedded mode,
-    the tests), none with workers, which write theirs."""
-    from .tasks import send_digest_chunk
-
-    written = 0
-    for today, agency_ids in chunks_due(now or timezone.now(), WorkingCalendar()):
-        result = send_digest_chunk.delay(today.isoformat(), agency_ids)
-        if isinstance(result, EagerResult):
-            written += result.get()
-    return written

@@ -23,7 +23,7 @@ from notifications.services import notify_release_summary
 from testsupport.factories import create_item, make_user, submitted_item, task_for
 from workflow import digest
 from workflow import services as review
-from workflow.tasks import send_daily_digests
+from workflow.tasks import send_daily_digests, sweep_digests
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +206,7 @@ def test_the_digest_costs_the_same_for_five_and_fifty_people(org):
     def queries():
         digests().delete()
         with CaptureQueriesContext(connection) as captured:
-            written = digest.sweep(now=at(WEDNESDAY))
+            written = sweep_digests(now=at(WEDNESDAY))
         return written, len(captured)
 
     with time_machine.travel(at(D(2024, 10, 22), 15), tick=False):
@@ -228,7 +228,7 @@ def test_the_sweep_gives_each_task_a_chunk_of_the_due_agencies(org, other_org, m
     chunks = digest.chunks_due(at(WEDNESDAY), digest.WorkingCalendar())
     assert chunks == [(WEDNESDAY, [org.agency.pk]), (WEDNESDAY, [other_org.agency.pk])]
     # in-process (tests, the embedded mode) the chunks run here and the sweep counts them
-    assert digest.sweep(now=at(WEDNESDAY)) == digests().count()
+    assert sweep_digests(now=at(WEDNESDAY)) == digests().count()
     assert digests(agency=org.agency).exists() and digests(agency=other_org.agency).exists()
     assert {d.agency_id for d in digests(recipient__agency=other_org.agency)} == {
         other_org.agency.pk}
