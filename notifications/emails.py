@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -131,16 +133,24 @@ def _open_mailer():
     return mailer
 
 
+#: neither sent nor claimed, as one expression: written as two IS NULLs, which are the
+#: predicate of the partial index `notification_unemailed`, the planner (its statistics
+#: taken before a run of digests was written) read that index's every entry, 18,000
+#: unsent notices, for each claim: 12 ms instead of 0.1
+_UNCLAIMED = IsNull(Coalesce("emailed_at", "email_claimed_at"), True)
+
+
 def _claim(pk, *, sent=None):
     """Claim the notice for sending, committed (autocommit) before the message is handed
     to the mail server, and record `sent`, the notice sent just before, in the same
     statement. The time of the claim; None if the notice is sent, being sent, or claimed
     by another worker (whose claim, one statement, is waited for and then seen)."""
     now = timezone.now()
-    mine = Q(pk=pk, emailed_at__isnull=True, email_claimed_at__isnull=True)
     if sent is None:
-        return now if Notification.objects.filter(mine).update(email_claimed_at=now) else None
-    updated = Notification.objects.filter(mine | Q(pk=sent)).update(
+        claimed = Notification.objects.filter(_UNCLAIMED, pk=pk).update(email_claimed_at=now)
+        return now if claimed else None
+    updated = Notification.objects.filter(Q(pk__in=[pk, sent]),
+                                          Q(pk=sent) | Q(_UNCLAIMED)).update(
         email_claimed_at=Case(When(pk=pk, then=Value(now)), default=F("email_claimed_at")),
         emailed_at=Case(When(pk=sent, then=Value(now)), default=F("emailed_at")))
     return now if updated == 2 else None
