@@ -23,8 +23,10 @@ from collections import defaultdict
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives
-from django.db import transaction
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -75,17 +77,42 @@ def hold_quiet(notification_ids) -> set[int]:
 
 def send_emails(notification_ids) -> list[int]:
     """Send what is due (holding what is due in quiet hours); returns the ids whose sending
-    failed (to retry later)."""
+    failed (to retry later).
+
+    The notices are read once, and sent over one connection to the mail server; each is
+    claimed by one UPDATE that also records the one sent before it (`_claim`), so a
+    thousand e-mails (a chunk of daily digests) cost a thousand statements, not five
+    thousand, with the same guarantee."""
     failed = []
     held = hold_quiet(notification_ids)
-    for pk in due_for_email(notification_ids).values_list("pk", flat=True):
-        if pk in held:
-            continue
+    notices = [notice for notice in due_for_email(notification_ids).select_related("recipient")
+               if notice.pk not in held]
+    if not notices:
+        return failed
+    mailer, sent = _open_mailer(), None
+    try:
+        for notice in notices:
+            claimed_at = _claim(notice.pk, sent=sent)
+            sent = None
+            if claimed_at is None:
+                continue
+            try:
+                _send(notice, mailer)
+            except SEND_ERRORS as error:
+                # Refused or unreachable: nothing went out, so another attempt may send it.
+                Notification.objects.filter(pk=notice.pk, email_claimed_at=claimed_at).update(
+                    email_claimed_at=None)
+                log.warning("e-mail of notification %s failed: %s", notice.pk, error)
+                failed.append(notice.pk)
+            else:
+                sent = notice.pk
+        if sent is not None:
+            Notification.objects.filter(pk=sent).update(emailed_at=timezone.now())
+    finally:
         try:
-            _send_one(pk)
+            mailer.close()
         except SEND_ERRORS as error:
-            log.warning("e-mail of notification %s failed: %s", pk, error)
-            failed.append(pk)
+            log.warning("closing the connection to the mail server failed: %s", error)
     return failed
 
 
@@ -95,39 +122,49 @@ def message_id(notice) -> str:
     return f"<notification-{notice.pk}@{host}>"
 
 
-def _claim(pk):
-    """The notice, claimed for sending in a committed transaction; None if it is sent,
-    being sent, or claimed by another worker right now."""
-    with transaction.atomic():
-        notice = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                  .select_related("recipient")
-                  .filter(pk=pk, emailed_at__isnull=True, email_claimed_at__isnull=True)
-                  .first())
-        if notice is None:
-            return None
-        notice.email_claimed_at = timezone.now()
-        Notification.objects.filter(pk=pk).update(email_claimed_at=notice.email_claimed_at)
-    return notice
+def _open_mailer():
+    """One connection for all the messages of a call; if the server cannot be reached
+    now, each message tries again on its own (and fails as it would have)."""
+    mailer = get_connection()
+    try:
+        mailer.open()
+    except SEND_ERRORS as error:
+        log.warning("the mail server could not be reached: %s", error)
+    return mailer
 
 
-def _send_one(pk) -> None:
-    notice = _claim(pk)
-    if notice is None:
-        return
+#: neither sent nor claimed, as one expression: written as two IS NULLs, which are the
+#: predicate of the partial index `notification_unemailed`, the planner (its statistics
+#: taken before a run of digests was written) read that index's every entry, 18,000
+#: unsent notices, for each claim: 12 ms instead of 0.1
+_UNCLAIMED = IsNull(Coalesce("emailed_at", "email_claimed_at"), True)
+
+
+def _claim(pk, *, sent=None):
+    """Claim the notice for sending, committed (autocommit) before the message is handed
+    to the mail server, and record `sent`, the notice sent just before, in the same
+    statement. The time of the claim; None if the notice is sent, being sent, or claimed
+    by another worker (whose claim, one statement, is waited for and then seen)."""
+    now = timezone.now()
+    if sent is None:
+        claimed = Notification.objects.filter(_UNCLAIMED, pk=pk).update(email_claimed_at=now)
+        return now if claimed else None
+    updated = Notification.objects.filter(Q(pk__in=[pk, sent]),
+                                          Q(pk=sent) | Q(_UNCLAIMED)).update(
+        email_claimed_at=Case(When(pk=pk, then=Value(now)), default=F("email_claimed_at")),
+        emailed_at=Case(When(pk=sent, then=Value(now)), default=F("emailed_at")))
+    return now if updated == 2 else None
+
+
+def _send(notice, mailer) -> None:
     headers = {"Message-ID": message_id(notice)}
     if notice.kind == NotificationKind.DAILY_DIGEST:
         subject, body, html = email_of_digest(notice)
         message = EmailMultiAlternatives(subject, body, to=[notice.recipient.email],
-                                         headers=headers)
+                                         headers=headers, connection=mailer)
         message.attach_alternative(html, "text/html")
     else:
         subject, body = email_of(notice)
-        message = EmailMessage(subject, body, to=[notice.recipient.email], headers=headers)
-    try:
-        message.send()
-    except SEND_ERRORS:
-        # Refused or unreachable: nothing went out, so another attempt may send it.
-        Notification.objects.filter(pk=pk, email_claimed_at=notice.email_claimed_at).update(
-            email_claimed_at=None)
-        raise
-    Notification.objects.filter(pk=pk).update(emailed_at=timezone.now())
+        message = EmailMessage(subject, body, to=[notice.recipient.email], headers=headers,
+                               connection=mailer)
+    message.send()

@@ -23,7 +23,7 @@ from notifications.services import notify_release_summary
 from testsupport.factories import create_item, make_user, submitted_item, task_for
 from workflow import digest
 from workflow import services as review
-from workflow.tasks import send_daily_digests
+from workflow.tasks import send_daily_digests, sweep_digests
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +206,60 @@ def test_the_digest_costs_the_same_for_five_and_fifty_people(org):
     def queries():
         digests().delete()
         with CaptureQueriesContext(connection) as captured:
-            written = digest.sweep(now=at(WEDNESDAY))
+            written = sweep_digests(now=at(WEDNESDAY))
+        return written, len(captured)
+
+    with time_machine.travel(at(D(2024, 10, 22), 15), tick=False):
+        for i in range(3):
+            submitted_item(org, title=f"信息 {i}", formed_on=D(2024, 9, 27) - dt.timedelta(i))
+    add_people(5, 0)
+    few_written, few = queries()
+    add_people(45, 5)
+    many_written, many = queries()
+    assert many_written - few_written == 45
+    assert many == few
+
+
+def test_the_sweep_gives_each_task_a_chunk_of_the_due_agencies(org, other_org, monkeypatch):
+    monkeypatch.setattr(digest, "CHUNK", 1)
+    with time_machine.travel(at(D(2024, 10, 22), 15), tick=False):
+        submitted_item(org, title="本机关的信息", formed_on=D(2024, 9, 27))
+        submitted_item(other_org, title="他机关的信息", formed_on=D(2024, 9, 27))
+    chunks = digest.chunks_due(at(WEDNESDAY), digest.WorkingCalendar())
+    assert chunks == [(WEDNESDAY, [org.agency.pk]), (WEDNESDAY, [other_org.agency.pk])]
+    # in-process (tests, the embedded mode) the chunks run here and the sweep counts them
+    assert sweep_digests(now=at(WEDNESDAY)) == digests().count()
+    assert digests(agency=org.agency).exists() and digests(agency=other_org.agency).exists()
+    assert {d.agency_id for d in digests(recipient__agency=other_org.agency)} == {
+        other_org.agency.pk}
+
+
+def test_a_chunk_delivered_twice_or_overlapping_another_writes_nothing_twice(
+        busy, other_org, django_capture_on_commit_callbacks):
+    User.objects.filter(agency=busy.agency).update(email="someone@example.gov.cn")
+    both = [busy.agency.pk, other_org.agency.pk]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = digest.write_chunk(agency_ids=both, today=WEDNESDAY)
+    sent = len(mail.outbox)
+    assert first > 0 and sent == first
+    with django_capture_on_commit_callbacks(execute=True):
+        assert digest.write_chunk(agency_ids=both, today=WEDNESDAY) == 0
+        assert digest.write_chunk(agency_ids=[busy.agency.pk], today=WEDNESDAY) == 0
+    assert digests().count() == first and len(mail.outbox) == sent
+
+
+def test_a_chunk_costs_the_same_for_five_and_fifty_people(org):
+    office = org.sections["office"]
+
+    def add_people(n, start):
+        for i in range(start, start + n):
+            make_user(org.agency, f"head_{i}", [Role.SECTION_HEAD], office, headed=[office])
+
+    def queries():
+        digests().delete()
+        with CaptureQueriesContext(connection) as captured:
+            written = digest.write_chunk(agency_ids=[org.agency.pk], today=WEDNESDAY)
         return written, len(captured)
 
     with time_machine.travel(at(D(2024, 10, 22), 15), tick=False):

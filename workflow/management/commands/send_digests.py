@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from workflow.digest import sweep
+from workflow.tasks import sweep_digests
 
 
 class Command(BaseCommand):
@@ -8,4 +8,4 @@ class Command(BaseCommand):
             "minutes; for the embedded mode, from cron. Running it again sends nothing twice.")
 
     def handle(self, *args, **options):
-        self.stdout.write(f"digests={sweep()}")
+        self.stdout.write(f"digests={sweep_digests()}")
