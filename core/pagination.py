@@ -1,3 +1,4 @@
+from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Count, Window
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
@@ -55,3 +56,35 @@ class IdPageWithCount(Pagination):
         if self.number == 2:
             return remove_query_param(url, self.page_query_param)
         return replace_query_param(url, self.page_query_param, self.number - 1)
+
+
+class WindowPaginator(DjangoPaginator):
+    """Django's paginator for a narrow queryset whose filter is the expensive part (its
+    rows: tuples of `fields`, or the values of a single one):
+    the page and the total come from one query (COUNT(*) OVER ()), where Django's runs the
+    filter twice (COUNT(*), then the slice). Out-of-range and bad page numbers behave as
+    `get_page` does (the last page, the first page); only a page past the end costs a
+    second query, to find the last page."""
+
+    def __init__(self, queryset, per_page, *, fields=("pk",)):
+        super().__init__(queryset, per_page)
+        self.fields = tuple(fields)
+
+    def _row(self, values):
+        return values[0] if len(self.fields) == 1 else values[:-1]
+
+    def get_page(self, number):
+        try:
+            number = max(int(number), 1)
+        except (TypeError, ValueError):
+            number = 1
+        start = (number - 1) * self.per_page
+        rows = list(self.object_list.annotate(_total=Window(Count("pk")))
+                    .values_list(*self.fields, "_total")[start:start + self.per_page])
+        if rows:
+            self.__dict__["count"] = rows[0][-1]
+            return self._get_page([self._row(row) for row in rows], number, self)
+        if number == 1:
+            self.__dict__["count"] = 0
+            return self._get_page([], 1, self)
+        return self.get_page(self.num_pages)  # past the end: the last page (counted)
