@@ -1,13 +1,16 @@
 """The drafter's item form: parses the input; the publication service validates it."""
 
 from django import forms
+from django.contrib import messages as notices
 from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.text import format_lazy
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import CHANNEL_ORDER, Channel, ChannelKind
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from publications.article20 import DECISION_TYPES_BY_ITEM, DOCUMENT_ITEM, FEE_ITEM, TOPICS
 from publications.models import (
     ARTICLE20_ITEMS,
@@ -318,6 +321,27 @@ def add_service_errors(form, error, *, renamed=None) -> None:
             form.add_error(target, str(message))
     if not error.fields:
         form.add_error(None, error.message)
+
+
+def submit_form(request, form, call, *, done, then, refused_to=None):
+    """A page's form acted on by a service: valid → `call(cleaned_data)`; done → the message
+    `done` and a redirect to `then`; refused (Conflict, NotPermitted) → the refusal as a
+    message and a redirect to `refused_to` (default `then`); NotFound → 404; InvalidInput →
+    its messages on the form. None when the form is to be shown again (422)."""
+    if not form.is_valid():
+        return None
+    try:
+        call(form.cleaned_data)
+    except InvalidInput as error:
+        add_service_errors(form, error)
+        return None
+    except NotFound as error:
+        raise Http404 from error
+    except (Conflict, NotPermitted) as error:
+        notices.error(request, error.message)
+        return redirect(refused_to or then)
+    notices.success(request, done)
+    return redirect(then)
 
 
 class ItemSearchForm(forms.Form):

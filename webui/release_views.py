@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agencies.models import Channel, ChannelKind, Role
-from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from core.errors import Conflict, NotFound, NotPermitted
 from releases.models import ReleaseStatus
 from releases.selectors import queue_counts, release_of_agency, release_queue
 from releases.services import confirm_release, request_retraction, retry_release
 
-from .forms import add_service_errors
+from .forms import submit_form
 
 PAGE_SIZE = 20
 DATE = {"type": "date"}
@@ -118,22 +118,10 @@ def detail(request, pk):
 
 
 def _form_action(request, release, form, call, done, form_key):
-    """A release page's form: valid → the service (`call(data)`), its refusals as messages
-    or field errors; done → the page with `done`; invalid → the page again, 422."""
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        except NotFound as error:
-            raise Http404 from error
-        except (Conflict, NotPermitted) as error:
-            messages.error(request, error.message)
-            return redirect("webui:releases:detail", pk=release.pk)
-        else:
-            messages.success(request, done)
-            return redirect("webui:releases:detail", pk=release.pk)
-    return _detail_page(request, release, status=422, **{form_key: form})
+    """A release page's form (`webui.forms.submit_form`); invalid → the page again, 422."""
+    page = reverse("webui:releases:detail", kwargs={"pk": release.pk})
+    return (submit_form(request, form, call, done=done, then=page)
+            or _detail_page(request, release, status=422, **{form_key: form}))
 
 
 @require_POST

@@ -9,12 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import Role
-from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from core.errors import NotFound
 from publications.lifecycle import PublicationLifecycle
 from publications.selectors import visible_publication
 from releases.models import RetractionRequest
@@ -26,7 +27,7 @@ from releases.selectors import (
 )
 from releases.services import decide_retraction, retract_publication
 
-from .forms import add_service_errors
+from .forms import submit_form
 
 PAGE_SIZE = 20
 CONFIRM_REQUIRED = gettext_lazy("请勾选确认。")
@@ -84,20 +85,13 @@ def retract_item(request, pk):
         return redirect("webui:items:detail", pk=pk)
     form = RetractForm(request.POST if request.method == "POST" else None)
     if form.is_bound:
-        if form.is_valid():
-            try:
-                retract_publication(user=request.user, publication_id=pk,
-                                    reason=form.cleaned_data["reason"])
-            except InvalidInput as error:
-                add_service_errors(form, error)
-            except NotFound as error:
-                raise Http404 from error
-            except (Conflict, NotPermitted) as error:
-                messages.error(request, error.message)
-                return redirect("webui:items:detail", pk=pk)
-            else:
-                messages.success(request, _("已撤稿。已发出的渠道正在撤回，结果见发布记录。"))
-                return redirect("webui:items:detail", pk=pk)
+        item = reverse("webui:items:detail", kwargs={"pk": pk})
+        done = submit_form(
+            request, form, lambda data: retract_publication(
+                user=request.user, publication_id=pk, reason=data["reason"]),
+            done=_("已撤稿。已发出的渠道正在撤回，结果见发布记录。"), then=item)
+        if done:
+            return done
     return render(request, "webui/retraction/retract.html", {
         "publication": publication, "plan": retraction_plan(publication=publication),
         "form": form}, status=422 if form.errors else 200)
@@ -147,21 +141,15 @@ def _decide(request, pk, *, approve: bool):
     retraction = _request_or_404(request.user, pk)
     form_class = ApproveRequestForm if approve else DeclineRequestForm
     form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            decide_retraction(user=request.user, request_id=pk, approve=approve,
-                              comment=form.cleaned_data["comment"])
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        except NotFound as error:
-            raise Http404 from error
-        except (Conflict, NotPermitted) as error:
-            messages.error(request, error.message)
-            return redirect("webui:review:retraction", pk=pk)
-        else:
-            messages.success(request, _("已批准撤稿申请，信息已撤稿。") if approve
-                             else _("已不批准该撤稿申请，已告知申请人。"))
-            return redirect("webui:review:retractions")
+    done = submit_form(
+        request, form, lambda data: decide_retraction(
+            user=request.user, request_id=pk, approve=approve, comment=data["comment"]),
+        done=(_("已批准撤稿申请，信息已撤稿。") if approve
+              else _("已不批准该撤稿申请，已告知申请人。")),
+        then=reverse("webui:review:retractions"),
+        refused_to=reverse("webui:review:retraction", kwargs={"pk": pk}))
+    if done:
+        return done
     forms_ = {"approve_form": form} if approve else {"decline_form": form}
     return _request_page(request, retraction, status=422, **forms_)
 

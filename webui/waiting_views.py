@@ -58,22 +58,24 @@ class WaitingFilterForm(forms.Form):
         return data
 
 
-def _filters(request):
+def _figures(request, **options):
+    """(the filter form, the figures for it), or the page with the form's errors (422)."""
     _reader_or_403(request.user)
     today = timezone.localdate()
     form = WaitingFilterForm(request.GET, agency=request.user.agency, today=today)
-    return form, today
+    if not form.is_valid():
+        return form, render(request, "webui/statistics/waiting.html",
+                            {"form": form, "figures": None}, status=422)
+    data = form.cleaned_data
+    return form, waiting(agency=request.user.agency, start=data["date_from"],
+                         end=data["date_to"], section=data["section"], today=today, **options)
 
 
 @login_required
 def dashboard(request):
-    form, today = _filters(request)
-    if not form.is_valid():
-        return render(request, "webui/statistics/waiting.html", {"form": form, "figures": None},
-                      status=422)
-    data = form.cleaned_data
-    figures = waiting(agency=request.user.agency, start=data["date_from"], end=data["date_to"],
-                      section=data["section"], today=today)
+    form, figures = _figures(request)
+    if isinstance(figures, HttpResponse):
+        return figures
     return render(request, "webui/statistics/waiting.html", {
         "form": form, "figures": figures, "bucket_labels": AGE_BUCKET_LABELS,
         "overdue_shown": figures.overdue[:OVERDUE_SHOWN], "overdue_limit": OVERDUE_SHOWN,
@@ -83,17 +85,13 @@ def dashboard(request):
 
 @login_required
 def overdue_csv(request):
-    form, today = _filters(request)
-    if not form.is_valid():
-        return render(request, "webui/statistics/waiting.html", {"form": form, "figures": None},
-                      status=422)
-    data = form.cleaned_data
-    figures = waiting(agency=request.user.agency, start=data["date_from"], end=data["date_to"],
-                      section=data["section"], today=today, only_overdue=True)
+    _form, figures = _figures(request, only_overdue=True)
+    if isinstance(figures, HttpResponse):
+        return figures
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
         True, _("超期未公开信息-%(agency)s-%(date)s.csv")
-        % {"agency": request.user.agency.code, "date": today.isoformat()})
+        % {"agency": request.user.agency.code, "date": figures.today.isoformat()})
     response.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
     writer = csv.writer(response)
     writer.writerow([_("标题"), _("科室"), _("当前环节"), _("经办或持有人"), _("形成日期"),
