@@ -50,3 +50,12 @@ def resize(page, width, height):
                                timeout=5000)
     except PlaywrightTimeout:
         pass
+
+
+def watch_errors(page) -> list:
+    """The page's JavaScript errors and console errors from now on, as they happen."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    page.on("console", lambda message: errors.append(f"console: {message.text}")
+            if message.type == "error" else None)
+    return errors

@@ -14,21 +14,13 @@ from disclosure import reports
 from publications.models import Publication
 from releases import delivery
 from releases.models import Release
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, watch_errors
 from testsupport.factories import approve_through, make_org, make_user
 
 pytestmark = pytest.mark.postgres
 
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 YEAR = timezone.localdate().year - 1
-
-
-def watch_errors(page) -> list:
-    errors = []
-    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
-    page.on("console", lambda message: errors.append(f"console: {message.text}")
-            if message.type == "error" else None)
-    return errors
 
 
 def fits_the_width(page) -> bool:

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from publications.models import Publication
-from tests.browser.helpers import body_editor, log_in
+from tests.browser.helpers import body_editor, log_in, watch_errors
 from testsupport.docx_files import TITLE, word_document
 from testsupport.factories import make_org
 
@@ -18,14 +18,6 @@ pytestmark = pytest.mark.postgres
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MOBILE = "13912345678"
-
-
-def watch_errors(page) -> list:
-    errors = []
-    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
-    page.on("console", lambda message: errors.append(f"console: {message.text}")
-            if message.type == "error" else None)
-    return errors
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))

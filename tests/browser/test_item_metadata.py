@@ -9,20 +9,12 @@ import datetime as dt
 import pytest
 
 from publications.models import Publication
-from tests.browser.helpers import fill_body, log_in
+from tests.browser.helpers import fill_body, log_in, watch_errors
 from testsupport.factories import approve_through, make_org, submitted_item
 
 pytestmark = pytest.mark.postgres
 
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-def watch_errors(page) -> list:
-    errors = []
-    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
-    page.on("console", lambda message: errors.append(f"console: {message.text}")
-            if message.type == "error" else None)
-    return errors
 
 
 def released_documents(org, n) -> list:

@@ -12,7 +12,7 @@ from agencies.models import Channel
 from notifications.models import Notification
 from releases.channels.fake_wechat import FakeWeChatServer
 from releases.models import Release, ReleaseStatus
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, watch_errors
 from testsupport.factories import approve_through, submitted_item
 
 pytestmark = pytest.mark.postgres
@@ -43,10 +43,7 @@ def scene(org, wechat):
 
 
 def _no_errors(page):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
-    page.on("console", lambda message: errors.append(f"console: {message.text}")
-            if message.type == "error" else None)
+    errors = watch_errors(page)
     page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
             if response.status == 404 else None)
     return errors
