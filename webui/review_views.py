@@ -50,6 +50,7 @@ from workflow.selectors import (
     tasks_claimed_by_others,
     tasks_held_by_colleagues,
     tasks_in_order,
+    with_list_context,
     with_review_context,
     with_stand_in,
 )
@@ -155,7 +156,7 @@ def done(request):
 
 def _held_rows(user, now) -> list[dict]:
     """What colleagues hold (who, since when); the ones the person may take back say so."""
-    tasks = list(with_review_context(tasks_held_by_colleagues(user=user))[:PAGE_SIZE])
+    tasks = list(with_list_context(tasks_held_by_colleagues(user=user))[:PAGE_SIZE])
     may_take_back = set(tasks_claimed_by_others(user=user)
                         .filter(pk__in=[task.pk for task in tasks])
                         .values_list("pk", flat=True)) if tasks else set()

@@ -25,6 +25,7 @@ from viewflow.workflow.status import STATUS
 from agencies.models import Role, User, holding_role
 from audit.models import AuditAction, AuditEvent
 from audit.selectors import subject_trail
+from core.lookups import AnyOf
 
 from .flows import ReviewFlow
 from .models import OPEN_TASK_STATES, ReviewProcess, RoundOutcome, Substitution
@@ -36,42 +37,70 @@ from .permissions import (
     STEP_SECTION_TIE,
 )
 
+#: the round of a review task (viewflow's Process, and the project's ReviewProcess of it)
+ROUND = "process__reviewprocess__"
 
-def _open_rounds(user, *, sections=None, section_code=None):
+
+def _among(rounds) -> Q:
+    """Tasks of `rounds` (ReviewProcess), looked up by round: PostgreSQL computes the
+    rounds first (`AnyOf`), so the query reads the open tasks of those rounds only, never
+    the open tasks of the whole platform at a step. No ORDER BY in the set: viewflow's
+    Process orders by `-created`, a join the set does not need."""
+    return Q(AnyOf(F("process_id"), rounds.order_by().values("pk")))
+
+
+def _agency_rounds(user, *, section_code=None):
+    """The open rounds of the person's agency they did not draft."""
     rounds = (ReviewProcess.objects
               .filter(agency_id=user.agency_id, outcome=RoundOutcome.OPEN)
               .exclude(drafter_id=user.pk))
-    if sections is not None:
-        rounds = rounds.filter(section_id__in=sections)
-    if section_code:
-        rounds = rounds.filter(section__code=section_code)
-    return rounds.values("pk")
+    return rounds.filter(section__code=section_code) if section_code else rounds
 
 
 def _step_filter(user, section_code, *, stand_in=True) -> Q | None:
     """Which steps of which sections' open rounds this person reviews (STEP_ROLE and
     STEP_SECTION_TIE, as `permissions.step_refusal` checks them one at a time), and with
-    `stand_in` the ones they review as a colleague's substitute (`permissions.standing`)."""
-    allowed = Q(pk__in=[])
-    any_step = False
+    `stand_in` the ones they review as a colleague's substitute (`permissions.standing`):
+    a condition on open tasks, or None when the person reviews no step.
+
+    The condition starts from the rounds within the person's reach (`AnyOf`): the open
+    rounds of their agency, of the sections they head or cover unless a step of theirs
+    covers every section, and those they stand in on. PostgreSQL computes those first and
+    looks up their open tasks by round, so a queue reads its own agency's rounds only,
+    whatever the size of the platform.
+    """
+    allowed, reach = Q(pk__in=[]), Q(pk__in=[])
+    any_step = every_section = False
     today = timezone.localdate()
     for step, role in STEP_ROLE.items():
         if not user.has_role(role):
             continue
         any_step = True
+        node = getattr(ReviewFlow, step)
         tie = STEP_SECTION_TIE.get(step)
-        sections = getattr(user, tie).values("pk") if tie else None
-        allowed |= Q(flow_task=getattr(ReviewFlow, step),
-                     process_id__in=_open_rounds(user, sections=sections,
-                                                 section_code=section_code))
-        if tie and stand_in:
+        if not tie:
+            allowed |= Q(flow_task=node)
+            every_section = True
+            continue
+        sections = getattr(user, tie).values("pk")
+        allowed |= Q(flow_task=node, **{f"{ROUND}section_id__in": sections})
+        reach |= Q(section_id__in=sections)
+        if stand_in:
             # rounds an absent colleague could act on at this step, as one EXISTS on the
-            # person's substitutions in force (an index on substitute and dates)
-            stood_in = (ReviewProcess.objects
-                        .filter(pk__in=_open_rounds(user, section_code=section_code))
-                        .filter(Exists(stand_ins_of(user, step, today))).values("pk"))
-            allowed |= Q(flow_task=getattr(ReviewFlow, step), process_id__in=stood_in)
-    return allowed if any_step else None
+            # person's substitutions in force (an index on substitute and dates); within
+            # reach: the sections of the colleagues they stand in for
+            absent = Substitution.objects.active_on(today).filter(substitute_id=user.pk)
+            reach |= Q(section_id__in=User.objects.filter(
+                pk__in=absent.values("absent_id")).values(tie))
+            allowed |= Q(flow_task=node, process_id__in=ReviewProcess.objects.filter(
+                agency_id=user.agency_id, outcome=RoundOutcome.OPEN)
+                .filter(Exists(stand_ins_of(user, step, today))).values("pk"))
+    if not any_step:
+        return None
+    rounds = _agency_rounds(user, section_code=section_code)
+    if not every_section:
+        rounds = rounds.filter(reach)
+    return _among(rounds) & allowed
 
 
 def stand_ins_of(user, step, day):
@@ -207,11 +236,8 @@ def tasks_claimed_by_others(*, user):
     in_sections = Q(pk__in=[])
     for section_ids in sections:
         in_sections |= Q(section_id__in=section_ids)
-    rounds = (ReviewProcess.objects
-              .filter(agency_id=user.agency_id, outcome=RoundOutcome.OPEN)
-              .exclude(drafter_id=user.pk).filter(in_sections).values("pk"))
     return (Task.objects.filter(status__in=OPEN_TASK_STATES)
-            .filter(status=STATUS.ASSIGNED, process_id__in=rounds)
+            .filter(_among(_agency_rounds(user).filter(in_sections)), status=STATUS.ASSIGNED)
             .exclude(owner_id=user.pk).order_by("created", "pk"))
 
 
@@ -225,9 +251,10 @@ def tasks_held_by_colleagues(*, user):
     allowed = _step_filter(user, None)
     if allowed is not None:
         shown |= allowed
+    # both are tasks of the agency's open rounds: looked up from those
     return (Task.objects.filter(status__in=OPEN_TASK_STATES)
-            .filter(status=STATUS.ASSIGNED).exclude(owner_id=user.pk)
-            .filter(shown).order_by("assigned", "pk"))
+            .filter(_among(_agency_rounds(user)), status=STATUS.ASSIGNED)
+            .exclude(owner_id=user.pk).filter(shown).order_by("assigned", "pk"))
 
 
 def with_review_context(tasks):
@@ -235,9 +262,17 @@ def with_review_context(tasks):
                                 "process__reviewprocess__drafter", "owner")
 
 
+def with_list_context(tasks):
+    """`with_review_context` for lists: without the item's body and the round's copy of
+    what was submitted (each can be tens of kilobytes a row)."""
+    return with_review_context(tasks).defer("process__data",
+                                            "process__reviewprocess__publication__body")
+
+
 def tasks_in_order(task_ids):
-    """The given tasks with their round, item and section, in the order of the ids."""
-    by_id = with_review_context(Task.objects.all()).in_bulk(task_ids)
+    """The given tasks with their round, item and section, in the order of the ids (for
+    lists: `with_list_context`)."""
+    by_id = with_list_context(Task.objects.all()).in_bulk(task_ids)
     return [by_id[pk] for pk in task_ids if pk in by_id]
 
 
