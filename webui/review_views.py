@@ -11,7 +11,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,6 +47,7 @@ from workflow.selectors import (
     decided_tasks,
     in_queue_order,
     next_task_for,
+    stands_in_today,
     tasks_claimed_by_others,
     tasks_held_by_colleagues,
     tasks_in_order,
@@ -102,8 +103,10 @@ def _task_list(request, *, claimed):
     form = TaskFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     now = timezone.now()
+    # whether they stand in for someone today, asked once for the page's three queues
+    standing = stands_in_today(request.user)
     tasks = actionable_tasks(user=request.user, step=filters.get("step"),
-                             section=filters.get("section"))
+                             section=filters.get("section"), standing=standing)
     # actionable_tasks holds unclaimed tasks and the person's own claimed ones
     tasks = tasks.filter(status=STATUS.ASSIGNED if claimed else STATUS.NEW)
     if filters.get("waited"):
@@ -116,7 +119,7 @@ def _task_list(request, *, claimed):
     # Page over the narrow ids (with whom the person would stand in for: 代 王敏), then
     # load one page of rows with their context. The page and its total come from one query:
     # the queue's filter is its expensive part.
-    page = WindowPaginator(with_stand_in(tasks, user=request.user), PAGE_SIZE,
+    page = WindowPaginator(with_stand_in(tasks, user=request.user, standing=standing), PAGE_SIZE,
                            fields=("pk", "stand_in")).get_page(request.GET.get("page"))
     stand_in = dict(page.object_list)
     return render(request, "webui/review_list.html", {
@@ -124,7 +127,7 @@ def _task_list(request, *, claimed):
         "rows": _rows(list(stand_in), now, stand_in=stand_in),
         # who holds the tasks colleagues claimed; a head or covering leader may take back
         # what was left
-        "held_by_others": [] if claimed else _held_rows(request.user, now),
+        "held_by_others": [] if claimed else _held_rows(request.user, now, standing=standing),
     })
 
 
@@ -154,16 +157,15 @@ def done(request):
         "form": form, "searched": bool(search), "page": page, "rows": rows})
 
 
-def _held_rows(user, now) -> list[dict]:
+def _held_rows(user, now, *, standing=None) -> list[dict]:
     """What colleagues hold (who, since when); the ones the person may take back say so."""
-    tasks = list(with_list_context(tasks_held_by_colleagues(user=user))[:PAGE_SIZE])
-    may_take_back = set(tasks_claimed_by_others(user=user)
-                        .filter(pk__in=[task.pk for task in tasks])
-                        .values_list("pk", flat=True)) if tasks else set()
+    may_take_back = tasks_claimed_by_others(user=user).filter(pk=OuterRef("pk"))
+    tasks = list(with_list_context(tasks_held_by_colleagues(user=user, standing=standing))
+                 .annotate(can_take_back=Exists(may_take_back))[:PAGE_SIZE])
     return [{"task_id": task.pk, "title": task.process.reviewprocess.publication.title,
              "section": task.process.reviewprocess.publication.section.name,
              "step": step_title(task.flow_task.name), "holder": task.owner,
-             "claimed_at": task.assigned, "can_take_back": task.pk in may_take_back,
+             "claimed_at": task.assigned, "can_take_back": task.can_take_back,
              "waiting": waiting_text(task.created, now), "since": task.created}
             for task in tasks]
 
