@@ -12,6 +12,7 @@ fails while the pool still holds server connections to it. The pooler is stopped
 
 import argparse
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -102,6 +103,14 @@ class PgBouncer:
         path = self.dir / "pgbouncer.log"
         return path.read_text() if path.exists() else ""
 
+    def cpu_seconds(self) -> float:
+        try:
+            pid = int((self.dir / "pgbouncer.pid").read_text())
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, ValueError):
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
     def stop(self):
         pidfile = self.dir / "pgbouncer.pid"
         if pidfile.exists():
@@ -123,11 +132,18 @@ def main(argv=None) -> int:
     if not direct.startswith(("postgres://", "postgresql://")) or not command:
         parser.error("needs a PostgreSQL DATABASE_URL and a command to run")
     bouncer = PgBouncer(direct, args.port).start()
+    started = time.monotonic()
     try:
         env = {**os.environ, "DATABASE_URL": bouncer.url, "DATABASE_DIRECT_URL": direct,
                "DB_POOLER": "pgbouncer"}
         return subprocess.run(command, env=env).returncode
     finally:
+        # wall clock beside CPU time: on a shared machine the first alone says little
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(f"pgbouncer run: {time.monotonic() - started:.0f} s wall, "
+              f"{usage.ru_utime + usage.ru_stime:.0f} s CPU (the command and its children), "
+              f"{bouncer.cpu_seconds():.1f} s CPU (pgbouncer), "
+              f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", file=sys.stderr)
         bouncer.stop()
 
 
