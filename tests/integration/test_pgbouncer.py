@@ -50,7 +50,14 @@ def test_a_connection_goes_back_to_the_pool_after_each_transaction_with_its_sess
         assert now != ours  # the same client connection, on another server session
         assert mine != "set by the tests"
         other.execute("RESET disclosure.probe")  # leave the pooled session as it was
+        # What PgBouncer tracks per client (TimeZone, which Django sets when it connects;
+        # client_encoding, DateStyle, application_name) is put back on whatever server
+        # session the client lands on: here the one another client just changed.
+        other.execute("SET TimeZone = 'Asia/Shanghai'")
         other.commit()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('TimeZone')")
+            assert cursor.fetchone()[0] == "UTC"
     finally:
         for other in others:
             other.close()
