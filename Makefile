@@ -1,4 +1,4 @@
-# The two entry points the README names: `make run` and `make test`.
+# The two entry points the README names: `make run` and `make test` (and the targets CI adds).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install translations run test soak lint check-deploy migrations-check benchmark clean
+.PHONY: install translations run test test-pgbouncer soak lint check-deploy migrations-check benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ run: translations
 test: translations
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+## The integration tests (races, real workers, faults) once more through a PgBouncer in
+## transaction pooling mode: Debian's pgbouncer, started by testsupport/pgbouncer.py on
+## 127.0.0.1:$(PGBOUNCER_PORT) in front of the same PostgreSQL. `.ci/run` calls it after `test`.
+PGBOUNCER_PORT ?= 6432
+test-pgbouncer: translations
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(PY) -m testsupport.pgbouncer --port $(PGBOUNCER_PORT) -- \
+		$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
 ## The stateful test of the service layer, long: 100,000 random steps (`make test` runs 5,000).
 soak: translations

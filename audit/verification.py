@@ -9,6 +9,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from agencies.models import Agency
+from core.chunks import keyset_chunks
 
 from . import checkpoints
 from .hashing import hash_of
@@ -68,8 +69,8 @@ def verify_chain(agency, *, checkpoint=LATEST, progress=None) -> ChainReport:
                            Break.BEYOND_HEAD)
     expected_seq, prev = 1, ""
     count = 0
-    events = (AuditEvent.objects.filter(agency=agency, seq__lte=last_seq).order_by("seq")
-              .iterator(chunk_size=CHUNK))
+    events = keyset_chunks(AuditEvent.objects.filter(agency=agency, seq__lte=last_seq),
+                           key="seq", size=CHUNK)
     for event in events:
         count += 1
         if event.seq != expected_seq:

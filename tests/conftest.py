@@ -1,4 +1,5 @@
 import os
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection, connections
@@ -7,6 +8,9 @@ from django.dispatch import receiver
 
 from testsupport.factories import make_org
 from testsupport.workers import RedisServer, reconnect
+
+#: PostgreSQL itself when DATABASE_URL names a pooler (set by testsupport.pgbouncer)
+DIRECT_URL = os.environ.get("DATABASE_DIRECT_URL", "")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -20,6 +24,41 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def _connect_to(url: str) -> None:
+    """Point the default database's host and port at `url`; the next query reconnects."""
+    parts = urlsplit(url)
+    connection.close()
+    connection.settings_dict["HOST"] = parts.hostname or ""
+    connection.settings_dict["PORT"] = str(parts.port or "")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """With DATABASE_DIRECT_URL (`make test-pgbouncer`), the test databases are created on
+    PostgreSQL itself: through PgBouncer, DROP DATABASE fails while the pool holds server
+    connections to it."""
+    if DIRECT_URL:
+        _connect_to(DIRECT_URL)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """...and the tests, and the workers they start (testsupport.workers.database_url), go
+    through the pooler. At the end the pool's idle server connections to the test database
+    are ended (PgBouncer keeps them for server_idle_timeout), so that it can be dropped."""
+    if not DIRECT_URL:
+        yield
+        return
+    with django_db_blocker.unblock():
+        _connect_to(os.environ["DATABASE_URL"])
+    yield
+    with django_db_blocker.unblock():
+        _connect_to(DIRECT_URL)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.fixture

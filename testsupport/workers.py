@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
@@ -57,6 +58,17 @@ def database_url() -> str:
     db = settings.DATABASES["default"]
     return (f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
             f"{db['NAME']}")
+
+
+def direct_database_url() -> str:
+    """The test database on PostgreSQL itself, bypassing a pooler if the run has one
+    (`make test-pgbouncer`): for what an operator does to the server, such as terminating
+    backends, which must not land on a pooled connection of the tests' own."""
+    direct = os.environ.get("DATABASE_DIRECT_URL")
+    if not direct:
+        return database_url()
+    parts = urlsplit(direct)
+    return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 
 class Worker:

@@ -31,6 +31,7 @@ from audit.selectors import (
 )
 from audit.services import record_trail_export, request_verification
 from audit.verification import Break, ChainReport
+from core.chunks import keyset_chunks
 from publications.models import Publication
 from publications.selectors import ITEM_SUBJECT, items_of_section, with_item_facts
 from publications.services import sanitise_html
@@ -329,7 +330,7 @@ def _csv_lines(events, channel_names):
     yield "\ufeff" + writer.writerow([
         _("序号"), _("时间"), _("信息编号"), _("信息标题"), _("科室"), _("操作人"),
         _("审核环节"), _("动作"), _("审核轮次"), _("内容指纹"), _("意见"), _("附加信息")])
-    for event in events.iterator(chunk_size=2000):
+    for event in keyset_chunks(events, key="-seq", size=2000):
         yield writer.writerow([_cell(value) for value in (
             event.seq,
             timezone.localtime(event.at, zone).strftime("%Y-%m-%d %H:%M:%S"),

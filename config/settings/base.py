@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -151,6 +152,22 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+
+# DB_POOLER=pgbouncer: DATABASE_URL names a PgBouncer in transaction pooling mode, where each
+# transaction (each statement, outside one) may run on another server connection. Nothing
+# may then outlive a transaction on the server: no server-side cursor held across one (Django
+# opens them WITH HOLD for .iterator() outside a transaction) and no prepared statement
+# (PgBouncer 1.18, Debian 12's, cannot route them; Django's own default is None as well, set
+# here so that OPTIONS cannot turn it on). The code keeps no other session state: see
+# docs/operations.md#pgbouncer. Explicit, not guessed from the port.
+DB_POOLER = os.environ.get("DB_POOLER", "").strip().lower()
+if DB_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured(f"DB_POOLER must be empty or 'pgbouncer', not {DB_POOLER!r}.")
+if DB_POOLER == "pgbouncer":
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DB_POOLER=pgbouncer needs a PostgreSQL DATABASE_URL.")
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "agencies.User"

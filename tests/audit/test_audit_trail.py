@@ -270,6 +270,21 @@ def test_head_moved_back_over_existing_events_is_detected(org, trail):
     assert names_seq(err, trail[-1].seq), err
 
 
+@pytest.mark.postgres
+def test_the_walk_read_in_small_chunks_checks_every_event_and_finds_a_gap_in_a_later_chunk(
+        org, trail, monkeypatch):
+    """The chain is read by keyset chunks (no server-side cursor, which a PgBouncer in
+    transaction mode cannot keep): chunk edges must neither skip nor repeat an event."""
+    from audit import verification
+
+    monkeypatch.setattr(verification, "CHUNK", 3)
+    assert verification.verify_chain(org.agency).events == len(trail)
+    target = trail[7]  # in the third chunk
+    assert with_trigger_disabled("DELETE FROM audit_auditevent WHERE id = %s", [target.pk]) == 1
+    report = verification.verify_chain(org.agency)
+    assert not report.ok and report.seq == target.seq, report
+
+
 def test_events_appended_while_the_walk_runs_do_not_make_an_intact_chain_look_truncated(
         org, trail, monkeypatch):
     """Observed on main: the walk read the head after the events, so on a busy system an

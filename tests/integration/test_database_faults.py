@@ -18,7 +18,7 @@ from django.db import connection
 from accounts.services import issue_token
 from audit.verification import verify_chain
 from testsupport.factories import make_org, submitted_item
-from testsupport.workers import Worker, database_url
+from testsupport.workers import Worker, direct_database_url
 
 from .helpers import approve_items, org_with_webhook, wait_until_published
 
@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("committed_db")]
 def terminate(*, but=()) -> int:
     """pg_terminate_backend on every connection to the test database except `but`, from a
     connection of its own; returns how many were terminated."""
-    with psycopg.connect(database_url(), autocommit=True) as admin:
+    with psycopg.connect(direct_database_url(), autocommit=True) as admin:
         rows = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = %s AND pid <> pg_backend_pid() AND NOT pid = ANY(%s)",
@@ -87,7 +87,7 @@ def test_a_web_request_on_a_terminated_pooled_connection_is_served(settings):
     status, _body = wsgi_get("/api/v1/tasks/", token)
     assert status.startswith("200")
     pid = own_backend_pid()  # the pooled connection the next request reuses
-    with psycopg.connect(database_url(), autocommit=True) as admin:
+    with psycopg.connect(direct_database_url(), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
     status, body = wsgi_get("/api/v1/tasks/", token)
     assert status.startswith("200"), body[:300]
