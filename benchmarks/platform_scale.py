@@ -36,7 +36,8 @@ first), `--drafters` (20) and `--citizens` (50). Each request carries
 has started; then `--duration` seconds are measured.
 
 Printed: p50 / p95 / p99 per action and page (locust's percentiles: exact to 1 ms below
-100 ms, to 10 ms above), errors (the target is 0; a 409 to a claim another reviewer won is
+100 ms, to 10 ms above), the ms inside a web worker per route (gunicorn's access log: without
+the wait for a free worker), errors (the target is 0; a 409 to a claim another reviewer won is
 counted apart, as the answer to competing reviewers), CPU seconds per group of processes
 from /proc (gunicorn, PostgreSQL backends of the bench database, Celery workers, locust,
 redis, the rest of the machine), and **CPU ms per approval and per fully approved item
@@ -440,11 +441,18 @@ def start_gunicorn(args, env) -> tuple[subprocess.Popen, str, Path]:
 
     port = free_port()
     log = RESULTS_DIR / "platform_gunicorn.log"
+    (RESULTS_DIR / "platform_access.log").unlink(missing_ok=True)  # gunicorn appends
     cmd = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers",
            str(args.web_workers), "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
-           "--timeout", "120", "--log-level", "warning", "--error-logfile", str(log)]
-    proc = PROCESSES.start("gunicorn", cmd, cwd=bootstrap.REPO_ROOT, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+           "--timeout", "120", "--log-level", "warning",
+           # the time each request spent in a web worker (µs), without the wait in the
+           # listen backlog, which locust's figures include
+           "--access-logfile", str(RESULTS_DIR / "platform_access.log"),
+           "--access-logformat", "%(m)s %(U)s %(s)s %(D)s"]
+    # gunicorn's own log and Django's (a 500 is logged by django.request) in one file
+    with open(log, "w") as out:
+        proc = PROCESSES.start("gunicorn", cmd, cwd=bootstrap.REPO_ROOT, env=env,
+                               stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -469,6 +477,27 @@ def read_stats(prefix: Path) -> tuple[list[dict], list[dict]]:
         with open(f"{prefix}_failures.csv", newline="") as f:
             failures = list(csv.DictReader(f))
     return stats, failures
+
+
+def server_times(path: Path) -> dict:
+    """Per method and route (ids and agency codes folded), the ms the requests spent in a
+    web worker (gunicorn's access log, the whole locust run)."""
+    import re
+
+    from lib.timing import pct
+
+    times = {}
+    if not path.exists():
+        return {}
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) != 4 or not parts[3].isdigit():
+            continue
+        method, url, status, micros = parts
+        route = re.sub(r"/\d+", "/<id>", re.sub(r"/bench_\d+", "/<agency>", url))
+        times.setdefault(f"{method} {route} {status}", []).append(int(micros) / 1000)
+    return {k: {"n": len(v), "p50_ms": pct(v, 50), "p95_ms": pct(v, 95)}
+            for k, v in sorted(times.items())}
 
 
 def decided_since(t0) -> dict:
@@ -549,10 +578,12 @@ def load(args, db, redis, day) -> dict:
     shutil.rmtree(var_dir, ignore_errors=True)
     stats, failures = read_stats(prefix)
     server_errors = web_log.read_text().count("Internal Server Error") if web_log.exists() else 0
+    in_worker = server_times(RESULTS_DIR / "platform_access.log")
     return {"plan": {k: the_plan[k] for k in ("counts", "reviewer_agencies")},
             "stats": stats, "failures": failures, "cpu_s": cpu_s, "busy_s": busy_s,
             "machine_s": total_s, "wall_s": wall_s, "decided": decided,
             "load_avg_end": load_end, "server_errors_logged": server_errors,
+            "in_worker": in_worker,
             "logs": {"gunicorn": str(web_log), "locust": str(locust_log)}}
 
 
@@ -638,6 +669,11 @@ def main(argv=None) -> int:
                      f"load average at the end {result['load_avg_end']}")
         lines.append("  wall-clock ms, per request (locust, measured part):")
         lines += table
+        lines.append("  ms inside a web worker (gunicorn's access log, whole run; without the "
+                     "wait for a free worker):")
+        for route, t in result["in_worker"].items():
+            lines.append(f"    {route:<58} {t['n']:>7,}  p50 {t['p50_ms']:7.1f}  "
+                         f"p95 {t['p95_ms']:7.1f}")
         errors = sum(r["errors"] for r in by_name.values())
         races = sum(r["n"] for name, r in by_name.items() if "409" in name)
         lines.append(f"  errors: {errors} (target 0); 409 answered to competing reviewers "
