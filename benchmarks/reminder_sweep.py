@@ -106,8 +106,9 @@ def measured_day():
 
 # ------------------------------------------------------------------------ building
 
-def review_staff(agencies, people) -> int:
-    """A drafter and a head per section and two confidentiality reviewers per agency."""
+def review_staff(agencies, people, *, categories=None) -> int:
+    """A drafter and a head per section and two confidentiality reviewers per agency; the
+    items' category from `categories` ({agency id: Category}), else one made per agency."""
     from agencies.models import Role, Section, User
     from publications.models import Category
 
@@ -125,11 +126,15 @@ def review_staff(agencies, people) -> int:
         [Section.heads.through(section_id=people[g.pk]["sections"][k].pk,
                                user_id=people[g.pk][f"head_{code}"].pk)
          for g in agencies for k, code in enumerate(("office", "construction"))])
-    categories = Category.objects.bulk_create(
-        [Category(agency=g, code="work_updates", name="工作动态") for g in agencies])
-    for g, category in zip(agencies, categories, strict=True):
-        people[g.pk]["category"] = category
-    return len(agencies) * (len(specs) + 3)
+    made = 0
+    if categories is None:
+        categories = dict(zip([g.pk for g in agencies], Category.objects.bulk_create(
+            [Category(agency=g, code="work_updates", name="工作动态") for g in agencies]),
+            strict=True))
+        made = len(agencies)
+    for g in agencies:
+        people[g.pk]["category"] = categories[g.pk]
+    return len(agencies) * (len(specs) + 2) + made
 
 
 class ItemRows:
@@ -217,7 +222,9 @@ class ItemRows:
                     tasks.append(Task(flow_task=node, flow_task_type="HUMAN",
                                       process_id=process.pk, status=STATUS.DONE, created=moment,
                                       assigned=decided, started=decided, finished=decided,
-                                      owner=reviewers[k], data={"decision": "approve"},
+                                      owner=reviewers[k], data={
+                                          "decision": "approve", "comment": "",
+                                          "fingerprint": publication.fingerprint},
                                       **permission))
                     moment = decided
                 else:

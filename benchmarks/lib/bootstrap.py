@@ -1,11 +1,11 @@
 """Django on a dedicated PostgreSQL benchmark database, and where a figure was measured.
 
 `DATABASE_URL` names only the server: each script works in its own database (`--database`,
-e.g. `bench_review`), which is DROPPED and re-created at every start and then migrated. A
-fresh database rather than a flush, because the audit table refuses TRUNCATE and DELETE by
-trigger, as it should. Names that do not start with `bench` are refused unless
-`--any-name` is given, and the test suite's databases never (it runs concurrently on the
-same server).
+e.g. `bench_review`), which is DROPPED and re-created at every start (unless a script offers
+to keep it, `reuse`) and then migrated. A fresh database rather than a flush, because the
+audit table refuses TRUNCATE and DELETE by trigger, as it should. Names that do not start
+with `bench` are refused unless `--any-name` is given, and the test suite's databases never
+(it runs concurrently on the same server).
 """
 
 import datetime as dt
@@ -83,13 +83,25 @@ class Database:
     name: str
     url: str
     server_version: str
+    kept: bool = False  # `reuse`: the database was there and kept
 
 
-def setup_django(database: str, *, redis_url: str | None = None) -> Database:
+def database_exists(url: str, name: str) -> bool:
+    import psycopg
+
+    server = urlunsplit(urlsplit(url)._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            [name]).fetchone() is not None
+
+
+def setup_django(database: str, *, redis_url: str | None = None,
+                 reuse: bool = False) -> Database:
     """Django on a fresh, migrated `database` on the server of $DATABASE_URL.
 
     `redis_url`, if given, replaces $REDIS_URL first ("" for the embedded mode: tasks
-    in-process, local-memory cache).
+    in-process, local-memory cache). `reuse`: keep the database if it exists (migrated
+    all the same), for a benchmark whose data takes long to build.
     """
     if database in TEST_DATABASES:
         sys.exit(f"refusing {database!r}: the test suite uses it")
@@ -101,7 +113,8 @@ def setup_django(database: str, *, redis_url: str | None = None) -> Database:
                  f"--database {database}). Got: {base_url or '(unset)'}")
     url = database_url(base_url, database)
     t0 = time.perf_counter()
-    existed = recreate_database(url, database)
+    kept = reuse and database_exists(url, database)
+    existed = kept or recreate_database(url, database)
     os.environ["DATABASE_URL"] = url
     if redis_url is not None:
         os.environ["REDIS_URL"] = redis_url
@@ -125,10 +138,10 @@ def setup_django(database: str, *, redis_url: str | None = None) -> Database:
         server_version = cur.fetchone()[0]
     parts = urlsplit(url)
     print(f"database {database!r} on {parts.hostname}:{parts.port or 5432} "
-          f"({'dropped and re-created' if existed else 'created'}), "
+          f"({'kept' if kept else 'dropped and re-created' if existed else 'created'}), "
           f"PostgreSQL {server_version}; migrated in {time.perf_counter() - t0:.1f} s",
           flush=True)
-    return Database(database, url, server_version)
+    return Database(database, url, server_version, kept)
 
 
 # ------------------------------------------------------------------------- the machine

@@ -36,7 +36,10 @@ def _cmdline(pid):
         return ""
 
 
-def _classify(pid, pgrp, *, worker_pgids, redis_pid, dbname):
+def _classify(pid, pgrp, *, worker_pgids, redis_pid, dbname, groups):
+    for label, pgids in groups.items():
+        if pgrp in pgids:
+            return label
     if pgrp in worker_pgids:
         return WORKERS
     if pid == redis_pid:
@@ -60,9 +63,11 @@ class CpuTracker(threading.Thread):
     other database's backends in the postmaster's reaped-children total).
     """
 
-    def __init__(self, *, worker_pgids, redis_pid, dbname, interval=1.0):
+    def __init__(self, *, worker_pgids, redis_pid, dbname, interval=1.0, groups=None):
         super().__init__(daemon=True)
-        self.classify = dict(worker_pgids=worker_pgids, redis_pid=redis_pid, dbname=dbname)
+        # groups: more process groups by label ({"gunicorn": {pgid}}), looked at first
+        self.classify = dict(worker_pgids=worker_pgids, redis_pid=redis_pid, dbname=dbname,
+                             groups=groups or {})
         self.interval = interval
         self.stop_event = threading.Event()
         self.base, self.last = {}, {}  # pid -> (kind, ticks)
