@@ -539,7 +539,8 @@ def print_paced(r):
           f"(received → started) {f['buffer_wait_p50_s'] * 1000:.0f}/"
           f"{f['buffer_wait_p95_s'] * 1000:.0f} ms; run (started → published) "
           f"{f['run_p50_s'] * 1000:.0f}/{f['run_p95_s'] * 1000:.0f} ms, of which lock waits "
-          f"p95 {f['lock_wait_p95_s'] * 1000:.1f} ms")
+          f"p95 {f['lock_wait_p95_s'] * 1000:.1f} ms "
+          f"({', '.join(f'{k} {v:.1f}' for k, v in f['lock_wait_p95_ms_by_kind'].items())})")
     if slow["count"]:
         print(f"    the {slow['count']} over 1 s: {slow['causes']}; mean broker wait "
               f"{slow['broker_wait_mean_s']:.2f} s, buffer wait {slow['buffer_wait_mean_s']:.2f}"

@@ -59,6 +59,12 @@ def database_url() -> str:
             f"{db['NAME']}")
 
 
+def worker_queues() -> str:
+    """The queues a worker consumes, deliveries first, as in docker-compose.yml (the
+    prefetch multiplier, 1, and the read order come from the settings)."""
+    return ",".join(q.name for q in settings.CELERY_TASK_QUEUES)
+
+
 class Worker:
     def __init__(self, redis_url, name, concurrency=2, pool="prefork", env=None):
         env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": redis_url,
@@ -67,7 +73,7 @@ class Worker:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", pool,
              "--concurrency", str(concurrency), "--loglevel", "WARNING", "-n",
-             f"{name}@%h", "--without-gossip", "--without-mingle", "--prefetch-multiplier", "1"],
+             f"{name}@%h", "--without-gossip", "--without-mingle", "-Q", worker_queues()],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
 

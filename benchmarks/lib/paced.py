@@ -234,6 +234,9 @@ def analyse(approvals, releases, tasks):
         "buffer_wait_p50_s": p("buffer_wait", 50), "buffer_wait_p95_s": p("buffer_wait", 95),
         "run_p50_s": p("run", 50), "run_p95_s": p("run", 95),
         "lock_wait_p95_s": p("lock_wait", 95),
+        "lock_wait_p95_ms_by_kind": {
+            kind: 1000 * pct([r["waits"].get(kind, 0.0) for r in rows if "waits" in r], 95)
+            for kind in sorted({k for r in rows for k in r.get("waits", {})})},
         "slow": {
             "count": len(slow), "causes": dict(causes.most_common()),
             "broker_wait_mean_s": _mean(r.get("broker_wait") for r in slow),

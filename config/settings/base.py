@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -302,9 +303,27 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # reuse it: a new PostgreSQL connection per delivery cost ~10 ms of server CPU each. Reused,
 # a connection is checked per task instead (config/celery.py), as a web request does.
 CELERY_DB_REUSE_MAX = 1000
-# Longer than any retry delay or countdown: Redis redelivers unacknowledged messages
-# after this, which would otherwise duplicate scheduled retries.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Two queues, deliveries first. Release tasks (deliver, retract, the outbox sweep) go to
+# "releases", everything else (notice e-mails, group robots, digests, scans, reminders,
+# chain checks) to "celery". A worker consumes the queues in this order and always takes a
+# waiting delivery before other work ("priority" below): measured, four of every five tasks
+# an approval causes are notice e-mails and robot posts, and in one FIFO queue a backlog of
+# them (a slow mail server, the morning digest) held deliveries for seconds
+# (benchmarks/RESULTS.md, release_throughput.py --paced-approvals).
+RELEASE_QUEUE = "releases"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue(RELEASE_QUEUE), Queue(CELERY_TASK_DEFAULT_QUEUE))
+CELERY_TASK_ROUTES = {"releases.tasks.*": {"queue": RELEASE_QUEUE}}
+# A worker reserves only the task it runs (with late acknowledgement, the one it has not
+# acknowledged yet): a delivery never waits in one busy worker's buffer, behind a slow task,
+# while another worker is idle. (Celery's default reserves 4 per process.)
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# visibility_timeout: longer than any retry delay or countdown: Redis redelivers
+# unacknowledged messages after this, which would otherwise duplicate scheduled retries.
+# queue_order_strategy: each fetch asks the queues in the worker's order (-Q, or the order
+# of CELERY_TASK_QUEUES), not round robin, so "releases" comes first.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60,
+                                   "queue_order_strategy": "priority"}
 CELERY_BEAT_SCHEDULE = {
     "sweep-release-outbox": {"task": "releases.tasks.sweep_outbox", "schedule": 60.0},
     "sign-audit-checkpoints": {"task": "audit.tasks.write_checkpoints",
