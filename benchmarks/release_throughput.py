@@ -110,6 +110,10 @@ def parse_args(argv=None):
     parser.add_argument("--paced-variant", default="solo-2x1",
                         help="phase 4: worker configuration (default solo-2x1, as in "
                              "docker-compose.yml)")
+    parser.add_argument("--paced-mail-ms", type=float, default=0, metavar="MS",
+                        help="phase 4: everyone has an e-mail address and each message takes "
+                             "the workers MS ms, as a real mail server would (lib.slowmail; "
+                             "default 0: nobody has an address, as in phases 1-3)")
     parser.add_argument("--paced-only", action="store_true",
                         help="run phase 4 only")
     bootstrap.add_database_options(parser, "bench_release")
@@ -422,6 +426,18 @@ def paced(args, *, redis, db):
         t = time.perf_counter()
         plan = lp.build(args.paced_agencies, per_agency, receiver)
         items = lp.schedule(plan)
+        if args.paced_mail_ms:
+            from django.db.models import Value
+            from django.db.models.functions import Concat
+
+            from agencies.models import User
+
+            User.objects.filter(agency__in=[org.agency for org, _ in plan]).update(
+                email=Concat("username", Value("@bench.example.gov.cn")))
+            # read by the workers' settings: every notice is mailed, at once (no quiet hours)
+            os.environ.update({"EMAIL_BACKEND": "lib.slowmail.SlowMailBackend",
+                               "BENCH_MAIL_MS": str(args.paced_mail_ms),
+                               "NOTIFICATION_QUIET_HOURS": "0"})
         purged = app.control.purge()  # the templates' scan and notice tasks
         print(f"  {n} items awaiting the leader's approval in {args.paced_agencies} agencies "
               f"({time.perf_counter() - t:.1f} s; one per agency through the services, the "
@@ -434,7 +450,9 @@ def paced(args, *, redis, db):
                     else app.conf.worker_prefetch_multiplier)
         print(f"  workers ready: {describe(variant)}; `{workers.command}` (prefetch "
               f"multiplier {prefetch}); {args.paced_drivers} driver processes approve "
-              f"{args.paced_approvals:g}/s for {n / args.paced_approvals:.0f} s", flush=True)
+              f"{args.paced_approvals:g}/s for {n / args.paced_approvals:.0f} s; "
+              + (f"each e-mail takes {args.paced_mail_ms:g} ms" if args.paced_mail_ms else
+                 "nobody has an e-mail address"), flush=True)
         from agencies.models import Channel
 
         channels = list(Channel.objects.filter(agency__in=[org.agency for org, _ in plan],
@@ -495,6 +513,7 @@ def paced(args, *, redis, db):
         own = sum(v for k, v in cpu_s.items() if k in OWN)
         return {
             "items": n, "rate": args.paced_approvals, "agencies": args.paced_agencies,
+            "mail_ms": args.paced_mail_ms,
             "drivers": args.paced_drivers, "driver_exit_codes": codes,
             "variant": variant["name"], "command": workers.command, "prefetch": prefetch,
             "approved": len(rows) - len(errors), "errors": errors[:5],
@@ -568,7 +587,8 @@ def paced_lines(r):
         f"{'paced: approval commit → published p95 (s)':58s} {f['p95_s']:12.3f} "
         f"{'≤ 1':>10s}  {verdict(met)}",
         f"    {r['approved']} final approvals at {r['achieved_rate']:.1f}/s over "
-        f"{r['agencies']} agencies, workers {r['variant']} prefetch {r['prefetch']}: p50 "
+        f"{r['agencies']} agencies, workers {r['variant']} prefetch {r['prefetch']}, e-mail "
+        f"{r['mail_ms']:g} ms: p50 "
         f"{f['p50_s'] * 1000:.0f} ms, p95 {f['p95_s'] * 1000:.0f}, p99 {f['p99_s'] * 1000:.0f},"
         f" max {f['max_s'] * 1000:.0f} ms; {f['over_1s']} over 1 s; duplicates "
         f"{r['receiver']['duplicates']}",
