@@ -506,7 +506,8 @@ def paced(args, *, redis, db):
              for pk, pub, c, p, a, _s in releases],
             lp.read_task_log(probe_dir))
         late = [r["started"] - r["due"] for r in rows]
-        approve = [r["committed"] - r["started"] for r in rows]
+        approve = [r["returned"] - r["started"] for r in rows]
+        hooks = [r["returned"] - r["committed"] for r in rows]
         approve_cpu = [r["cpu_s"] for r in rows]
         span = max((r["committed"] for r in rows), default=t0) - t0
         published = sum(1 for *_x, st in releases if st == ReleaseStatus.PUBLISHED)
@@ -523,6 +524,7 @@ def paced(args, *, redis, db):
             "schedule_lag_p95_s": pct(late, 95),
             "approve_p50_ms": 1000 * pct(approve, 50), "approve_p95_ms": 1000 * pct(approve, 95),
             "approve_cpu_p50_ms": 1000 * pct(approve_cpu, 50),
+            "commit_to_return_p95_ms": 1000 * pct(hooks, 95),
             "latency": figures, "sweeps": sweeps, "left_in_queue": left,
             "receiver": receiver.stats(),
             "cpu_ms_per_item": {k: 1000 * v / max(published, 1)
@@ -546,10 +548,11 @@ def print_paced(r):
     print(f"  {r['approved']}/{r['items']} approved at {r['achieved_rate']:.1f}/s (schedule "
           f"lag p95 {r['schedule_lag_p95_s'] * 1000:.0f} ms; approve p50 "
           f"{r['approve_p50_ms']:.0f} ms, p95 {r['approve_p95_ms']:.0f} ms wall, CPU p50 "
-          f"{r['approve_cpu_p50_ms']:.0f} ms); {r['error_count']} errors"
+          f"{r['approve_cpu_p50_ms']:.0f} ms; COMMIT → return p95 "
+          f"{r['commit_to_return_p95_ms']:.0f} ms); {r['error_count']} errors"
           f"{' ' + str(r['errors']) if r['errors'] else ''}; {r['published']} published "
           f"{r['statuses']}")
-    print(f"  approval commit → published: p50 {f['p50_s'] * 1000:.0f} ms, p95 "
+    print(f"  approval COMMIT → published: p50 {f['p50_s'] * 1000:.0f} ms, p95 "
           f"{f['p95_s'] * 1000:.0f} ms, p99 {f['p99_s'] * 1000:.0f} ms, max "
           f"{f['max_s'] * 1000:.0f} ms; {f['over_1s']} over 1 s")
     print(f"    p95 by tenth of the run (s): {f['by_decile']}")
