@@ -40,6 +40,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lib import bootstrap
@@ -505,6 +506,13 @@ def paced(args, *, redis, db):
             [(pk, pub, c.timestamp(), p.timestamp() if p else None, a)
              for pk, pub, c, p, a, _s in releases],
             lp.read_task_log(probe_dir))
+        # the notice e-mails wait while deliveries go first: how long, from the notice
+        from notifications.models import Notification
+
+        mailed = [(e - c).total_seconds() for c, e in Notification.objects.filter(
+            agency__in=[org.agency for org, _ in plan], emailed_at__isnull=False,
+            created_at__gte=datetime.fromtimestamp(t0, tz=UTC)).values_list(
+            "created_at", "emailed_at")]
         late = [r["started"] - r["due"] for r in rows]
         approve = [r["returned"] - r["started"] for r in rows]
         hooks = [r["returned"] - r["committed"] for r in rows]
@@ -525,6 +533,8 @@ def paced(args, *, redis, db):
             "approve_p50_ms": 1000 * pct(approve, 50), "approve_p95_ms": 1000 * pct(approve, 95),
             "approve_cpu_p50_ms": 1000 * pct(approve_cpu, 50),
             "commit_to_return_p95_ms": 1000 * pct(hooks, 95),
+            "emails_sent": len(mailed), "email_p50_s": pct(mailed, 50) if mailed else None,
+            "email_p95_s": pct(mailed, 95) if mailed else None,
             "latency": figures, "sweeps": sweeps, "left_in_queue": left,
             "receiver": receiver.stats(),
             "cpu_ms_per_item": {k: 1000 * v / max(published, 1)
@@ -575,6 +585,9 @@ def print_paced(r):
           f"{ {k: round(v) for k, v in f['task_ms_p95'].items()} }")
     print(f"  between tasks in a worker (its own work per task, and waiting for a core): p50 "
           f"{f['gap_p50_ms']:.1f} ms, p95 {f['gap_p95_ms']:.1f} ms, {f['gap_sum_s']:.1f} s in all")
+    if r["emails_sent"]:
+        print(f"  notice e-mails: {r['emails_sent']} sent, notice → e-mailed p50 "
+              f"{r['email_p50_s']:.2f} s, p95 {r['email_p95_s']:.2f} s")
     rec = r["receiver"]
     print(f"  receiver: {rec['duplicates']} duplicates, {rec['invalid_signatures']} invalid "
           f"signatures; sweeps {r['sweeps']}; {r['left_in_queue']} tasks left queued")
