@@ -202,14 +202,17 @@ def analyse(approvals, releases, tasks):
     idle_other = []
     for r in slow:
         start = r["committed"] + r.get("before_winner", r["latency"])
+        # the largest part of its time
+        parts = {"waited in the broker queue (all workers busy)": r.get("broker_wait"),
+                 "waited in a worker's prefetch buffer": r.get("buffer_wait"),
+                 "the run itself (started → published)": r.get("run")}
+        parts = {k: v for k, v in parts.items() if v is not None}
         if r["attempts"] > 1 or r["tasks"] > 1:
             causes["retried or dispatched again (attempts > 1 or several tasks)"] += 1
         elif r.get("lock_wait", 0) > 0.5 * r["latency"]:
             causes["lock waits inside the delivery"] += 1
-        elif r.get("buffer_wait", 0) >= r.get("broker_wait", 0) and r.get("buffer_wait", 0):
-            causes["waited in a worker's prefetch buffer"] += 1
-        elif r.get("broker_wait") is not None:
-            causes["waited in the broker queue (all workers busy)"] += 1
+        elif parts:
+            causes[max(parts, key=parts.get)] += 1
         else:
             causes["no task log for it"] += 1
         # what the workers ran while it waited, and idle time of the others
