@@ -306,17 +306,19 @@ CELERY_DB_REUSE_MAX = 1000
 # Two queues, deliveries first. Release tasks (deliver, retract, the outbox sweep) go to
 # "releases", everything else (notice e-mails, group robots, digests, scans, reminders,
 # chain checks) to "celery". A worker consumes the queues in this order and always takes a
-# waiting delivery before other work ("priority" below): measured, four of every five tasks
-# an approval causes are notice e-mails and robot posts, and in one FIFO queue a backlog of
-# them (a slow mail server, the morning digest) held deliveries for seconds
-# (benchmarks/RESULTS.md, release_throughput.py --paced-approvals).
+# waiting delivery before other work ("priority" below). Measured: four of every five tasks
+# an approval causes are notice e-mails and robot posts, and in one FIFO queue the
+# deliveries waited behind them, p95 1.4–5 s on a busy machine and 23 s with a mail server
+# taking 200 ms per message (benchmarks/RESULTS.md, release_throughput.py
+# --paced-approvals); the morning digest's e-mails would be another such backlog.
 RELEASE_QUEUE = "releases"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue(RELEASE_QUEUE), Queue(CELERY_TASK_DEFAULT_QUEUE))
 CELERY_TASK_ROUTES = {"releases.tasks.*": {"queue": RELEASE_QUEUE}}
 # A worker reserves only the task it runs (with late acknowledgement, the one it has not
 # acknowledged yet): a delivery never waits in one busy worker's buffer, behind a slow task,
-# while another worker is idle. (Celery's default reserves 4 per process.)
+# while another worker is idle. (Celery's default reserves 4 per pool process; a
+# `--pool solo` worker fetches only when free anyway, a prefork one does not.)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # visibility_timeout: longer than any retry delay or countdown: Redis redelivers
 # unacknowledged messages after this, which would otherwise duplicate scheduled retries.
