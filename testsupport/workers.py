@@ -69,7 +69,10 @@ class Worker:
     def __init__(self, redis_url, name, concurrency=2, pool="prefork", env=None):
         env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": redis_url,
                "RELEASE_LEASE_SECONDS": "4", "RELEASE_RETRY_BASE_SECONDS": "0.5",
-               "RELEASE_RETRY_MAX_SECONDS": "2", "PYTHONUNBUFFERED": "1", **(env or {})}
+               "RELEASE_RETRY_MAX_SECONDS": "2", "PYTHONUNBUFFERED": "1",
+               # as tests/conftest.py sets for the test process: without it a worker started
+               # in an agency's quiet hours (evenings in Beijing) holds every e-mail
+               "NOTIFICATION_QUIET_HOURS": "0", **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", pool,
              "--concurrency", str(concurrency), "--loglevel", "WARNING", "-n",
