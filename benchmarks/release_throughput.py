@@ -17,6 +17,11 @@ Phase 2  if the target is missed (or --profile always): one more run whose worke
          each delivery step (lib.probes, through this script's --worker-shim).
 Phase 3  --through-services M items through the real service layer while two workers
          (prefork-2x1) deliver: approval (Release.created_at) → published.
+Phase 4  --paced-approvals RATE: final approvals through the services at a steady RATE/s
+         (open loop, from forked driver processes) for --paced-seconds, items spread over
+         --paced-agencies agencies, delivered by --paced-variant workers (default solo-2x1,
+         the production command): approval commit → published p50/p95/p99/max, and where
+         the time of the slow ones went (lib.paced). --paced-only skips phases 1–3.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python benchmarks/release_throughput.py --quick
@@ -35,9 +40,11 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lib import bootstrap
+from lib import paced as lp
 from lib.bootstrap import REPO_ROOT, RESULTS_DIR
 from lib.pipeline import (
     WEBHOOK_CHANNEL,
@@ -77,8 +84,9 @@ def parse_args(argv=None):
                              "(prefork|threads|solo): prefork-2x1 is 2 `celery worker` "
                              "processes with 1 pool process each (default "
                              "prefork-2x1,threads-2x8)")
-    parser.add_argument("--prefetch", type=int, default=4,
-                        help="worker --prefetch-multiplier (default 4, Celery's default)")
+    parser.add_argument("--prefetch", type=int, default=None,
+                        help="worker --prefetch-multiplier (default: the project's setting, "
+                             "CELERY_WORKER_PREFETCH_MULTIPLIER)")
     parser.add_argument("--rate", type=float, default=0,
                         help="pace the dispatch at this many releases/s (default 0: a burst)")
     parser.add_argument("--profile", choices=("auto", "always", "never"), default="auto",
@@ -91,6 +99,24 @@ def parse_args(argv=None):
     parser.add_argument("--worker-root", default=str(REPO_ROOT),
                         help="code tree the workers run from (default: this repository), "
                              "e.g. a scratch copy holding a prototype change")
+    parser.add_argument("--paced-approvals", type=float, default=0, metavar="RATE",
+                        help="phase 4: final approvals per second through the services "
+                             "(default 0: skipped)")
+    parser.add_argument("--paced-seconds", type=float, default=40,
+                        help="phase 4: how long approvals go on (default 40)")
+    parser.add_argument("--paced-agencies", type=int, default=10,
+                        help="phase 4: agencies the items are spread over (default 10)")
+    parser.add_argument("--paced-drivers", type=int, default=4,
+                        help="phase 4: driver processes approving (default 4)")
+    parser.add_argument("--paced-variant", default="solo-2x1",
+                        help="phase 4: worker configuration (default solo-2x1, as in "
+                             "docker-compose.yml)")
+    parser.add_argument("--paced-mail-ms", type=float, default=0, metavar="MS",
+                        help="phase 4: everyone has an e-mail address and each message takes "
+                             "the workers MS ms, as a real mail server would (lib.slowmail; "
+                             "default 0: nobody has an address, as in phases 1-3)")
+    parser.add_argument("--paced-only", action="store_true",
+                        help="run phase 4 only")
     bootstrap.add_database_options(parser, "bench_release")
     args = parser.parse_args(argv)
     args.releases = args.releases or (1000 if args.quick else 10_000)
@@ -110,6 +136,11 @@ def parse_args(argv=None):
                                               args.variant_list[0]["name"])
     if args.profile_variant_spec is None:
         parser.error(f"bad --profile-variant {args.profile_variant!r}")
+    args.paced_variant_spec = parse_variant(args.paced_variant)
+    if args.paced_variant_spec is None:
+        parser.error(f"bad --paced-variant {args.paced_variant!r}")
+    if args.paced_only and not args.paced_approvals:
+        parser.error("--paced-only needs --paced-approvals RATE")
     if args.releases < 1 or args.through_services < 0:
         parser.error("--releases must be >= 1, --through-services >= 0")
     bootstrap.check_database_name(parser, args)
@@ -374,6 +405,236 @@ def through_services(args, *, redis, db, m):
         receiver.close()
 
 
+# --------------------------------------------------------------------------- paced
+
+TARGET_PACED_P95_S = 1.0
+
+
+def paced(args, *, redis, db):
+    """Phase 4: final approvals at a steady rate through the services (lib.paced)."""
+    from config.celery import app
+    from releases.models import Release, ReleaseStatus
+    from releases.tasks import sweep_outbox
+
+    n = max(1, round(args.paced_approvals * args.paced_seconds))
+    per_agency = -(-n // args.paced_agencies)
+    n = per_agency * args.paced_agencies
+    variant = args.paced_variant_spec
+    receiver = CountingReceiver()
+    probe_dir = Path(tempfile.mkdtemp(prefix="bench-paced-"))
+    workers = sampler = None
+    try:
+        t = time.perf_counter()
+        plan = lp.build(args.paced_agencies, per_agency, receiver)
+        items = lp.schedule(plan)
+        if args.paced_mail_ms:
+            from django.db.models import Value
+            from django.db.models.functions import Concat
+
+            from agencies.models import User
+
+            User.objects.filter(agency__in=[org.agency for org, _ in plan]).update(
+                email=Concat("username", Value("@bench.example.gov.cn")))
+            # read by the workers' settings: every notice is mailed, at once (no quiet hours)
+            os.environ.update({"EMAIL_BACKEND": "lib.slowmail.SlowMailBackend",
+                               "BENCH_MAIL_MS": str(args.paced_mail_ms),
+                               "NOTIFICATION_QUIET_HOURS": "0"})
+        purged = app.control.purge()  # the templates' scan and notice tasks
+        print(f"  {n} items awaiting the leader's approval in {args.paced_agencies} agencies "
+              f"({time.perf_counter() - t:.1f} s; one per agency through the services, the "
+              f"rest copies; {purged} queued messages purged)", flush=True)
+        workers = Workers(variant, label="paced", redis_url=redis.url, database_url=db.url,
+                          worker_root=args.worker_root, prefetch=args.prefetch,
+                          probe_dir=probe_dir, shim_script=Path(__file__).resolve())
+        workers.wait_ready(app)
+        prefetch = (args.prefetch if args.prefetch is not None
+                    else app.conf.worker_prefetch_multiplier)
+        print(f"  workers ready: {describe(variant)}; `{workers.command}` (prefetch "
+              f"multiplier {prefetch}); {args.paced_drivers} driver processes approve "
+              f"{args.paced_approvals:g}/s for {n / args.paced_approvals:.0f} s; "
+              + (f"each e-mail takes {args.paced_mail_ms:g} ms" if args.paced_mail_ms else
+                 "nobody has an e-mail address"), flush=True)
+        from agencies.models import Channel
+
+        channels = list(Channel.objects.filter(agency__in=[org.agency for org, _ in plan],
+                                               code=WEBHOOK_CHANNEL))
+        cpu = CpuTracker(worker_pgids=workers.pgids, redis_pid=redis.proc.pid,
+                         dbname=db.name)
+        cpu.start()
+        sampler = ActivitySampler(db.url, db.name)
+        sampler.start()
+        t0, _pids, wait = lp.drive(items, rate=args.paced_approvals,
+                                   drivers=args.paced_drivers, out_dir=probe_dir)
+        # poll until every release is published; a sweep, as beat would, after 15 s
+        # without progress once the approvals are done
+        deadline = t0 + args.paced_seconds + 120 + n / 10
+        last, last_change, sweeps = -1, time.time(), 0
+        schedule_end = t0 + n / args.paced_approvals
+        next_print = time.time() + 5
+        while time.time() < deadline:
+            done = Release.objects.filter(channel__in=channels,
+                                          status=ReleaseStatus.PUBLISHED).count()
+            now = time.time()
+            if done >= n:
+                break
+            if done != last:
+                last, last_change = done, now
+            if now >= next_print:
+                print(f"    {now - t0:6.1f} s: {done}/{n} published", flush=True)
+                next_print = now + 5
+            if now > schedule_end + 5 and now - last_change > 15:
+                print(f"    no progress for 15 s: the sweeper re-dispatched {sweep_outbox()}",
+                      flush=True)
+                sweeps += 1
+                last_change = now
+            workers.check_alive()
+            time.sleep(0.2)
+        codes, rows = wait()
+        cpu_s, busy_s, total_s = cpu.stop()
+        sampler.stop()
+        workers.stop()  # flushes the task log
+        left = app.control.purge()
+        errors = [r["error"] for r in rows if r["error"]]
+        releases = list(Release.objects.filter(channel__in=channels).values_list(
+            "pk", "publication_id", "created_at", "published_at", "attempts", "status"))
+        from viewflow.workflow.models import Task
+        task_pub = dict(Task.objects.filter(pk__in=[r["task"] for r in rows]).values_list(
+            "pk", "process__reviewprocess__publication_id"))
+        approvals = {task_pub[r["task"]]: r["committed"] for r in rows if not r["error"]}
+        figures = lp.analyse(
+            approvals,
+            [(pk, pub, c.timestamp(), p.timestamp() if p else None, a)
+             for pk, pub, c, p, a, _s in releases],
+            lp.read_task_log(probe_dir))
+        # the notice e-mails wait while deliveries go first: how long, from the notice
+        from notifications.models import Notification
+
+        mailed = [(e - c).total_seconds() for c, e in Notification.objects.filter(
+            agency__in=[org.agency for org, _ in plan], emailed_at__isnull=False,
+            created_at__gte=datetime.fromtimestamp(t0, tz=UTC)).values_list(
+            "created_at", "emailed_at")]
+        late = [r["started"] - r["due"] for r in rows]
+        approve = [r["returned"] - r["started"] for r in rows]
+        hooks = [r["returned"] - r["committed"] for r in rows]
+        approve_cpu = [r["cpu_s"] for r in rows]
+        span = max((r["committed"] for r in rows), default=t0) - t0
+        published = sum(1 for *_x, st in releases if st == ReleaseStatus.PUBLISHED)
+        own = sum(v for k, v in cpu_s.items() if k in OWN)
+        return {
+            "items": n, "rate": args.paced_approvals, "agencies": args.paced_agencies,
+            "mail_ms": args.paced_mail_ms,
+            "drivers": args.paced_drivers, "driver_exit_codes": codes,
+            "variant": variant["name"], "command": workers.command, "prefetch": prefetch,
+            "approved": len(rows) - len(errors), "errors": errors[:5],
+            "error_count": len(errors), "published": published,
+            "statuses": dict(Counter(st for *_x, st in releases)),
+            "achieved_rate": len(rows) / span if span > 0 else float("nan"),
+            "schedule_lag_p95_s": pct(late, 95),
+            "approve_p50_ms": 1000 * pct(approve, 50), "approve_p95_ms": 1000 * pct(approve, 95),
+            "approve_cpu_p50_ms": 1000 * pct(approve_cpu, 50),
+            "commit_to_return_p95_ms": 1000 * pct(hooks, 95),
+            "emails_sent": len(mailed), "email_p50_s": pct(mailed, 50) if mailed else None,
+            "email_p95_s": pct(mailed, 95) if mailed else None,
+            "latency": figures, "sweeps": sweeps, "left_in_queue": left,
+            "receiver": receiver.stats(),
+            "cpu_ms_per_item": {k: 1000 * v / max(published, 1)
+                                for k, v in sorted(cpu_s.items(), key=lambda kv: -kv[1])},
+            "own_cpu_ms_per_item": 1000 * own / max(published, 1),
+            "cpu_busy_share": busy_s / total_s if total_s else float("nan"),
+            "pg_activity": sampler.report(),
+        }
+    finally:
+        if sampler is not None and sampler.is_alive():
+            sampler.stop()
+        if workers is not None:
+            workers.stop()
+        receiver.close()
+        shutil.rmtree(probe_dir, ignore_errors=True)
+
+
+def print_paced(r):
+    f = r["latency"]
+    slow = f["slow"]
+    print(f"  {r['approved']}/{r['items']} approved at {r['achieved_rate']:.1f}/s (schedule "
+          f"lag p95 {r['schedule_lag_p95_s'] * 1000:.0f} ms; approve p50 "
+          f"{r['approve_p50_ms']:.0f} ms, p95 {r['approve_p95_ms']:.0f} ms wall, CPU p50 "
+          f"{r['approve_cpu_p50_ms']:.0f} ms; COMMIT → return p95 "
+          f"{r['commit_to_return_p95_ms']:.0f} ms); {r['error_count']} errors"
+          f"{' ' + str(r['errors']) if r['errors'] else ''}; {r['published']} published "
+          f"{r['statuses']}")
+    print(f"  approval COMMIT → published: p50 {f['p50_s'] * 1000:.0f} ms, p95 "
+          f"{f['p95_s'] * 1000:.0f} ms, p99 {f['p99_s'] * 1000:.0f} ms, max "
+          f"{f['max_s'] * 1000:.0f} ms; {f['over_1s']} over 1 s")
+    print(f"    p95 by tenth of the run (s): {f['by_decile']}")
+    print(f"    broker wait (commit → received) p50/p95 {f['broker_wait_p50_s'] * 1000:.0f}/"
+          f"{f['broker_wait_p95_s'] * 1000:.0f} ms; in the worker's prefetch buffer "
+          f"(received → started) {f['buffer_wait_p50_s'] * 1000:.0f}/"
+          f"{f['buffer_wait_p95_s'] * 1000:.0f} ms; run (started → published) "
+          f"{f['run_p50_s'] * 1000:.0f}/{f['run_p95_s'] * 1000:.0f} ms, of which lock waits "
+          f"p95 {f['lock_wait_p95_s'] * 1000:.1f} ms "
+          f"({', '.join(f'{k} {v:.1f}' for k, v in f['lock_wait_p95_ms_by_kind'].items())})")
+    if slow["count"]:
+        print(f"    the {slow['count']} over 1 s: {slow['causes']}; mean broker wait "
+              f"{slow['broker_wait_mean_s']:.2f} s, buffer wait {slow['buffer_wait_mean_s']:.2f}"
+              f" s, run {slow['run_mean_s']:.3f} s, lock waits {slow['lock_wait_mean_s']:.3f} s;"
+              f" another worker idle meanwhile, mean "
+              f"{slow['other_worker_idle_while_waiting_mean_s']:.2f} s")
+        print(f"    worker time (s) spent on other tasks while they waited: "
+              f"{ {k: round(v, 1) for k, v in slow['worker_time_while_waiting_s'].items()} }")
+    print(f"  tasks run: {f['tasks_run']}; seconds: {f['task_seconds']}; p95 ms: "
+          f"{ {k: round(v) for k, v in f['task_ms_p95'].items()} }")
+    print(f"  between tasks in a worker (its own work per task, and waiting for a core): p50 "
+          f"{f['gap_p50_ms']:.1f} ms, p95 {f['gap_p95_ms']:.1f} ms, {f['gap_sum_s']:.1f} s in all")
+    if r["emails_sent"]:
+        print(f"  notice e-mails: {r['emails_sent']} sent, notice → e-mailed p50 "
+              f"{r['email_p50_s']:.2f} s, p95 {r['email_p95_s']:.2f} s")
+    rec = r["receiver"]
+    print(f"  receiver: {rec['duplicates']} duplicates, {rec['invalid_signatures']} invalid "
+          f"signatures; sweeps {r['sweeps']}; {r['left_in_queue']} tasks left queued")
+    top = ", ".join(f"{kind} {ms:.1f}" for kind, ms in list(r["cpu_ms_per_item"].items())[:5])
+    print(f"  CPU ms per approved and published item: {top}; the run's own "
+          f"{r['own_cpu_ms_per_item']:.1f} ms (machine {100 * r['cpu_busy_share']:.0f} % busy)")
+
+
+def paced_lines(r):
+    f = r["latency"]
+    met = f["p95_s"] <= TARGET_PACED_P95_S and r["published"] == r["items"]
+    return [
+        f"{'paced: approval commit → published p95 (s)':58s} {f['p95_s']:12.3f} "
+        f"{'≤ 1':>10s}  {verdict(met)}",
+        f"    {r['approved']} final approvals at {r['achieved_rate']:.1f}/s over "
+        f"{r['agencies']} agencies, workers {r['variant']} prefetch {r['prefetch']}, e-mail "
+        f"{r['mail_ms']:g} ms: p50 "
+        f"{f['p50_s'] * 1000:.0f} ms, p95 {f['p95_s'] * 1000:.0f}, p99 {f['p99_s'] * 1000:.0f},"
+        f" max {f['max_s'] * 1000:.0f} ms; {f['over_1s']} over 1 s; duplicates "
+        f"{r['receiver']['duplicates']}",
+        f"    CPU ms per item, the run's own processes {r['own_cpu_ms_per_item']:.1f} "
+        f"(machine {100 * r['cpu_busy_share']:.0f} % busy); approve p95 "
+        f"{r['approve_p95_ms']:.0f} ms wall, CPU p50 {r['approve_cpu_p50_ms']:.0f} ms",
+    ], met
+
+
+def run_paced_only(args, redis, run_clock, db, info):
+    print(f"\nPhase 4: {args.paced_approvals:g} final approvals/s through the services for "
+          f"{args.paced_seconds:g} s, workers {args.paced_variant}", flush=True)
+    r = paced(args, redis=redis, db=db)
+    print_paced(r)
+    lines, met = paced_lines(r)
+    lines = ["=" * 104,
+             f"SUMMARY  release delivery under paced approvals"
+             f"{' (--quick)' if args.quick else ''}, webhook channel, loopback receiver",
+             f"         {bootstrap.machine_line(info)}",
+             f"         {run_clock.line()}; postgres, redis, receiver, drivers and workers "
+             "share the CPUs",
+             f"         workers' code: {args.worker_root}", "-" * 104, *lines, "=" * 104]
+    print("\n" + "\n".join(lines))
+    out = {"args": vars(args), "machine": info, "run": run_clock.report(), "paced": r}
+    (RESULTS_DIR / "release_paced.json").write_text(
+        json.dumps(out, ensure_ascii=False, indent=2, default=str))
+    print(f"results: {RESULTS_DIR}/release_paced.json")
+    return 0 if met and r["receiver"]["duplicates"] == 0 else 1
+
+
 # --------------------------------------------------------------------------- main
 
 def verdict(ok):
@@ -449,6 +710,8 @@ def run(args, redis, run_clock):
     from config.celery import app
 
     assert app.conf.broker_url == redis.url and not app.conf.task_always_eager
+    if args.paced_only:
+        return run_paced_only(args, redis, run_clock, db, info)
     print(f"redis-server on 127.0.0.1:{redis.port} (private, stopped at the end); workers run "
           f"from {args.worker_root}")
     timings, results = {}, []
@@ -503,13 +766,28 @@ def run(args, redis, run_clock):
               f"{services['receiver']['invalid_signatures']} invalid signatures")
         duplicates += services["receiver"]["duplicates"]
 
+    paced_result = None
+    if args.paced_approvals:
+        print(f"\nPhase 4: {args.paced_approvals:g} final approvals/s through the services "
+              f"for {args.paced_seconds:g} s, workers {args.paced_variant}", flush=True)
+        t = time.perf_counter()
+        paced_result = paced(args, redis=redis, db=db)
+        timings["phase 4"] = time.perf_counter() - t
+        print_paced(paced_result)
+        duplicates += paced_result["receiver"]["duplicates"]
+
     lines = summary(args, info, run_clock, results, best, met, duplicates, all_published,
                     profiled, services)
+    if paced_result:
+        paced_summary, paced_met = paced_lines(paced_result)
+        lines[-1:-1] = paced_summary
+        met = met and paced_met
     print("\n" + "\n".join(lines))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = {"args": {k: v for k, v in vars(args).items()}, "machine": info,
            "run": run_clock.report(), "timings_s": timings, "variants": results,
-           "profile": profiled, "services": services, "duplicates": duplicates,
+           "profile": profiled, "services": services, "paced": paced_result,
+           "duplicates": duplicates,
            "best": {"variant": best["variant"], "deliveries_per_s": best["deliveries_per_s"]}}
     (RESULTS_DIR / "release_throughput.json").write_text(
         json.dumps(out, ensure_ascii=False, indent=2, default=str))

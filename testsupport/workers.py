@@ -71,15 +71,24 @@ def direct_database_url() -> str:
     return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 
+def worker_queues() -> str:
+    """The queues a worker consumes, deliveries first, as in docker-compose.yml (the
+    prefetch multiplier, 1, and the read order come from the settings)."""
+    return ",".join(q.name for q in settings.CELERY_TASK_QUEUES)
+
+
 class Worker:
     def __init__(self, redis_url, name, concurrency=2, pool="prefork", env=None):
         env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": redis_url,
                "RELEASE_LEASE_SECONDS": "4", "RELEASE_RETRY_BASE_SECONDS": "0.5",
-               "RELEASE_RETRY_MAX_SECONDS": "2", "PYTHONUNBUFFERED": "1", **(env or {})}
+               "RELEASE_RETRY_MAX_SECONDS": "2", "PYTHONUNBUFFERED": "1",
+               # as tests/conftest.py sets for the test process: without it a worker started
+               # in an agency's quiet hours (evenings in Beijing) holds every e-mail
+               "NOTIFICATION_QUIET_HOURS": "0", **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", pool,
              "--concurrency", str(concurrency), "--loglevel", "WARNING", "-n",
-             f"{name}@%h", "--without-gossip", "--without-mingle", "--prefetch-multiplier", "1"],
+             f"{name}@%h", "--without-gossip", "--without-mingle", "-Q", worker_queues()],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
 

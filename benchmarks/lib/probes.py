@@ -6,6 +6,8 @@ the process that calls it only: the application code is not changed. In workers 
 installed by the shim (`run_worker_shim`): the same `celery worker`, started through a
 script that installs the probes before the pool forks, so prefork children inherit them.
 Worker processes append their samples to JSON-lines files that `read_probes` collects.
+The shim also logs every task a worker receives and runs (`TaskLog`: received, started,
+ended, the lock waits inside it), for lib.paced.
 
 This module imports nothing of the benchmark's bootstrap: in the shim, the workers'
 code tree (maybe a prototype copy) must be the one on sys.path.
@@ -65,6 +67,15 @@ class Probe:
                 out.write(json.dumps(pending) + "\n")
 
 
+#: Statements of a delivery that may wait for a lock, by what they wait for.
+LOCK_STATEMENTS = (("pg_advisory_xact_lock", "summary advisory lock"),
+                   ("audit_auditchain", "chain head lock"),
+                   ("releases_release", "release row lock"))
+
+#: Lock waits of the task running in this thread (TaskLog resets and reads them).
+TASK_WAITS = threading.local()
+
+
 def install_probes(probe):
     """Wrap releases.delivery's steps with timers; returns a function that undoes it."""
     from django.db import connection
@@ -73,6 +84,22 @@ def install_probes(probe):
     from releases import delivery as d
 
     local = threading.local()
+
+    def lock_waits(execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            waits = getattr(TASK_WAITS, "waits", None)
+            if waits is not None and ("FOR UPDATE" in sql or "advisory" in sql):
+                for marker, kind in LOCK_STATEMENTS:
+                    if marker in sql:
+                        waits[kind] = waits.get(kind, 0.0) + time.perf_counter() - t0
+                        break
+
+    def deliver(*a, **kw):
+        with connection.execute_wrapper(lock_waits):
+            return saved["deliver"](*a, **kw)
     saved = {"deliver": d.deliver, "_claim": d._claim, "_call": d._call,
              "_record_delivery": d._record_delivery, "record": d.record}
     saved_send = adapters.WebhookAdapter._send
@@ -119,7 +146,8 @@ def install_probes(probe):
             probe.add(STEP_HOLD, t1 - local.lock_granted)
         return result
 
-    d.deliver = timed(STEP_DELIVER, saved["deliver"], after=probe.delivery_done)
+    d.deliver = functools.wraps(saved["deliver"])(
+        timed(STEP_DELIVER, deliver, after=probe.delivery_done))
     d._claim = timed(STEP_CLAIM, saved["_claim"])
     d._call = timed(STEP_CALL, saved["_call"])
     d._record_delivery = record_delivery
@@ -136,6 +164,64 @@ def install_probes(probe):
     return uninstall
 
 
+class TaskLog:
+    """Every task a worker process receives and runs, appended to tasks_<pid>.jsonl:
+    [{id, name, release (the first argument of a release task), received | started,
+    ended, pid, waits}]. Received is logged where the message arrives (the worker's main
+    process), the run where it runs (a prefork child); lib.paced joins them by id."""
+
+    def __init__(self, out_dir):
+        self.out_dir = Path(out_dir)
+        self.lock = threading.Lock()
+        self.pending = []
+        self.last_flush = time.time()
+        self.open = {}
+
+    def connect(self):
+        from celery.signals import task_postrun, task_prerun, task_received
+
+        task_received.connect(self.received, weak=False)
+        task_prerun.connect(self.prerun, weak=False)
+        task_postrun.connect(self.postrun, weak=False)
+
+    def _add(self, rec):
+        with self.lock:
+            self.pending.append(rec)
+        if time.time() - self.last_flush > 0.25:
+            self.flush()
+
+    def received(self, request=None, **_kw):
+        if request is not None:
+            self._add({"id": request.id, "name": request.name, "received": time.time(),
+                       "release": _release_arg(request.name, request.args)})
+
+    def prerun(self, task_id=None, task=None, args=None, **_kw):
+        TASK_WAITS.waits = {}
+        self.open[task_id] = time.time()
+
+    def postrun(self, task_id=None, task=None, args=None, **_kw):
+        started = self.open.pop(task_id, None)
+        waits, TASK_WAITS.waits = getattr(TASK_WAITS, "waits", None) or {}, None
+        if started is not None:
+            self._add({"id": task_id, "name": task.name, "started": started,
+                       "ended": time.time(), "pid": os.getpid(),
+                       "release": _release_arg(task.name, args), "waits": waits})
+
+    def flush(self):
+        with self.lock:
+            pending, self.pending = self.pending, []
+            self.last_flush = time.time()
+        if pending:
+            with (self.out_dir / f"tasks_{os.getpid()}.jsonl").open("a") as out:
+                out.write(json.dumps(pending) + "\n")
+
+
+def _release_arg(name, args):
+    if name and name.startswith("releases.tasks.") and args:
+        return args[0]
+    return None
+
+
 def run_worker_shim(argv):
     """`SCRIPT --worker-shim DIR <celery args>`: the celery worker with probes installed
     before the pool forks. Runs in the workers' code tree (the current directory)."""
@@ -147,14 +233,17 @@ def run_worker_shim(argv):
     django.setup()
     probe = Probe(probe_dir)
     install_probes(probe)
+    tasks = TaskLog(probe_dir)
+    tasks.connect()
     # samples are flushed at most every 0.25 s; the last ones when the process ends
     import atexit
 
     from celery.signals import worker_process_shutdown, worker_shutdown
 
-    atexit.register(probe.flush)
-    worker_process_shutdown.connect(lambda **_kw: probe.flush(), weak=False)
-    worker_shutdown.connect(lambda **_kw: probe.flush(), weak=False)
+    for flush in (probe.flush, tasks.flush):
+        atexit.register(flush)
+        worker_process_shutdown.connect(lambda flush=flush, **_kw: flush(), weak=False)
+        worker_shutdown.connect(lambda flush=flush, **_kw: flush(), weak=False)
     from celery.__main__ import main as celery_main
 
     sys.argv = ["celery", *celery_args]

@@ -14,7 +14,7 @@ from collections import Counter
 from .timing import CLK_TCK
 
 WORKERS = "celery workers"
-SCRIPT = "this script (dispatch, receiver, polling)"
+SCRIPT = "this script (dispatch, receiver, polling, its driver processes)"
 BACKENDS = "postgres backends of the bench db"
 OTHER = "other processes (other jobs on the machine)"
 OWN = (WORKERS, SCRIPT, BACKENDS, "redis-server")  # what the run itself spends
@@ -22,10 +22,15 @@ OWN = (WORKERS, SCRIPT, BACKENDS, "redis-server")  # what the run itself spends
 
 def _proc_stat(pid):
     """pgrp and CPU ticks (utime + stime) of a process."""
+    return _stat(pid)[1:]
+
+
+def _stat(pid):
+    """(ppid, pgrp, CPU ticks) of a process."""
     with open(f"/proc/{pid}/stat") as f:
         data = f.read()
     fields = data[data.rindex(")") + 2:].split()
-    return int(fields[2]), int(fields[11]) + int(fields[12])
+    return int(fields[1]), int(fields[2]), int(fields[11]) + int(fields[12])
 
 
 def _cmdline(pid):
@@ -46,6 +51,11 @@ def _classify(pid, pgrp, *, worker_pgids, redis_pid, dbname, groups):
         return "redis-server"
     if pid == os.getpid():
         return SCRIPT
+    try:
+        if _stat(pid)[0] == os.getpid():  # forked by this script (lib.paced's drivers)
+            return SCRIPT
+    except (OSError, ValueError, IndexError):
+        pass
     cmd = _cmdline(pid)
     if cmd.startswith("postgres:") and f" {dbname} " in cmd:
         return BACKENDS

@@ -112,7 +112,7 @@ class Workers:
     """`celery -A config worker` subprocesses of one configuration."""
 
     def __init__(self, variant, *, label, redis_url, database_url, worker_root, prefetch,
-                 probe_dir=None, shim_script=None):
+                 probe_dir=None, shim_script=None, extra_args=()):
         self.variant, self.label = variant, label
         self.procs, self.logs = [], []
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
@@ -123,8 +123,9 @@ class Workers:
             celery_args = ["-A", "config", "worker", "--pool", variant["pool"],
                            "--concurrency", str(variant["concurrency"]),
                            "--loglevel", "WARNING", "-n", f"{label}_w{i + 1}@%h",
-                           "--without-gossip", "--without-mingle",
-                           "--prefetch-multiplier", str(prefetch)]
+                           "--without-gossip", "--without-mingle", *extra_args]
+            if prefetch is not None:  # None: the project's setting
+                celery_args += ["--prefetch-multiplier", str(prefetch)]
             if probe_dir:
                 cmd = [sys.executable, str(shim_script), "--worker-shim", str(probe_dir),
                        *celery_args]

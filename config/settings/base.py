@@ -15,6 +15,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -319,9 +320,29 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # reuse it: a new PostgreSQL connection per delivery cost ~10 ms of server CPU each. Reused,
 # a connection is checked per task instead (config/celery.py), as a web request does.
 CELERY_DB_REUSE_MAX = 1000
-# Longer than any retry delay or countdown: Redis redelivers unacknowledged messages
-# after this, which would otherwise duplicate scheduled retries.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Two queues, deliveries first. Release tasks (deliver, retract, the outbox sweep) go to
+# "releases", everything else (notice e-mails, group robots, digests, scans, reminders,
+# chain checks) to "celery". A worker consumes the queues in this order and always takes a
+# waiting delivery before other work ("priority" below). Measured: four of every five tasks
+# an approval causes are notice e-mails and robot posts, and in one FIFO queue the
+# deliveries waited behind them, p95 1.4–5 s on a busy machine and 23 s with a mail server
+# taking 200 ms per message (benchmarks/RESULTS.md, release_throughput.py
+# --paced-approvals); the morning digest's e-mails would be another such backlog.
+RELEASE_QUEUE = "releases"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue(RELEASE_QUEUE), Queue(CELERY_TASK_DEFAULT_QUEUE))
+CELERY_TASK_ROUTES = {"releases.tasks.*": {"queue": RELEASE_QUEUE}}
+# A worker reserves only the task it runs (with late acknowledgement, the one it has not
+# acknowledged yet): a delivery never waits in one busy worker's buffer, behind a slow task,
+# while another worker is idle. (Celery's default reserves 4 per pool process; a
+# `--pool solo` worker fetches only when free anyway, a prefork one does not.)
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# visibility_timeout: longer than any retry delay or countdown: Redis redelivers
+# unacknowledged messages after this, which would otherwise duplicate scheduled retries.
+# queue_order_strategy: each fetch asks the queues in the worker's order (-Q, or the order
+# of CELERY_TASK_QUEUES), not round robin, so "releases" comes first.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60,
+                                   "queue_order_strategy": "priority"}
 CELERY_BEAT_SCHEDULE = {
     "sweep-release-outbox": {"task": "releases.tasks.sweep_outbox", "schedule": 60.0},
     "sign-audit-checkpoints": {"task": "audit.tasks.write_checkpoints",

@@ -96,3 +96,31 @@ def test_killing_a_solo_worker_mid_delivery_loses_nothing(broker, receiver):
     accepted = [r["id"] for r in receiver.accepted()]
     assert len(set(accepted)) == 6
     assert len(accepted) - len(set(accepted)) <= 1  # at most the one in flight at the kill
+
+
+def test_deliveries_go_out_before_the_notice_emails_queued_ahead_of_them(broker, receiver):
+    """Every approval queues notice e-mails on commit, and the final one its delivery after
+    them. Deliveries have their own queue, which a worker always reads first: the e-mails
+    wait, not the deliveries (in one first-in-first-out queue, or read in turn, the
+    e-mails queued earlier would go first)."""
+    from agencies.models import User
+    from notifications.models import Notification
+
+    org = org_with_webhook(receiver)
+    User.objects.filter(agency=org.agency).update(email="reviewer@example.gov.cn")
+    approve_items(org, 4)  # no worker yet: all of it waits in Redis, e-mails first
+    worker = Worker(broker.conf.broker_url, "w1", concurrency=1, pool="solo",
+                    env={"NOTIFICATION_QUIET_HOURS": "0"})
+    try:
+        wait_until_published(4)
+        deadline = time.time() + 30
+        while (Notification.objects.filter(emailed_at__isnull=False).count() < 4
+               and time.time() < deadline):
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    published = list(Release.objects.values_list("published_at", flat=True))
+    emailed = list(Notification.objects.filter(emailed_at__isnull=False)
+                   .values_list("emailed_at", flat=True))
+    assert len(emailed) >= 4  # the e-mails did go out, after
+    assert max(published) < min(emailed)
