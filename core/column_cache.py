@@ -1,11 +1,13 @@
 """Which cached pages of an agency's public column (政府信息公开专栏) are current, and the
 purge that every change of what the column shows calls in its own transaction.
 
-The pages themselves are kept by publicsite.cache under keys that carry the agency's
-*generation*, a random token kept in Django's cache (Redis in production, local memory in
-the embedded mode). `purge` replaces the token, so every page cached before is never read
-again, and while the purging transaction is open it marks the agency as *being written*,
-which makes readers leave the cache alone (neither read nor fill it).
+The pages themselves are kept by publicsite.cache, each with the agency's *generation* it
+was rendered under: a random token kept in Django's cache (Redis in production, local
+memory in the embedded mode), read together with the page in one round trip. A page is
+served only while its token is the current one. `purge` replaces the token, so no page
+cached before is served again, and while the purging transaction is open it marks the
+agency as *being written*, which makes readers leave the cache alone (neither serve nor
+fill it).
 
 The guarantee, for a purge called inside the transaction of the change (a retraction, a
 release reaching the site, a configuration change):
@@ -13,10 +15,10 @@ release reaching the site, a configuration change):
 - a request that reads the generation after that transaction committed is never answered
   with a page rendered from the database as it was before the commit: from the purge call
   until the commit's after-commit callback has run, readers see the mark and render from
-  the database; from then on they see the new token, and a page is only stored under a
+  the database; from then on they see the new token, and a page is only stored with a
   token that was read *before* its database reads began (publicsite.cache);
 - a reader that read the old token (before the mark) may still store its page afterwards,
-  but under the old token, which nobody reads again.
+  but with the old token, which is never served again.
 
 Where it stops: the mark lasts WRITING_SECONDS (a crash between the purge and the commit
 leaves the agency uncached for that long, as does a transaction that rolls back after its
@@ -55,24 +57,32 @@ def _new_token() -> str:
     return secrets.token_hex(8)
 
 
-def generation(agency_code: str) -> str | None:
-    """The agency's current generation, or None when the cache must not be used now (a
-    purging transaction is open, or the cache is unreachable). Read it before reading the
-    database for a page that is to be stored under it."""
+def read(agency_code: str, *keys: str) -> tuple[str | None, dict]:
+    """The agency's current generation and the cached values of `keys`, in one round trip.
+
+    The generation is None when the cache must not be used now (a purging transaction is
+    open, or the cache is unreachable). Read it before reading the database for a page
+    that is to be stored with it, and use a stored page only if it was stored with the
+    generation read here."""
     generation_key, writing_key = _generation_key(agency_code), _writing_key(agency_code)
     try:
-        found = cache.get_many([generation_key, writing_key])
+        found = cache.get_many([generation_key, writing_key, *keys])
         if found.get(writing_key):
-            return None
+            return None, {}
         token = found.get(generation_key)
         if token is None:
             # the first reader sets it; a concurrent one reads the winner
             cache.add(generation_key, _new_token(), GENERATION_SECONDS)
             token = cache.get(generation_key)
-        return token
+        return token, found
     except Exception:  # noqa: BLE001 - the column is served from the database then
         log.warning("column cache unavailable for %s", agency_code, exc_info=True)
-        return None
+        return None, {}
+
+
+def generation(agency_code: str) -> str | None:
+    """The agency's current generation (see `read`)."""
+    return read(agency_code)[0]
 
 
 def purge(*agency_codes: str) -> None:

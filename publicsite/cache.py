@@ -12,10 +12,11 @@ What is stored: a GET answered 200 or 410 by a view that `public_page` lets be c
 the application form), with no query string but `page=<1..MAX_PAGE>`, that set no cookie
 and did not touch the session (a staff member's request, whose session middleware reads
 the session, is answered from the cache but never fills it). The key is the scheme, host,
-path and page, the day (the column says 已废止 / 尚未生效 by today's date) and the agency's
-generation (core.column_cache), read *before* the view reads the database: a page rendered
-from data older than a purge is never stored where a reader after the purge looks. 404s are
-never stored, so an item is found the moment it is released.
+path and page, and the day (the column says 已废止 / 尚未生效 by today's date); with the page
+is stored the agency's generation (core.column_cache) read, with the page's key, in one
+round trip *before* the view read the database, and a page is served only under the
+current generation: a page rendered from data older than a purge is never served after it.
+404s are never stored, so an item is found the moment it is released.
 """
 
 import hashlib
@@ -57,14 +58,15 @@ class ColumnCacheMiddleware:
         self.prefix = None
 
     def __call__(self, request):
-        key = self._key(request)
-        if key is None:
+        where = self._where(request)
+        if where is None:
             return self.get_response(request)
-        try:
-            stored = cache.get(key)
-        except Exception:  # noqa: BLE001 - served from the database then
-            stored = None
-        if stored is not None:
+        code, key = where
+        token, found = column_cache.read(code, key)
+        if token is None:  # being written, or no cache: the database answers
+            return self.get_response(request)
+        stored = found.get(key)
+        if stored is not None and stored[0] == token:
             return _conditional(request, _from_stored(stored))
         response = self.get_response(request)
         if not getattr(response, "column_cacheable", False):
@@ -78,13 +80,14 @@ class ColumnCacheMiddleware:
         response["Last-Modified"] = http_date(time.time())
         if self._storable(request, response):
             try:
-                cache.set(key, _stored(response), PAGE_SECONDS)
+                cache.set(key, _stored(token, response), PAGE_SECONDS)
             except Exception:  # noqa: BLE001 - the next request renders it again
                 pass
         return _conditional(request, response)
 
-    def _key(self, request) -> str | None:
-        """The page's key, or None when this request neither reads nor fills the cache."""
+    def _where(self, request) -> tuple[str, str] | None:
+        """The agency and the page's key, or None when this request neither reads nor
+        fills the cache."""
         if request.method != "GET":
             return None
         if self.prefix is None:
@@ -100,12 +103,9 @@ class ColumnCacheMiddleware:
             host = request.get_host()
         except DisallowedHost:
             return None  # CommonMiddleware answers it as usual
-        token = column_cache.generation(code)
-        if token is None:
-            return None
-        where = f"{request.scheme}://{host}{path}?{query}".encode()
-        return (f"column:{code}:{token}:{timezone.localdate().isoformat()}:"
-                f"{hashlib.blake2b(where, digest_size=16).hexdigest()}")
+        page = f"{request.scheme}://{host}{path}?{query}".encode()
+        return code, (f"column:{code}:page:{timezone.localdate().isoformat()}:"
+                      f"{hashlib.blake2b(page, digest_size=16).hexdigest()}")
 
     @staticmethod
     def _storable(request, response) -> bool:
@@ -124,12 +124,12 @@ def _fix_vary(response):
             patch_vary_headers(response, kept)
 
 
-def _stored(response) -> tuple:
-    return (response.status_code, list(response.items()), response.content)
+def _stored(token, response) -> tuple:
+    return (token, response.status_code, list(response.items()), response.content)
 
 
 def _from_stored(stored) -> HttpResponse:
-    status, headers, content = stored
+    _token, status, headers, content = stored
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response.headers[name] = value

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 BACKENDS = {
     "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                "LOCATION": "column-cache-tests"},
-    "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "redis": {"BACKEND": "core.redis_cache.RedisCache",
               "LOCATION": os.environ.get("REDIS_URL", "")},
 }
 
@@ -238,7 +238,7 @@ def test_a_category_renamed_in_the_admin_is_on_the_index_at_once(client, org, on
 def test_with_the_cache_unreachable_the_column_is_served_and_retraction_goes_through(
         client, org, on_commit, settings):
     publication = released(org, on_commit)
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    settings.CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:9/0"}}
     assert client.get(item_url(publication)).status_code == 200
     assert client.get(f"{BASE}/").status_code == 200
