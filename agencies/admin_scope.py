@@ -12,7 +12,9 @@ Two kinds of people use the Django admin:
 Every add, change and delete made through these pages is written to the audit trail in
 the admin's transaction (`ConfigAdmin`): the trail's writer lives above this app, so it
 registers itself here (`set_change_recorder`, from `audit.apps`), and a change with no
-recorder registered is refused rather than left out of the trail.
+recorder registered is refused rather than left out of the trail. In the same transaction
+the agency's cached public column is purged (core.column_cache): its name, categories and
+channels are on those pages.
 """
 
 from django.contrib import admin
@@ -20,7 +22,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import Http404
 
-from .models import Role
+from core import column_cache
+
+from .models import Agency, Role
 
 _recorder = None
 
@@ -94,6 +98,15 @@ def changes_between(before: dict | None, after: dict | None) -> dict:
     return changes
 
 
+def _column_codes(obj) -> list[str]:
+    """The agencies whose public column a changed row may be on, before and after."""
+    before = getattr(obj, "_config_before", None) or {}
+    if isinstance(obj, Agency):
+        return [obj.code, before.get("code")]
+    agency_ids = {getattr(obj, "agency_id", None), before.get("agency")} - {None}
+    return list(Agency.objects.filter(pk__in=agency_ids).values_list("code", flat=True))
+
+
 class ConfigAdmin(admin.ModelAdmin):
     """An admin whose every add, change and delete writes a `config_changed` event.
 
@@ -112,6 +125,7 @@ class ConfigAdmin(admin.ModelAdmin):
         if _recorder is None:
             raise ImproperlyConfigured("no recorder of configuration changes is registered")
         _recorder(user=request.user, obj=obj, operation=operation, changes=changes)
+        column_cache.purge(*_column_codes(obj))
 
     def save_model(self, request, obj, form, change):
         before = None

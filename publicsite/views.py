@@ -27,13 +27,15 @@ from publications.article20 import TOPICS
 from publications.models import ARTICLE20_ITEMS, Category
 from publications.services import sanitise_html
 
+from . import cache as page_cache
 from . import selectors
 from .feeds import PublicItemsFeed
 from .sitemaps import PublicItemSitemap
 
 PAGE_SIZE = 20
 LATEST_ON_INDEX = 10
-CACHE_SECONDS = 300
+# short: shared proxies go back to this server, whose own cache is purged on every change
+CACHE_SECONDS = 60
 ARTICLE20_LABELS = dict(ARTICLE20_ITEMS)
 
 # Columns a list needs; the body (up to 200,000 characters) stays in the database.
@@ -49,14 +51,18 @@ def not_found(request, agency=None):
     return render(request, "publicsite/not_found.html", {"agency": agency}, status=404)
 
 
-def public_page(view):
+def public_page(view=None, *, cached=True):
     """Resolve the agency, answer unknown ones with 404, and let caches keep good answers.
 
     Only 200 and 410 answers are cacheable: an item not yet released must not stay
-    a cached 404 once it is published. The column is the agency's publication, so it is
-    always in Chinese, also for staff who switched their own pages to English (and shared
-    caches never hold two languages under one URL).
+    a cached 404 once it is published. Shared caches may keep them for CACHE_SECONDS;
+    this server keeps those of `cached` views (publicsite.cache) until the agency's
+    column changes (core.column_cache.purge). The column is the agency's publication,
+    so it is always in Chinese, also for staff who switched their own pages to English
+    (and no cache ever holds two languages under one URL).
     """
+    if view is None:
+        return lambda view: public_page(view, cached=cached)
 
     @login_not_required
     @require_safe
@@ -72,6 +78,8 @@ def public_page(view):
             return not_found(request, agency)
         if response.status_code in (200, 410):
             patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+            if cached:
+                page_cache.allow(response)
         response.headers.setdefault("Content-Language", settings.LANGUAGE_CODE)
         return response
 
@@ -143,7 +151,8 @@ def reports(request, agency):
     })
 
 
-@public_page
+# not kept by this server: one page per query anyone may type
+@public_page(cached=False)
 def search(request, agency):
     q = request.GET.get("q", "")
     terms = selectors.search_terms(q)
@@ -209,7 +218,8 @@ def item_context(agency, found, *, abolishes_any=None) -> dict:
     }
 
 
-@public_page
+# not kept by this server: a file streamed from storage, up to ATTACHMENT_MAX_BYTES
+@public_page(cached=False)
 def attachment(request, agency, item_id, attachment_id):
     file = selectors.public_attachment(agency, item_id=item_id, attachment_id=attachment_id)
     if file is None:
@@ -234,7 +244,8 @@ def sitemap(request, agency):
     return sitemap_views.sitemap(request, sitemaps={"items": PublicItemSitemap(agency)})
 
 
-@public_page
+# not kept by this server: beat signs a new checkpoint without purging the column
+@public_page(cached=False)
 def audit_checkpoint(request, agency):
     """The latest signed checkpoint of the agency's audit trail, as kept outside the
     database (audit.checkpoints): anyone can keep a copy and hold a later chain to it. The
@@ -247,7 +258,7 @@ def audit_checkpoint(request, agency):
     return response
 
 
-@public_page
+@public_page(cached=False)
 def audit_checkpoint_key(request, agency):
     return HttpResponse(checkpoints.public_key_text() + "\n",
                         content_type="text/plain; charset=utf-8")

@@ -24,8 +24,10 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from agencies.models import ChannelKind
 from audit.models import AuditAction
 from audit.services import Event, record
+from core import column_cache
 from core.backoff import jittered_backoff
 from notifications.services import (
     notify_release_awaiting,
@@ -256,6 +258,8 @@ def _record_delivery(claim, outcome: Outcome) -> Next:
                         "external_id": outcome.external_id, "error": outcome.error})
         else:
             ChannelCall.objects.filter(pk=call.pk).update(state=call.state)
+        if release.status == ReleaseStatus.PUBLISHED and release.channel.kind == ChannelKind.SITE:
+            column_cache.purge(release.channel.agency.code)  # on the column from this commit
         if release.status in SETTLED and not retracted:
             _summarise_if_settled(release)
         # once per outcome: the fencing token above lets one worker write it, and a failed

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from agencies.models import ChannelKind, Role
 from audit.models import AuditAction
 from audit.services import Event, record
+from core import column_cache
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
 from notifications.services import (
     notify_retraction_decided,
@@ -266,4 +267,6 @@ def _retract(publication, *, leader, reason, data=None):
                                 data={"release": release.pk, "channel": release.channel.code,
                                       "note": "未发出，直接撤回"}))
     record(agency_id=publication.agency_id, events=events)
+    # off the column from this commit, before any channel has been told
+    column_cache.purge(publication.agency.code)
     dispatch_on_commit(to_channels, action="retract")

@@ -1,4 +1,5 @@
 import os
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
@@ -113,7 +114,14 @@ def _no_quiet_hours(settings):
 
 
 @pytest.fixture(autouse=True)
-def _site_language(settings):
+def _own_cache(settings):
+    """Each test its own cache namespace: the column's cached pages (publicsite.cache) and
+    the abuse counters of one test's rows must not answer in the next test, whose database
+    was rolled back. Not `cache.clear()`: on Redis that empties the database other test
+    workers share."""
+    default = settings.CACHES["default"]
+    settings.CACHES = {**settings.CACHES,
+                       "default": {**default, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
     """Each test starts in the site's language: a request made by an earlier test in English
     leaves English active in the thread, as it would in a server's worker thread."""
     from django.utils import translation

@@ -106,6 +106,9 @@ MIDDLEWARE = [
     # static files, with DEBUG off too (`make run` serves the demo that way, so a 404 is the
     # product's page); production serves what collectstatic gathered
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # the public column's cached pages, answered before sessions, language, CSRF and auth
+    # (publicsite.cache); SecurityMiddleware above still adds its headers to them
+    "publicsite.cache.ColumnCacheMiddleware",
     "core.middleware.RejectNulInQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChosenLanguageMiddleware",
@@ -395,8 +398,13 @@ APPLICATION_SUBMISSIONS_PER_IP_PER_DAY = int(
 APPLICATION_STATUS_LOOKUPS_PER_IP_PER_HOUR = int(
     os.environ.get("APPLICATION_STATUS_LOOKUPS_PER_IP_PER_HOUR", "30"))
 
+# How long this server keeps a rendered page of the public column (publicsite.cache). Every
+# change of what the column shows purges the agency's pages at once (core.column_cache); the
+# limit bounds the memory and what a purge that could not reach the cache leaves behind.
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "300"))
+
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache",
                           "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

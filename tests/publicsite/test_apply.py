@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -493,7 +494,8 @@ def test_with_the_cache_down_applications_still_go_through(anonymous, org, monke
     def unreachable(*args, **kwargs):
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr("applications.abuse.cache.add", unreachable)
+    # the backend itself, not the `cache` proxy: each test has its own (tests/conftest.py)
+    monkeypatch.setattr(caches["default"], "add", unreachable)
     assert anonymous.post(API, api_data(), format="json").status_code == 201
     assert Application.objects.count() == 1
 
