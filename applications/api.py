@@ -10,7 +10,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from core.errors import InvalidInput, NotFound, NotPermitted
-from core.pagination import Pagination
+from core.pagination import WindowPagination
 
 from . import selectors, services
 from .fees import FeeMethod
@@ -223,7 +223,7 @@ class ApplicationViewSet(viewsets.GenericViewSet):
     """Applications for disclosure (依申请公开) of the caller's agency."""
 
     lookup_value_regex = "[0-9]+"
-    pagination_class = Pagination
+    pagination_class = WindowPagination
     serializer_class = ApplicationSerializer
 
     def get_queryset(self):  # the schema's; the views read through selectors
@@ -434,7 +434,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     """Reconsideration (行政复议) and litigation (行政诉讼) cases of the caller's agency."""
 
     lookup_value_regex = "[0-9]+"
-    pagination_class = Pagination
+    pagination_class = WindowPagination
     serializer_class = CaseCreateSerializer
 
     def get_queryset(self):

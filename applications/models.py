@@ -148,6 +148,9 @@ class Application(models.Model):
             models.Index(fields=["agency", "status", "-submitted_at"],
                          name="application_agency_status"),
             models.Index(fields=["agency", "replied_on"], name="application_replied"),
+            # the register (every application of the agency, newest first)
+            models.Index(fields=["agency", "-submitted_at", "-id"],
+                         name="application_agency_recent"),
         ]
 
     def __str__(self):

@@ -141,8 +141,15 @@ class AuditEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "seq"], name="audit_seq_unique"),
         ]
-        indexes = [models.Index(fields=["subject_type", "subject_id", "seq"],
-                                name="audit_subject")]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id", "seq"], name="audit_subject"),
+            # the auditor's trail filtered by action or by person, paged by seq (keyset):
+            # a page reads its own rows, however long the agency's trail
+            models.Index(fields=["agency", "action", "seq"], name="audit_agency_action"),
+            models.Index(fields=["agency", "actor", "seq"], name="audit_agency_actor"),
+            # ... and by a day range
+            models.Index(fields=["agency", "at"], name="audit_agency_at"),
+        ]
 
     def __str__(self):
         return f"#{self.seq} {self.action}"

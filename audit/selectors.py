@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agencies.models import Section, User
 
-from .models import AuditEvent, subject_type_of
+from .models import AuditChain, AuditEvent, subject_type_of
 
 
 def subject_trail(*, subject):
@@ -66,6 +66,13 @@ def agency_trail(*, agency, actor=None, action: str = "", subject_type: str = ""
     if date_to is not None:
         events = events.filter(at__lt=local_day_start(date_to + dt.timedelta(days=1)))
     return events
+
+
+def chain_length(*, agency) -> int:
+    """How many events the agency's trail holds: its chain head's sequence number (one row,
+    however long the trail)."""
+    return (AuditChain.objects.filter(agency=agency).values_list("last_seq", flat=True)
+            .first() or 0)
 
 
 def trail_people(*, agency):

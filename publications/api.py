@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from audit.api import TrailEventSerializer
 from audit.selectors import subject_trail
+from core.pagination import KeysetPagination
 
 from . import services
 from .models import (
@@ -142,7 +143,7 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return publication_data(user=self.request.user, pk=pk)
 
     @extend_schema(responses=TrailEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=KeysetPagination)
     def trail(self, request, pk=None):
         publication = get_object_or_404(visible_publications(request.user), pk=pk)
         page = self.paginate_queryset(subject_trail(subject=publication))

@@ -102,7 +102,13 @@ class Publication(models.Model):
         verbose_name = _("主动公开信息")
         verbose_name_plural = _("主动公开信息")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["agency", "status"])]
+        indexes = [
+            models.Index(fields=["agency", "status"]),
+            # the agency-wide item list (全部信息), newest change first: a page reads the
+            # agency's end of the index, never another agency's items
+            models.Index(fields=["agency", "-updated_at", "-id"],
+                         name="publication_agency_recent"),
+        ]
 
     def __str__(self):
         return self.title

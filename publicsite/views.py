@@ -13,7 +13,6 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.sitemaps import views as sitemap_views
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from audit import checkpoints
+from core.pagination import ObjectWindowPaginator
 from publications.article20 import TOPICS
 from publications.models import ARTICLE20_ITEMS, Category
 from publications.services import sanitise_html
@@ -91,7 +91,7 @@ def _listing(queryset):
 
 
 def _paginate(request, queryset):
-    return Paginator(_listing(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
+    return ObjectWindowPaginator(_listing(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _article20_entries(counts):

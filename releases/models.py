@@ -61,6 +61,10 @@ class Release(models.Model):
                                     name="one_release_per_channel"),
         ]
         indexes = [
+            # the publisher's queues (the agency's channels, one status, newest carried
+            # first): a page reads the agency's releases of that status, not the platform's
+            models.Index(fields=["channel", "status", "-published_on", "-id"],
+                         name="release_channel_queue"),
             # the sweeper's scan: releases still to be sent, or whose worker went silent
             models.Index(fields=["status", "lease_expires_at"],
                          condition=models.Q(status__in=["pending", "sending"]),

@@ -4,11 +4,11 @@ read every item of their agency here, searched and filtered; acting happens else
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Channel, Role, Section
+from core.pagination import ObjectWindowPaginator
 from publications.models import PublicationStatus
 
 from .selectors import agency_items
@@ -55,7 +55,7 @@ def agency_item_list(request):
                    "section": data["section"], "channel": data["channel"],
                    "date_from": data["date_from"], "date_to": data["date_to"]}
     items = agency_items(user=request.user, **filters)
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ObjectWindowPaginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "webui/agency_items.html", {
         "form": form, "page": page, "filtered": any(filters.values()) if filters else False},
         status=422 if form.errors else 200)

@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from applications.fees import compute_fee
 from applications.models import OPEN_STATUSES, ApplicationStatus, ClockEventKind, ReplyStatus
 from applications.permissions import covers, is_handler, manages_cases
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from core.pagination import ObjectWindowPaginator
 from workdays.calendar import WorkingCalendar
 
 from . import application_display as display
@@ -86,7 +86,7 @@ def _rows(applications) -> list[dict]:
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return ObjectWindowPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 # ---------------------------------------------------------------- the register

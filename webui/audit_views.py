@@ -10,7 +10,6 @@ from django import forms
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
-from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -24,6 +23,7 @@ from agencies.models import Channel
 from audit.models import AuditAction
 from audit.selectors import (
     agency_trail,
+    chain_length,
     latest_verification,
     timeline,
     trail_people,
@@ -32,6 +32,7 @@ from audit.selectors import (
 from audit.services import record_trail_export, request_verification
 from audit.verification import Break, ChainReport
 from core.chunks import keyset_chunks
+from core.pagination import BadCursor, count_up_to, keyset_page
 from publications.models import Publication
 from publications.selectors import ITEM_SUBJECT, items_of_section, with_item_facts
 from publications.services import sanitise_html
@@ -50,6 +51,11 @@ from .templatetags.webui import (
 from .views import visible_item_or_404
 
 PAGE_SIZE = 50
+#: a filtered trail's total is counted up to this many events ("more than …" beyond): the
+#: count costs the same on an agency's first year and on its tenth
+TOTAL_COUNTED = 10_000
+#: old page-number links (?page=) still open, up to this depth; paging on uses cursors
+OLD_PAGES = TOTAL_COUNTED // PAGE_SIZE
 
 
 def _agency_of(user):
@@ -113,7 +119,32 @@ def _filtered_trail(request, agency):
     form = TrailFilterForm(request.GET, agency=agency)
     if not form.is_valid():
         return form, None
-    return form, with_item_facts(agency_trail(agency=agency, **form.filters()))
+    return form, agency_trail(agency=agency, **form.filters())
+
+
+def _old_page_offset(request) -> int:
+    """Where an old ?page= link starts (a bad number: the first page, as it used to)."""
+    try:
+        number = int(request.GET.get("page", 1))
+    except (TypeError, ValueError):
+        number = 1
+    return (min(max(number, 1), OLD_PAGES) - 1) * PAGE_SIZE
+
+
+def _trail_page(request, agency, form, events) -> dict:
+    """One page of the trail, newest first, paged by `seq` (cursor "before-…"/"after-…"):
+    however deep the page, PostgreSQL reads the page's rows from the agency's end of an
+    index, and a page does not shift while new events are written. The whole trail's total
+    is the chain's length; a filtered one is counted up to TOTAL_COUNTED."""
+    cursor = request.GET.get("cursor", "")
+    page = keyset_page(with_item_facts(events), key="seq", size=PAGE_SIZE, descending=True,
+                       cursor=cursor, offset=0 if cursor else _old_page_offset(request))
+    if any(value for value in form.cleaned_data.values()):
+        total, exact = count_up_to(events.values("pk"), TOTAL_COUNTED)
+    else:
+        total, exact = chain_length(agency=agency), True
+    return {"rows": page.rows, "older": page.before, "newer": page.after, "total": total,
+            "exact": exact}
 
 
 # --- what an event's data says, in words -------------------------------------------------
@@ -297,7 +328,10 @@ def trail(request):
     form, events = _filtered_trail(request, agency)
     page = None
     if events is not None:
-        page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+        try:
+            page = _trail_page(request, agency, form, events)
+        except BadCursor as error:
+            form.add_error(None, error.message)
     return render(request, "webui/audit/trail.html", {"form": form, "page": page},
                   status=400 if form.errors else 200)
 
@@ -360,7 +394,7 @@ def trail_export(request):
                         filters={key: value for key, value in request.GET.items() if value})
     today = timezone.localdate(timezone=timezone.get_default_timezone()).isoformat()
     response = StreamingHttpResponse(
-        _csv_rows(events, _channel_names(agency), translation.get_language()),
+        _csv_rows(with_item_facts(events), _channel_names(agency), translation.get_language()),
         content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
         True, _("审计日志-%(agency)s-%(date)s.csv") % {"agency": agency.code, "date": today})

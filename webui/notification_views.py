@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import NotFound
+from core.pagination import ObjectWindowPaginator
 from notifications.digest_texts import sections
 from notifications.kinds import NotificationKind
 from notifications.selectors import digest_enabled, email_enabled, notifications_for
@@ -27,8 +27,8 @@ PAGE_SIZE = 20
 
 @login_required
 def notification_list(request):
-    page = Paginator(notifications_for(user=request.user),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ObjectWindowPaginator(notifications_for(user=request.user),
+                                 PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {"page": page})
 
 

@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Channel, ChannelKind, Role
 from core.errors import Conflict, NotFound, NotPermitted
+from core.pagination import ObjectWindowPaginator
 from releases.models import ReleaseStatus
 from releases.selectors import queue_counts, release_of_agency, release_queue
 from releases.services import confirm_release, request_retraction, retry_release
@@ -67,7 +67,7 @@ def queue(request, queue):
     releases = release_queue(user=request.user, queue=queue, channel=filters.get("channel"),
                              date_from=filters.get("date_from"),
                              date_to=filters.get("date_to"), q=filters.get("q", "").strip())
-    page = Paginator(releases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ObjectWindowPaginator(releases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "webui/releases/queue.html", {
         "page": page, "form": form, "queue": queue, "title": QUEUE_TITLES[queue],
         "empty": QUEUE_EMPTY[queue], "counts": queue_counts(user=request.user),

@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import Role
 from core.errors import NotFound
+from core.pagination import ObjectWindowPaginator
 from publications.lifecycle import PublicationLifecycle
 from publications.selectors import visible_publication
 from releases.models import RetractionRequest
@@ -104,8 +104,8 @@ def request_queue(request, decided=False):
     """The publishers' retraction requests about items of the sections the leader covers:
     pending ones, or the decided ones (已处理)."""
     _leader_or_403(request.user)
-    page = Paginator(retraction_requests(user=request.user, decided=decided),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ObjectWindowPaginator(retraction_requests(user=request.user, decided=decided),
+                                 PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "webui/retraction/queue.html", {
         "page": page, "decided": decided,
         "pending_count": page.paginator.count if not decided

@@ -10,7 +10,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -136,8 +135,8 @@ def done(request):
     """已办: the tasks the person decided, the latest first, with what they decided."""
     form = DoneSearchForm(request.GET or None)
     search = form.search()
-    page = Paginator(decided_tasks(user=request.user, search=search)
-                     .values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = WindowPaginator(decided_tasks(user=request.user, search=search),
+                           PAGE_SIZE).get_page(request.GET.get("page"))
     decisions, bases = dict(Decision.choices), dict(WithholdBasis.choices)
     rows = []
     for task in tasks_in_order(list(page.object_list)):

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Role
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from core.pagination import ObjectWindowPaginator
 from notifications.selectors import unread_count
 from publications.lifecycle import PublicationLifecycle
 from publications.models import PublicationStatus
@@ -87,7 +87,8 @@ def item_list(request):
                              | Q(document_number__icontains=search["q"]))
     if search.get("status"):
         items = items.filter(status=search["status"])
-    page = Paginator(with_release_statuses(items), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ObjectWindowPaginator(with_release_statuses(items), PAGE_SIZE).get_page(
+        request.GET.get("page"))
     mark_overall(page)
     # the Art. 26 deadline matters while the item is not yet out (nor withheld)
     open_items = [item for item in page if item.status in OPEN_STATUSES]

@@ -38,3 +38,15 @@ def test_several_fields_and_an_empty_list(sections):
     assert page.object_list[0] == (sections[0].pk, "s00")
     empty = WindowPaginator(sections.none(), 5).get_page(1)
     assert empty.paginator.count == 0 and list(empty.object_list) == []
+
+
+def test_a_page_number_no_list_reaches_is_past_the_end_not_an_error(sections):
+    from django.core.paginator import EmptyPage
+
+    from core.pagination import ObjectWindowPaginator
+
+    assert WindowPaginator(sections, 10).get_page(str(10**25)).number == 3
+    with pytest.raises(EmptyPage):
+        ObjectWindowPaginator(sections, 10).page(str(10**25))
+    page = ObjectWindowPaginator(sections, 10).get_page("3")
+    assert [s.code for s in page.object_list] == ["s20"] and page.paginator.count == 21

@@ -18,7 +18,7 @@ from publications.models import Publication
 from publications.services import update_publication
 from tests.audit.test_audit_trail import with_trigger_disabled
 from tests.i18n_check import english_words
-from testsupport.factories import approve_through, create_item, submitted_item, task_for
+from testsupport.factories import api, approve_through, create_item, submitted_item, task_for
 from workflow import services as review
 from workflow.models import ReviewProcess
 
@@ -67,7 +67,7 @@ def visible_text(html) -> str:
 
 def listed(response) -> list[AuditEvent]:
     assert response.status_code == 200, response.content.decode()[:500]
-    return list(response.context["page"].object_list)
+    return list(response.context["page"]["rows"])
 
 
 # --- the item's timeline ---------------------------------------------------------------
@@ -287,11 +287,68 @@ def test_pages_hold_50_events_and_paging_keeps_the_filters(auditor, named_org):
     assert len(listed(auditor.get("/app/audit/"))) == 50
     filtered = auditor.get("/app/audit/", {"action": "submit", "section": "office"})
     assert len(listed(filtered)) == 50
-    next_link = re.search(r'href="(\?[^"]*page=2[^"]*)"', filtered.content.decode()).group(1)
+    next_link = re.search(r'href="(\?[^"]*cursor=before-[^"]*)"',
+                          filtered.content.decode()).group(1)
     next_link = next_link.replace("&amp;", "&")
     assert "action=submit" in next_link and "section=office" in next_link
     rows = listed(auditor.get("/app/audit/" + next_link))
     assert len(rows) == 1 and rows[0].action == "submit"
+
+
+def _older_link(response) -> str:
+    link = re.search(r'href="(\?[^"]*cursor=before-[^"]*)"', response.content.decode())
+    return link.group(1).replace("&amp;", "&")
+
+
+def test_a_page_stays_the_same_while_new_events_are_written(auditor, named_org):
+    for _ in range(60):
+        create_item(named_org)
+    first = auditor.get("/app/audit/")
+    older = _older_link(first)
+    second = [event.seq for event in listed(auditor.get("/app/audit/" + older))]
+    for _ in range(7):
+        create_item(named_org)  # new events at the head of the trail
+    assert [event.seq for event in listed(auditor.get("/app/audit/" + older))] == second
+    # and back: the newer page of the second is what the first page was
+    newer = re.search(r'href="(\?[^"]*cursor=after-[^"]*)"',
+                      auditor.get("/app/audit/" + older).content.decode()).group(1)
+    back = listed(auditor.get("/app/audit/" + newer.replace("&amp;", "&")))
+    assert [event.seq for event in back] == [event.seq for event in listed(first)]
+    total = AuditEvent.objects.filter(agency=named_org.agency).count()
+    assert f"共 {total} 条记录" in auditor.get("/app/audit/").content.decode()
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "before-", "before-abc", "after--3", "before-0",
+                                    "sideways-12", "before-99999999999999999999999", "before-１２"])
+def test_a_cursor_the_site_did_not_make_is_a_clear_400(auditor, named_org, cursor):
+    create_item(named_org)
+    response = auditor.get("/app/audit/", {"cursor": cursor})
+    assert response.status_code == 400
+    assert "翻页参数无效，请从第一页重新浏览。" in response.content.decode()
+
+
+def test_old_page_number_links_still_open(auditor, named_org):
+    for _ in range(30):
+        submitted_item(named_org)
+    seqs = list(AuditEvent.objects.filter(agency=named_org.agency).order_by("-seq")
+                .values_list("seq", flat=True))
+    rows = listed(auditor.get("/app/audit/", {"page": "2"}))
+    assert [event.seq for event in rows] == seqs[50:100]
+
+
+def test_the_api_trail_pages_by_cursor_and_refuses_garbage(named_org):
+    publication = submitted_item(named_org)
+    client = api(named_org["drafter_office"])
+    url = f"/api/v1/publications/{publication.pk}/trail/"
+    everything = [event["seq"] for event in client.get(url).json()["results"]]
+    first = client.get(url, {"page_size": 1}).json()
+    assert first["count"] == len(everything) and first["previous"] is None
+    assert "cursor=after-" in first["next"]
+    second = client.get(first["next"]).json()
+    assert [event["seq"] for event in first["results"] + second["results"]] == everything[:2]
+    assert client.get(url, {"page": 1}).json()["results"] == client.get(url).json()["results"]
+    refused = client.get(url, {"cursor": "after-x"})
+    assert refused.status_code == 400 and "cursor" in refused.json()
 
 
 def _trail_queries(client, params) -> int:
