@@ -43,14 +43,15 @@ from workflow.permissions import (
 from workflow.phrases import comment_phrases
 from workflow.selectors import (
     actionable_tasks,
+    as_queue_rows,
     decided_tasks,
     in_queue_order,
     next_task_for,
+    queue_rows,
     stands_in_today,
     tasks_claimed_by_others,
     tasks_held_by_colleagues,
     tasks_in_order,
-    with_list_context,
     with_review_context,
     with_stand_in,
 )
@@ -159,33 +160,25 @@ def done(request):
 def _held_rows(user, now, *, standing=None) -> list[dict]:
     """What colleagues hold (who, since when); the ones the person may take back say so."""
     may_take_back = tasks_claimed_by_others(user=user).filter(pk=OuterRef("pk"))
-    tasks = list(with_list_context(tasks_held_by_colleagues(user=user, standing=standing))
-                 .annotate(can_take_back=Exists(may_take_back))[:PAGE_SIZE])
-    return [{"task_id": task.pk, "title": task.process.reviewprocess.publication.title,
-             "section": task.process.reviewprocess.publication.section.name,
-             "step": step_title(task.flow_task.name), "holder": task.owner,
-             "claimed_at": task.assigned, "can_take_back": task.can_take_back,
-             "waiting": waiting_text(task.created, now), "since": task.created}
-            for task in tasks]
+    rows = as_queue_rows(tasks_held_by_colleagues(user=user, standing=standing)
+                         .annotate(can_take_back=Exists(may_take_back)), "can_take_back")
+    return [{"task_id": row["id"], "title": row["title"], "section": row["section_name"],
+             "step": step_title(row["flow_task"].name),
+             "holder": row["holder_name"] or row["holder"], "claimed_at": row["assigned"],
+             "can_take_back": row["can_take_back"], "waiting": waiting_text(row["created"], now),
+             "since": row["created"]}
+            for row in rows[:PAGE_SIZE]]
 
 
 def _rows(task_ids, now, *, stand_in=None) -> list[dict]:
-    tasks = tasks_in_order(task_ids)
-    dues = art26_due_many([task.process.reviewprocess.publication.formed_on for task in tasks],
-                          today=timezone.localdate(now))
-    rows = []
-    for task in tasks:
-        review_process = task.process.reviewprocess
-        publication = review_process.publication
-        rows.append({
-            "task_id": task.pk, "title": publication.title,
-            "section": publication.section.name, "step": step_title(task.flow_task.name),
-            "drafter": review_process.drafter, "round": review_process.round,
-            "waiting": waiting_text(task.created, now), "since": task.created,
-            "due": dues[publication.formed_on],
-            "stand_in": (stand_in or {}).get(task.pk),
-        })
-    return rows
+    rows = queue_rows(task_ids)
+    dues = art26_due_many([row["formed_on"] for row in rows], today=timezone.localdate(now))
+    return [{"task_id": row["id"], "title": row["title"], "section": row["section_name"],
+             "step": step_title(row["flow_task"].name),
+             "drafter": row["drafter_name"] or row["drafter"], "round": row["round"],
+             "waiting": waiting_text(row["created"], now), "since": row["created"],
+             "due": dues[row["formed_on"]], "stand_in": (stand_in or {}).get(row["id"])}
+            for row in rows]
 
 
 # ---------------------------------------------------------------- one task

@@ -20,28 +20,27 @@ from . import services
 from .flows import ReviewFlow
 from .models import WithholdBasis
 from .permissions import REVIEW_STEPS
-from .selectors import actionable_tasks, tasks_claimed_by_others, tasks_in_order
+from .selectors import actionable_tasks, queue_rows, tasks_claimed_by_others
 
 
 class TaskSerializer(serializers.Serializer):
+    """A queue row (`selectors.queue_rows`: plain values, no model instances)."""
+
     id = serializers.IntegerField()
-    publication = serializers.IntegerField(source="process.reviewprocess.publication_id")
-    publication_title = serializers.CharField(source="process.reviewprocess.publication.title")
-    section = serializers.CharField(source="process.reviewprocess.publication.section.code")
-    round = serializers.IntegerField(source="process.reviewprocess.round")
+    publication = serializers.IntegerField()
+    publication_title = serializers.CharField(source="title")
+    section = serializers.CharField()
+    round = serializers.IntegerField()
     step = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
-    owner = serializers.SerializerMethodField()
+    owner = serializers.CharField(source="holder", allow_null=True)
     created = serializers.DateTimeField()
 
-    def get_step(self, task) -> str:
-        return task.flow_task.name
+    def get_step(self, row) -> str:
+        return row["flow_task"].name
 
-    def get_status(self, task) -> str:
-        return str(task.status).lower()
-
-    def get_owner(self, task) -> str | None:
-        return task.owner.get_username() if task.owner_id else None
+    def get_status(self, row) -> str:
+        return str(row["status"]).lower()
 
 
 class CommentSerializer(serializers.Serializer):
@@ -107,8 +106,8 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request, *args, **kwargs):
         task_ids = self.paginate_queryset(self.get_queryset())
-        tasks = tasks_in_order(task_ids)
-        return self.get_paginated_response(self.get_serializer(tasks, many=True).data)
+        rows = queue_rows(task_ids)
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     def _done(self, task):
         """What a task action answers (TASK_DONE)."""
