@@ -27,7 +27,6 @@ See benchmarks/README.md.
 
 import argparse
 import json
-import os
 import sys
 from types import SimpleNamespace
 
@@ -56,7 +55,8 @@ def parse_args(argv=None):
                         help="measured requests per person and endpoint (default 60)")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--reuse", action="store_true",
-                        help="measure the existing --database again, without rebuilding it")
+                        help="measure the existing --database again (migrated), without "
+                             "rebuilding it")
     bootstrap.add_database_options(parser, "bench_queue")
     args = parser.parse_args(argv)
     if args.open < args.agencies:
@@ -73,27 +73,6 @@ def build(args):
         day, now)
     print(f"built in {built['build_s']:.0f} s; database {built['database_size']}")
     return built
-
-
-def attach(database):
-    """Django on an existing, migrated benchmark database."""
-    from urllib.parse import urlsplit
-
-    base = os.environ.get("DATABASE_URL", "")
-    if urlsplit(base).scheme not in bootstrap.POSTGRES_SCHEMES:
-        sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://user@host/db")
-    os.environ["DATABASE_URL"] = bootstrap.database_url(base, database)
-    os.environ["REDIS_URL"] = ""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    bootstrap.use_repository()
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        return cur.fetchone()[0]
 
 
 def people_of(agency_code):
@@ -146,15 +125,10 @@ def explain(label, sample, out):
 def main(argv=None) -> int:
     args = parse_args(argv)
     run = RunClock()
-    if args.reuse:
-        server_version = attach(args.database)
-        built = None
-    else:
-        server_version = bootstrap.setup_django(args.database, redis_url="").server_version
-    info = bootstrap.machine(server_version)
+    db = bootstrap.setup_django(args.database, redis_url="", reuse=args.reuse)
+    info = bootstrap.machine(db.server_version)
     print(bootstrap.machine_line(info))
-    if not args.reuse:
-        built = build(args)
+    built = None if db.kept else build(args)
 
     from viewflow.workflow.models import Task
 
