@@ -4,7 +4,9 @@ It reads like the regulation: the section head reviews, then the
 confidentiality reviewer, then the leadership; after the last approval the
 round ends approved. Reject, withhold and withdraw end the round early from the
 service layer (workflow.services) instead of a gateway after each tier: the
-gateways cost five SQL statements per tier and say nothing the services do not.
+gateways cost five SQL statements per tier and say nothing the services do not. The
+final approval ends the round there too (`approved` is the chart's end, never
+activated): viewflow's End node would add a task row and seven statements.
 """
 
 from django.http import HttpResponseNotAllowed
