@@ -67,7 +67,9 @@ from .permissions import (
     SECRECY_REVIEW,
     SECTION_HEAD_REVIEW,
     refusal,
+    section_ties,
     standing,
+    step_in_scope,
     step_refusal,
     take_back_refusal,
     urge_refusal,
@@ -241,7 +243,8 @@ def _load_task(user, task_id):
             .select_related("owner",
                             "process__reviewprocess__publication__section",
                             "process__reviewprocess__publication__category")
-            .annotate(user_acted=Exists(acted))
+            .annotate(user_acted=Exists(acted),
+                      **section_ties(user, OuterRef("process__reviewprocess__section_id")))
             .get(pk=task_id))
     review_process = task.process.reviewprocess
     publication = review_process.publication
@@ -256,8 +259,9 @@ def _check_may_act(user, task, review_process) -> dict:
     Returns what the events of the action add: {"on_behalf_of": username, ...} when the
     person acts as a colleague's substitute (代理), their own sections not covering it.
     """
-    reason, absent = standing(user, task.flow_task.name, review_process, task_id=task.pk,
-                              acted=task.user_acted)
+    step = task.flow_task.name
+    reason, absent = standing(user, step, review_process, task_id=task.pk,
+                              acted=task.user_acted, in_scope=step_in_scope(step, task))
     if reason:
         raise NotPermitted(reason)
     if task.status not in OPEN_TASK_STATES:
@@ -331,7 +335,8 @@ def take_back_claim(*, user, task_id: int, claim: bool = False):
         on_behalf = {}
         if claim:
             reason, absent = standing(user, step, review_process, task_id=task.pk,
-                                      acted=task.user_acted)
+                                      acted=task.user_acted,
+                                      in_scope=step_in_scope(step, task))
             if reason:
                 raise NotPermitted(reason)
             on_behalf = on_behalf_data(absent)
