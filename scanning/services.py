@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,11 +44,19 @@ logger = logging.getLogger(__name__)
 
 def rules_of(agency_id) -> tuple[str, list, list]:
     """(signature, word lists, public numbers) of the agency's current configuration."""
-    lists = [(wl.name, wl.severity, wl.word_tuple())
-             for wl in SensitiveWordList.objects.filter(agency_id=agency_id, is_active=True)
-             .order_by("pk")]
-    numbers = sorted(PublicNumber.objects.filter(agency_id=agency_id)
-                     .values_list("number", flat=True))
+    # one query: the active word lists and the public numbers, told apart by `kind`
+    word_lists = (SensitiveWordList.objects.filter(agency_id=agency_id, is_active=True)
+                  .annotate(kind=Value(1), row=F("pk"), name_=F("name"),
+                            severity_=F("severity"), words_=F("words"))
+                  .values_list("kind", "row", "name_", "severity_", "words_"))
+    public_numbers = (PublicNumber.objects.filter(agency_id=agency_id)
+                      .annotate(kind=Value(2), row=F("pk"), name_=F("number"),
+                                severity_=Value(""), words_=Value(""))
+                      .values_list("kind", "row", "name_", "severity_", "words_"))
+    rows = sorted(word_lists.union(public_numbers, all=True))
+    lists = [(name, severity, SensitiveWordList(words=words).word_tuple())
+             for kind, _row, name, severity, words in rows if kind == 1]
+    numbers = sorted(name for kind, _row, name, _severity, _words in rows if kind == 2)
     return hashlib.sha256(repr((lists, numbers)).encode()).hexdigest(), lists, numbers
 
 
