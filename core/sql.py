@@ -59,3 +59,31 @@ def insert_child_sql(obj, *, parent_alias: str, using="default") -> tuple[str, t
     sql = (f"INSERT INTO {qn(meta.db_table)} ({columns}) SELECT id, {placeholders} "
            f"FROM {parent_alias} RETURNING {qn(link.column)}")
     return sql, values
+
+
+def update_sql(queryset, **values) -> tuple[str, tuple]:
+    """(sql, params) of `queryset.update(**values)` (fields of the queryset's own table)."""
+    from django.db.models.sql import UpdateQuery
+
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    assert not query.related_updates, "only fields of the model's own table"
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    return sql, tuple(params)
+
+
+def together(*statements, using="default") -> list:
+    """Send (sql, params) writes as one statement on PostgreSQL (all but the last as CTEs;
+    they see the same snapshot, so none may depend on another's effect), one by one
+    elsewhere. Returns the rows of the last, if it returns any."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if not combined_writes(using):
+            for sql, params in statements:
+                cursor.execute(sql, params)
+        else:
+            *first, (last, last_params) = statements
+            ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _params) in enumerate(first))
+            params = tuple(p for _sql, ps in first for p in ps) + tuple(last_params)
+            cursor.execute(f"WITH {ctes} {last}" if first else last, params)
+        return cursor.fetchall() if cursor.description else []

@@ -29,13 +29,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.lock import lock_scope
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
+from viewflow.workflow.signals import task_finished
 from viewflow.workflow.status import PROCESS, STATUS
 
 from agencies.models import Role
 from audit.models import AuditAction
 from audit.services import Event, record
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, StaleContent
+from core.sql import together, update_sql
 from notifications.kinds import NotificationKind
 from notifications.services import (
     notify_claim_taken_back,
@@ -189,7 +191,10 @@ def _close_round(review_process, outcome, *, status=PROCESS.DONE):
     review_process.outcome = outcome
     review_process.status = status
     review_process.finished = timezone.now()
-    review_process.save(update_fields=["outcome", "status", "finished"])
+    # the round's two rows (viewflow's and ours) in one statement
+    together(update_sql(Process.objects.filter(pk=review_process.pk), status=status,
+                        finished=review_process.finished),
+             update_sql(ReviewProcess.objects.filter(pk=review_process.pk), outcome=outcome))
 
 
 class _RoundOfTaskLock:
@@ -659,8 +664,7 @@ def _approve(activation, task, review_process, publication, user, comment, on_be
         # The last tier ends the round here, as reject and withhold do, instead of through
         # viewflow's End node: its task row, savepoint, count of open tasks and second
         # save of the process cost seven statements and record nothing the round does not.
-        activation.complete()
-        _close_round(review_process, RoundOutcome.APPROVED)
+        _finish_approved_round(task, review_process, publication)
     else:
         activation.execute()  # completes the task and opens the next tier
     events = [_task_event(AuditAction.APPROVE, task, review_process, publication, user,
@@ -672,8 +676,6 @@ def _approve(activation, task, review_process, publication, user, comment, on_be
     if step != LEADERSHIP_REVIEW:
         _tell_reviewers(publication, REVIEW_STEPS[REVIEW_STEPS.index(step) + 1], actor=user)
         return events
-    PublicationLifecycle(publication).approve()
-    publication.save(update_fields=["status", "updated_at"])
     approval = approval_of(review_process=review_process, publication=publication)
     releases = create_releases_for_approval(approval=approval)
     events += [Event(AuditAction.RELEASE_CREATED, subject=publication,
@@ -682,6 +684,30 @@ def _approve(activation, task, review_process, publication, user, comment, on_be
                for release in releases]
     notify_drafter(publication=publication, kind=NotificationKind.APPROVED, actor=user)
     return events
+
+
+def _finish_approved_round(task, review_process, publication) -> None:
+    """The leader's task done, the round closed approved and the item approved: what
+    viewflow's completion, `_close_round` and two saves write, as one statement."""
+    now = timezone.now()
+    task.status = STATUS.DONE
+    task.finished = now
+    review_process.outcome = RoundOutcome.APPROVED
+    review_process.status = PROCESS.DONE
+    review_process.finished = now
+    PublicationLifecycle(publication).approve()
+    publication.updated_at = now
+    together(
+        update_sql(Task.objects.filter(pk=task.pk), status=task.status, owner=task.owner,
+                   assigned=task.assigned, started=task.started, finished=now,
+                   data=task.data),
+        update_sql(Process.objects.filter(pk=review_process.pk), status=PROCESS.DONE,
+                   finished=now),
+        update_sql(ReviewProcess.objects.filter(pk=review_process.pk),
+                   outcome=RoundOutcome.APPROVED),
+        update_sql(Publication.objects.filter(pk=publication.pk), status=publication.status,
+                   updated_at=now))
+    task_finished.send(sender=ReviewFlow, process=review_process, task=task)
 
 
 def approval_of(*, review_process, publication) -> Approval:
