@@ -61,9 +61,10 @@ def _append(rows, chain, seq, last_hash) -> None:
         return
     insert, params = insert_sql(rows)
     head = AuditChain._meta
+    qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH events AS ({insert}), head AS (UPDATE {head.db_table} SET last_seq = %s, "
+            f"WITH events AS ({insert}), head AS (UPDATE {qn(head.db_table)} SET last_seq = %s, "
             f"last_hash = %s WHERE agency_id = %s) SELECT * FROM events",
             (*params, seq, last_hash, chain.pk))
         saved(rows, cursor.fetchall())
