@@ -38,14 +38,11 @@ def visible_publications(user):
     return qs.filter(Q(drafter=user) | Q(section_id=user.section_id))
 
 
-def visible_publication(user, publication_id, *, lock=False, related=(), annotations=None):
-    """The item if the person may see it, else NotFound (404); `lock` takes its row lock;
-    `annotations` are read with it (what the caller needs next, in the same query)."""
+def visible_publication(user, publication_id, *, lock=False, related=()):
+    """The item if the person may see it, else NotFound (404); `lock` takes its row lock."""
     qs = visible_publications(user)
     if related:
         qs = qs.select_related(*related)
-    if annotations:
-        qs = qs.annotate(**annotations)
     if lock:
         qs = qs.select_for_update(of=("self",))
     publication = qs.filter(pk=publication_id).first()

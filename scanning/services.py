@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Value
+from django.db.models import Count, F, FilteredRelation, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,7 @@ from agencies.models import Role
 from audit.models import AuditAction
 from audit.services import Event, record
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from publications.models import Publication
+from publications.models import Attachment, Publication
 from publications.selectors import visible_publication
 
 from .detectors import PERSONAL_DATA_KINDS
@@ -263,18 +263,32 @@ def scan_attachments(report_id: int, run: int) -> None:
             fingerprint=publication.fingerprint, data=summary)])
 
 
-def attachment_names() -> dict:
-    """An annotation for the query that loads (and locks) an item about to be scanned: its
-    attachments' names, so the scan need not read them (PostgreSQL; nothing elsewhere)."""
+def _current_report_and_names(publication) -> tuple[ScanReport | None, list[str]]:
+    """The report of the item's current content (None: never scanned) and its attachments'
+    names, read once the caller holds the item's lock: one query on PostgreSQL (the item's
+    row, its attachments' names as an ARRAY subquery and the report LEFT JOINed), two
+    elsewhere.
+
+    Not in the query that takes the lock: under READ COMMITTED a SELECT … FOR UPDATE that
+    waited for the lock returns the locked row as the other transaction left it, but reads
+    every other table as of before the wait, so an attachment added (or removed) meanwhile
+    would be missing from (or still in) the names scanned under the new fingerprint.
+    """
+    names = Attachment.objects.filter(publication_id=publication.pk).order_by("pk")
     if connection.vendor != "postgresql":
-        return {}
+        return (_current_reports(publication).first(),
+                list(names.values_list("name", flat=True)))
     from django.contrib.postgres.expressions import ArraySubquery
-    from django.db.models import OuterRef
 
-    from publications.models import Attachment
-
-    names = Attachment.objects.filter(publication_id=OuterRef("pk")).order_by("pk")
-    return {"attachment_names": ArraySubquery(names.values("name"))}
+    fields = [f.attname for f in ScanReport._meta.concrete_fields]
+    [(names, *values)] = (
+        Publication.objects.filter(pk=publication.pk)
+        .annotate(attachment_names=ArraySubquery(names.values("name")),
+                  current=FilteredRelation("scan_reports", condition=Q(
+                      scan_reports__fingerprint=publication.fingerprint)))
+        .values_list("attachment_names", *(f"current__{name}" for name in fields)))
+    report = None if values[0] is None else ScanReport.from_db("default", fields, values)
+    return report, names
 
 
 def _current_reports(publication):
@@ -313,7 +327,7 @@ def scan_if_missing(publication_id: int, *, locked=None, events=None) -> ScanRep
                            .filter(pk=publication_id).first())
             if publication is None:
                 return None
-        report = _current_reports(publication).first()
+        report, publication.attachment_names = _current_report_and_names(publication)
         rules = _scanner_and_signature(publication.agency_id)
         if report is None or report.rules_signature != rules[1]:
             return _run(publication, actor=None, rules=rules, report=report,

@@ -54,7 +54,6 @@ from releases.services import Approval, create_releases_for_approval
 from scanning.services import acknowledge_unscanned as acknowledge_unscanned_file
 from scanning.services import (
     approval_check,
-    attachment_names,
     finding_data,
     request_attachment_scan,
     scan_if_missing,
@@ -80,10 +79,9 @@ from .permissions import (
 from .selectors import open_task_of, people_who_may_act, urges_of
 
 
-def _publication_for_drafter(user, publication_id, *, lock: bool,
-                             annotations=None) -> Publication:
+def _publication_for_drafter(user, publication_id, *, lock: bool) -> Publication:
     publication = visible_publication(user, publication_id, lock=lock,
-                                      related=("section", "category"), annotations=annotations)
+                                      related=("section", "category"))
     if publication.drafter_id != user.pk:
         raise NotPermitted(_("只有起草该信息的经办人可以提交或撤回。"))
     return publication
@@ -92,8 +90,7 @@ def _publication_for_drafter(user, publication_id, *, lock: bool,
 def submit_publication(*, user, publication_id: int) -> ReviewProcess:
     """Start a review round (a new one after a return: every tier reviews again)."""
     with transaction.atomic():
-        publication = _publication_for_drafter(user, publication_id, lock=True,
-                                               annotations=attachment_names())
+        publication = _publication_for_drafter(user, publication_id, lock=True)
         lifecycle = PublicationLifecycle(publication)
         if not lifecycle.submit.can_proceed():
             raise Conflict(_("当前状态为“%s”，不能提交审核。") % publication.get_status_display())
