@@ -11,6 +11,7 @@ activated): viewflow's End node would add a task row and seven statements.
 
 from django.db import connection
 from django.http import HttpResponseNotAllowed
+from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
@@ -19,7 +20,8 @@ from viewflow.workflow.lock import select_for_update_lock
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.view import ViewActivation
-from viewflow.workflow.signals import flow_started, task_started
+from viewflow.workflow.signals import flow_started, task_finished, task_started
+from viewflow.workflow.status import STATUS
 
 from core.sql import combined_writes, insert_child_sql, insert_sql, saved
 from publications.lifecycle import ReviewStep as Step
@@ -30,32 +32,52 @@ from .permissions import STEP_PERMISSION
 
 def insert_task(task, *, after):
     """Save a new task and its link to the task before it (`Task.previous`): one statement
-    on PostgreSQL instead of viewflow's save and `previous.add`."""
-    if task.flow_task and not task.flow_task_type:
-        task.flow_task_type = task.flow_task.task_type
+    on PostgreSQL instead of viewflow's save and `previous.add`. When `after` is new too
+    (a round's start task, done at once), it is inserted in the same statement."""
+    tasks = [after, task] if after.pk is None else [task]
+    for each in tasks:
+        if each.flow_task and not each.flow_task_type:
+            each.flow_task_type = each.flow_task.task_type
     if not combined_writes():
-        task.save()
+        for each in tasks:
+            each.save()
         task.previous.add(after)
         return task
-    insert, params = insert_sql([task])
     link = Task.previous.through._meta.db_table
+    insert, params = insert_sql([task])
     with connection.cursor() as cursor:
+        if after.pk is None:
+            before, before_params = insert_sql([after])
+            cursor.execute(f"WITH before AS ({before}), new AS ({insert}) INSERT INTO {link} "
+                           "(from_task_id, to_task_id) SELECT new.id, before.id FROM new, before "
+                           "RETURNING from_task_id, to_task_id", (*before_params, *params))
+            [(pk, before_pk)] = cursor.fetchall()
+            saved([after], [(before_pk,)])
+            saved([task], [(pk,)])
+            return task
         cursor.execute(f"WITH new AS ({insert}) INSERT INTO {link} (from_task_id, to_task_id) "
                        "SELECT id, %s FROM new RETURNING from_task_id", (*params, after.pk))
         saved([task], cursor.fetchall())
     return task
 
 
-def insert_round(process) -> None:
+def insert_round(process, *, writes=()) -> None:
     """Save a new round: viewflow's process row and ours in one statement on PostgreSQL
-    (Django's save of an inherited model sends two)."""
+    (Django's save of an inherited model sends two), with `writes`, (sql, params) the
+    caller's statements independent of the round's rows (the submitted item's status)."""
     if not combined_writes():
+        with connection.cursor() as cursor:
+            for sql, params in writes:
+                cursor.execute(sql, params)
         process.save()
         return
     parent, parent_params = insert_sql([process], model=Process)
     child, child_params = insert_child_sql(process, parent_alias="parent")
+    ctes = "".join(f"w{i} AS ({sql}), " for i, (sql, _params) in enumerate(writes))
+    writes_params = tuple(p for _sql, params in writes for p in params)
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH parent AS ({parent}) {child}", (*parent_params, *child_params))
+        cursor.execute(f"WITH {ctes}parent AS ({parent}) {child}",
+                       (*writes_params, *parent_params, *child_params))
         [(pk,)] = cursor.fetchall()
     process.id = process.process_ptr_id = pk
     process._state.adding = False
@@ -65,17 +87,24 @@ def insert_round(process) -> None:
 class RoundStartActivation(StartHandleActivation):
     """viewflow's start of a process, without its savepoint and its lock of the row just
     inserted: the submit's transaction holds the item's lock, and nobody sees the new
-    round before it commits (three statements fewer)."""
+    round before it commits (three statements fewer). The start task, done at once, is
+    written with the first tier's task (`insert_task`), not saved by itself first."""
+
+    writes_with_round = ()  # the submit's own writes, sent with the round's rows
 
     @Activation.status.super()
     def execute(self):
         assert connection.in_atomic_block, "a round starts inside the submit's transaction"
         task_started.send(sender=self.flow_class, process=self.process, task=self.task)
-        insert_round(self.process)
+        insert_round(self.process, writes=self.writes_with_round)
         self.task.process = self.process
-        self.complete()
+        # viewflow's complete() without its save: the task is inserted as the next is
+        self.task.status = STATUS.DONE
+        self.task.finished = now()
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
         flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
         self.activate_next()
+        assert self.task.pk is not None, "the start task is saved with the first tier's"
 
 
 class RoundStart(flow.StartHandle):
@@ -147,7 +176,9 @@ class ReviewFlow(flow.Flow):
     )
     approved = flow.End()
 
-    def start_round(self, activation, *, publication, fingerprint):
+    def start_round(self, activation, *, publication, fingerprint, writes=()):
+        """`writes`: the submit's statements sent with the round's INSERT (`insert_round`)."""
+        activation.writes_with_round = writes
         activation.process.publication = publication
         activation.process.agency_id = publication.agency_id
         activation.process.section_id = publication.section_id

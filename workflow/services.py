@@ -97,12 +97,16 @@ def submit_publication(*, user, publication_id: int) -> ReviewProcess:
         if publication.status == S.RETURNED:
             publication.round += 1
         lifecycle.submit()
-        publication.save(update_fields=["status", "round", "updated_at"])
+        publication.updated_at = timezone.now()
         # The round keeps the title and body it reviews, so the next round's reviewers can
         # see what changed. On the round (mutable), not the append-only audit trail: the
-        # body may hold personal data that the drafter masks later.
+        # body may hold personal data that the drafter masks later. The item's status and
+        # round number are written in the round's INSERT (one statement).
         process = ReviewFlow.start.run(
             publication=publication, fingerprint=publication.fingerprint,
+            writes=[update_sql(Publication.objects.filter(pk=publication.pk),
+                               status=publication.status, round=publication.round,
+                               updated_at=publication.updated_at)],
             _process_data={"submitted": {"title": publication.title, "body": publication.body}})
         events = [Event(AuditAction.SUBMIT, subject=publication, actor=user,
                         round=publication.round, fingerprint=publication.fingerprint)]
