@@ -139,8 +139,9 @@ def token_client(user):
 
 
 # Through the REST API with token authentication (DEBUG off, as in production): the
-# drafter creates and submits; each reviewer lists their queue, then approves.
-API_PIPELINE = 90
+# drafter creates and submits; each reviewer lists their queue, then approves. Pinned as
+# measured; the target is 90.
+API_PIPELINE = 72
 
 
 def test_a_fully_approved_item_through_the_api_costs_at_most_90_statements(warm, settings):
@@ -169,4 +170,4 @@ def test_a_fully_approved_item_through_the_api_costs_at_most_90_statements(warm,
             f"/api/v1/tasks/{t['id']}/approve/", {"comment": "同意"}, format="json"))
         if name == "head_office":
             scan_if_missing(item["id"])  # the worker's job once the approval commits
-    assert sum(measured.values()) <= API_PIPELINE, measured
+    assert sum(measured.values()) == API_PIPELINE <= 90, measured
