@@ -44,12 +44,14 @@ logger = logging.getLogger(__name__)
 
 def rules_of(agency_id) -> tuple[str, list, list]:
     """(signature, word lists, public numbers) of the agency's current configuration."""
-    # one query: the active word lists and the public numbers, told apart by `kind`
+    # one query: the active word lists and the public numbers, told apart by `kind` (no
+    # ORDER BY in the parts, which SQLite refuses in a compound statement: sorted below)
     word_lists = (SensitiveWordList.objects.filter(agency_id=agency_id, is_active=True)
+                  .order_by()
                   .annotate(kind=Value(1), row=F("pk"), name_=F("name"),
                             severity_=F("severity"), words_=F("words"))
                   .values_list("kind", "row", "name_", "severity_", "words_"))
-    public_numbers = (PublicNumber.objects.filter(agency_id=agency_id)
+    public_numbers = (PublicNumber.objects.filter(agency_id=agency_id).order_by()
                       .annotate(kind=Value(2), row=F("pk"), name_=F("number"),
                                 severity_=Value(""), words_=Value(""))
                       .values_list("kind", "row", "name_", "severity_", "words_"))
@@ -274,21 +276,21 @@ def _current_report_and_names(publication) -> tuple[ScanReport | None, list[str]
     every other table as of before the wait, so an attachment added (or removed) meanwhile
     would be missing from (or still in) the names scanned under the new fingerprint.
     """
-    names = Attachment.objects.filter(publication_id=publication.pk).order_by("pk")
+    attachments = Attachment.objects.filter(publication_id=publication.pk).order_by("pk")
     if connection.vendor != "postgresql":
         return (_current_reports(publication).first(),
-                list(names.values_list("name", flat=True)))
+                list(attachments.values_list("name", flat=True)))
     from django.contrib.postgres.expressions import ArraySubquery
 
     fields = [f.attname for f in ScanReport._meta.concrete_fields]
     [(names, *values)] = (
         Publication.objects.filter(pk=publication.pk)
-        .annotate(attachment_names=ArraySubquery(names.values("name")),
+        .annotate(attachment_names=ArraySubquery(attachments.values("name")),
                   current=FilteredRelation("scan_reports", condition=Q(
                       scan_reports__fingerprint=publication.fingerprint)))
         .values_list("attachment_names", *(f"current__{name}" for name in fields)))
-    report = None if values[0] is None else ScanReport.from_db("default", fields, values)
-    return report, names
+    found = values[fields.index(ScanReport._meta.pk.attname)] is not None
+    return (ScanReport.from_db("default", fields, values) if found else None), names
 
 
 def _current_reports(publication):

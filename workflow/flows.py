@@ -88,7 +88,8 @@ class RoundStartActivation(StartHandleActivation):
     """viewflow's start of a process, without its savepoint and its lock of the row just
     inserted: the submit's transaction holds the item's lock, and nobody sees the new
     round before it commits (three statements fewer). The start task, done at once, is
-    written with the first tier's task (`insert_task`), not saved by itself first."""
+    not saved by itself: it is inserted with the first tier's task (`insert_task`), and
+    the round's rows with the submit's own writes (`insert_round`)."""
 
     writes_with_round = ()  # the submit's own writes, sent with the round's rows
 
