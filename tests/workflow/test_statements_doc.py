@@ -120,6 +120,7 @@ def write_doc(head: str, measured: dict, explained: dict) -> None:
     DOC.write_text("\n".join(out), encoding="utf-8")
 
 
+@pytest.mark.postgres  # PostgreSQL's statements (see test_query_counts)
 def test_the_statements_doc_lists_every_statement_of_the_pipeline(warm):  # noqa: F811
     measured = pipeline(warm)
     head, explained = read_doc()
