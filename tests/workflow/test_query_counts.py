@@ -144,8 +144,10 @@ def token_client(user):
 
 # Through the REST API with token authentication (DEBUG off, as in production): the
 # drafter creates and submits; each reviewer lists their queue, then approves. Pinned as
-# measured; the target is 90.
-API_PIPELINE = 72
+# measured; the target is 90. Each queue read is 4: the token, whether the reviewer stands
+# in for someone today (`selectors.stands_in_today`: without substitutions the queue leaves
+# those clauses out), the page of ids with its total, the rows.
+API_PIPELINE = 75
 
 
 @pytest.mark.postgres
