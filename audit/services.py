@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.sql import combined_writes, insert_sql, saved
+
 from .hashing import CURRENT_FORM, hash_of
 from .models import AuditAction, AuditChain, AuditEvent, subject_type_of
 from .verification import open_verification
@@ -23,7 +25,8 @@ class Event:
 
 
 def record(*, agency_id: int, events: list[Event]) -> list[AuditEvent]:
-    """Append events to the agency's chain: one head lock, one insert, one update."""
+    """Append events to the agency's chain: the head's lock, then (one statement on
+    PostgreSQL) the events' insert and the head's update."""
     assert connection.in_atomic_block, "audit events are written inside the change's transaction"
     chain = AuditChain.objects.select_for_update().filter(agency_id=agency_id).first()
     if chain is None:
@@ -46,9 +49,25 @@ def record(*, agency_id: int, events: list[Event]) -> list[AuditEvent]:
         row.hash = hash_of(row)
         prev = row.hash
         rows.append(row)
-    AuditEvent.objects.bulk_create(rows)
-    AuditChain.objects.filter(pk=chain.pk).update(last_seq=seq, last_hash=prev)
+    _append(rows, chain, seq, prev)
     return rows
+
+
+def _append(rows, chain, seq, last_hash) -> None:
+    """The events' INSERT and the head's UPDATE; on PostgreSQL as one statement."""
+    if not combined_writes():
+        AuditEvent.objects.bulk_create(rows)
+        AuditChain.objects.filter(pk=chain.pk).update(last_seq=seq, last_hash=last_hash)
+        return
+    insert, params = insert_sql(rows)
+    head = AuditChain._meta
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH events AS ({insert}), head AS (UPDATE {qn(head.db_table)} SET last_seq = %s, "
+            f"last_hash = %s WHERE agency_id = %s) SELECT * FROM events",
+            (*params, seq, last_hash, chain.pk))
+        saved(rows, cursor.fetchall())
 
 
 def record_trail_export(*, user, agency_id: int, filters: dict) -> None:

@@ -31,7 +31,7 @@ from lib.pipeline import ACTIONS, APPROVE_ACTIONS, SCAN_JOB, Pipeline
 from lib.queries import KINDS, Actions, Capture, kind_of, shape_of, short_shape
 from lib.timing import Clock, RunClock, Samples, pct
 
-TARGET_STATEMENTS_PER_ITEM = 80
+TARGET_STATEMENTS_PER_ITEM = 50
 TARGET_QUEUE_MEDIAN_MS = 20.0
 TARGET_APPROVE_P95_MS = 40.0
 

@@ -18,7 +18,7 @@ from notifications.services import (
     notify_retraction_decided,
     notify_retraction_requested,
 )
-from publications.fingerprint import fingerprint_of
+from publications.fingerprint import fingerprint_of, with_content_of
 from publications.lifecycle import PublicationLifecycle
 from publications.models import Publication, PublicationStatus
 from publications.selectors import visible_publication, visible_publications
@@ -47,7 +47,9 @@ class Approval:
 def create_releases_for_approval(*, approval: Approval) -> list[Release]:
     """One pending release per target channel; delivery is dispatched after commit."""
     publication = approval.publication
-    channels = list(publication.channels.all())
+    channels = with_content_of(publication)
+    if channels is None:
+        channels = list(publication.channels.all())
     current = fingerprint_of(publication, channels=channels)
     if current != approval.fingerprint or current != publication.fingerprint:
         raise StaleContent(_("内容指纹与审核时不一致，拒绝发布。"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, FilteredRelation, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,7 @@ from agencies.models import Role
 from audit.models import AuditAction
 from audit.services import Event, record
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from publications.models import Publication
+from publications.models import Attachment, Publication
 from publications.selectors import visible_publication
 
 from .detectors import PERSONAL_DATA_KINDS
@@ -44,11 +44,21 @@ logger = logging.getLogger(__name__)
 
 def rules_of(agency_id) -> tuple[str, list, list]:
     """(signature, word lists, public numbers) of the agency's current configuration."""
-    lists = [(wl.name, wl.severity, wl.word_tuple())
-             for wl in SensitiveWordList.objects.filter(agency_id=agency_id, is_active=True)
-             .order_by("pk")]
-    numbers = sorted(PublicNumber.objects.filter(agency_id=agency_id)
-                     .values_list("number", flat=True))
+    # one query: the active word lists and the public numbers, told apart by `kind` (no
+    # ORDER BY in the parts, which SQLite refuses in a compound statement: sorted below)
+    word_lists = (SensitiveWordList.objects.filter(agency_id=agency_id, is_active=True)
+                  .order_by()
+                  .annotate(kind=Value(1), row=F("pk"), name_=F("name"),
+                            severity_=F("severity"), words_=F("words"))
+                  .values_list("kind", "row", "name_", "severity_", "words_"))
+    public_numbers = (PublicNumber.objects.filter(agency_id=agency_id).order_by()
+                      .annotate(kind=Value(2), row=F("pk"), name_=F("number"),
+                                severity_=Value(""), words_=Value(""))
+                      .values_list("kind", "row", "name_", "severity_", "words_"))
+    rows = sorted(word_lists.union(public_numbers, all=True))
+    lists = [(name, severity, SensitiveWordList(words=words).word_tuple())
+             for kind, _row, name, severity, words in rows if kind == 1]
+    numbers = sorted(name for kind, _row, name, _severity, _words in rows if kind == 2)
     return hashlib.sha256(repr((lists, numbers)).encode()).hexdigest(), lists, numbers
 
 
@@ -145,7 +155,9 @@ def _run(publication, *, actor, rules=None, report=None, fresh=False,
     scan's audit event is appended there, for the caller to record with its own.
     """
     scanner, signature = rules or _scanner_and_signature(publication.agency_id)
-    names = list(publication.attachments.values_list("name", flat=True))
+    names = getattr(publication, "attachment_names", None)
+    if names is None:
+        names = list(publication.attachments.values_list("name", flat=True))
     result = scanner.scan(title=publication.title, body_html=publication.body,
                           document_number=publication.document_number,
                           attachment_names=names)
@@ -253,6 +265,34 @@ def scan_attachments(report_id: int, run: int) -> None:
             fingerprint=publication.fingerprint, data=summary)])
 
 
+def _current_report_and_names(publication) -> tuple[ScanReport | None, list[str]]:
+    """The report of the item's current content (None: never scanned) and its attachments'
+    names, read once the caller holds the item's lock: one query on PostgreSQL (the item's
+    row, its attachments' names as an ARRAY subquery and the report LEFT JOINed), two
+    elsewhere.
+
+    Not in the query that takes the lock: under READ COMMITTED a SELECT … FOR UPDATE that
+    waited for the lock returns the locked row as the other transaction left it, but reads
+    every other table as of before the wait, so an attachment added (or removed) meanwhile
+    would be missing from (or still in) the names scanned under the new fingerprint.
+    """
+    attachments = Attachment.objects.filter(publication_id=publication.pk).order_by("pk")
+    if connection.vendor != "postgresql":
+        return (_current_reports(publication).first(),
+                list(attachments.values_list("name", flat=True)))
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    fields = [f.attname for f in ScanReport._meta.concrete_fields]
+    [(names, *values)] = (
+        Publication.objects.filter(pk=publication.pk)
+        .annotate(attachment_names=ArraySubquery(attachments.values("name")),
+                  current=FilteredRelation("scan_reports", condition=Q(
+                      scan_reports__fingerprint=publication.fingerprint)))
+        .values_list("attachment_names", *(f"current__{name}" for name in fields)))
+    found = values[fields.index(ScanReport._meta.pk.attname)] is not None
+    return (ScanReport.from_db("default", fields, values) if found else None), names
+
+
 def _current_reports(publication):
     """The item's report for its current content (at most one: unique per fingerprint)."""
     return ScanReport.objects.filter(publication=publication,
@@ -289,7 +329,7 @@ def scan_if_missing(publication_id: int, *, locked=None, events=None) -> ScanRep
                            .filter(pk=publication_id).first())
             if publication is None:
                 return None
-        report = _current_reports(publication).first()
+        report, publication.attachment_names = _current_report_and_names(publication)
         rules = _scanner_and_signature(publication.agency_id)
         if report is None or report.rules_signature != rules[1]:
             return _run(publication, actor=None, rules=rules, report=report,

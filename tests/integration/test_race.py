@@ -1,13 +1,18 @@
 """Two people acting on one task at the same moment, from two database connections."""
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
 from viewflow.workflow.models import Task
 
 from audit.selectors import subject_trail
+from publications.services import add_attachment
+from scanning.services import current_report
 from testsupport.factories import api, create_item, make_org, submitted_item, task_for
+from workflow import services as review
 from workflow.models import ReviewProcess
 from workflow.selectors import actionable_tasks
 
@@ -18,22 +23,30 @@ REPEATS = 20
 
 def race(*calls):
     """Run the calls at the same instant, each on its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
     results = [None] * len(calls)
+    for thread in race_in_background(*calls, results=results):
+        thread.join(timeout=60)
+    return results
+
+
+def race_in_background(*calls, results=None):
+    """Start the calls at the same instant, each on its own thread and connection; the
+    threads, for the caller to join (`results`, if given, receives what each returned)."""
+    barrier = threading.Barrier(len(calls))
 
     def run(index, call):
         try:
             barrier.wait()
-            results[index] = call()
+            value = call()
+            if results is not None:
+                results[index] = value
         finally:
             connection.close()
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return threads
 
 
 @pytest.mark.parametrize("second_action", ["approve", "reject"])
@@ -118,3 +131,53 @@ def test_submit_and_withdraw_at_once_never_leave_a_task_open_on_a_withdrawn_item
             assert not open_rounds.exists() and not open_tasks.exists()
             assert not actionable_tasks(user=org["head_office"]).filter(
                 process__reviewprocess__publication=publication).exists()
+
+
+def _wait_for_a_lock_waiter(timeout=20.0):
+    """Until another connection of this test database waits for a row lock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND wait_event_type = 'Lock' "
+                           "AND pid <> pg_backend_pid()")
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.05)
+    pytest.fail("the submit never waited for the item's lock")
+
+
+def test_an_attachment_added_while_the_submit_waits_for_the_item_is_scanned_by_name():
+    """The drafter uploads a file in one tab and submits in another: the submit waits for
+    the item's lock, which the upload holds. The pre-scan of the submitted content must see
+    the file. Observed before this test: the names were read in the query that waited for
+    the lock, so as of before the wait (READ COMMITTED), and the report of the new content
+    had no finding for the file's 内部资料 marking (nor was the file's text scanned)."""
+    org = make_org()
+    drafter = org["drafter_office"]
+    publication = create_item(org)
+    uploaded, commit = threading.Event(), threading.Event()
+    name = "内部资料-会议纪要.txt"
+
+    def upload():
+        with transaction.atomic():
+            add_attachment(user=drafter, publication_id=publication.pk,
+                           uploaded=SimpleUploadedFile(name, b"ok"))
+            uploaded.set()
+            assert commit.wait(30)
+
+    def submit():
+        assert uploaded.wait(30)
+        return review.submit_publication(user=drafter, publication_id=publication.pk)
+
+    threads = race_in_background(upload, submit)
+    _wait_for_a_lock_waiter()
+    commit.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    publication.refresh_from_db()
+    assert publication.status == "in_review"
+    report = current_report(publication)
+    assert report.fingerprint == publication.fingerprint
+    assert [(f.field, f.kind) for f in report.findings.all()] == [
+        (f"attachment_name:{name}", "secrecy_marking")]
