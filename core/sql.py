@@ -13,8 +13,12 @@ from django.db.models.sql import InsertQuery
 
 
 def combined_writes(using="default") -> bool:
-    """Whether the database takes INSERT/UPDATE inside WITH (PostgreSQL)."""
-    return connections[using].vendor == "postgresql"
+    """Whether the database takes INSERT/UPDATE inside WITH (PostgreSQL) and returns the
+    rows of a multi-row INSERT (the combined INSERTs read their ids back); elsewhere the
+    callers keep the plain ORM path."""
+    connection = connections[using]
+    return (connection.vendor == "postgresql"
+            and connection.features.can_return_rows_from_bulk_insert)
 
 
 def insert_sql(objs, *, model=None, returning=True, using="default") -> tuple[str, tuple]:
