@@ -127,9 +127,8 @@ def _eligibility(user, section_code, *, stand_in=True):
             absent = Substitution.objects.active_on(today).filter(substitute_id=user.pk)
             reach |= Q(section_id__in=User.objects.filter(
                 pk__in=absent.values("absent_id")).values(tie))
-            allowed |= Q(flow_task=node, process_id__in=ReviewProcess.objects.filter(
-                agency_id=user.agency_id, outcome=RoundOutcome.OPEN)
-                .filter(Exists(stand_ins_of(user, step, today))).values("pk"))
+            allowed |= Q(flow_task=node, process_id__in=_agency_rounds(user).filter(
+                Exists(stand_ins_of(user, step, today))).values("pk"))
     if not any_step:
         return None
     rounds = _agency_rounds(user, section_code=section_code)
