@@ -164,7 +164,7 @@ def _held_rows(user, now, *, standing=None) -> list[dict]:
                          .annotate(can_take_back=Exists(may_take_back)), "can_take_back")
     return [{"task_id": row["id"], "title": row["title"], "section": row["section_name"],
              "step": step_title(row["flow_task"].name),
-             "holder": row["holder_name"] or row["holder"], "claimed_at": row["assigned"],
+             "holder": row["holder_name"], "claimed_at": row["assigned"],
              "can_take_back": row["can_take_back"], "waiting": waiting_text(row["created"], now),
              "since": row["created"]}
             for row in rows[:PAGE_SIZE]]
@@ -175,7 +175,7 @@ def _rows(task_ids, now, *, stand_in=None) -> list[dict]:
     dues = art26_due_many([row["formed_on"] for row in rows], today=timezone.localdate(now))
     return [{"task_id": row["id"], "title": row["title"], "section": row["section_name"],
              "step": step_title(row["flow_task"].name),
-             "drafter": row["drafter_name"] or row["drafter"], "round": row["round"],
+             "drafter": row["drafter_name"], "round": row["round"],
              "waiting": waiting_text(row["created"], now), "since": row["created"],
              "due": dues[row["formed_on"]], "stand_in": (stand_in or {}).get(row["id"])}
             for row in rows]

@@ -18,6 +18,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -309,19 +310,26 @@ def with_list_context(tasks):
 #: assigned, read as plain values: 50 model graphs of seven models each cost more CPU than
 #: the queue's query itself
 QUEUE_ROW = {
-    "holder": "owner__username", "holder_name": "owner__display_name",
+    "holder": "owner__username",
     "publication": f"{ROUND}publication_id", "title": f"{ROUND}publication__title",
     "section": f"{ROUND}publication__section__code",
     "section_name": f"{ROUND}publication__section__name",
     "formed_on": f"{ROUND}publication__formed_on", "round": f"{ROUND}round",
-    "drafter": f"{ROUND}drafter__username", "drafter_name": f"{ROUND}drafter__display_name",
+    "drafter": f"{ROUND}drafter__username",
 }
+
+
+def _shown_name(person):
+    """A person's name as `User.__str__` gives it (display name, else username), in SQL."""
+    return Coalesce(NullIf(F(f"{person}display_name"), Value("")), F(f"{person}username"))
 
 
 def as_queue_rows(tasks, *extra):
     """`tasks` as dicts of `QUEUE_ROW` (and the `extra` annotations)."""
     return tasks.values("id", "flow_task", "status", "created", "assigned", *extra,
-                        **{key: F(path) for key, path in QUEUE_ROW.items()})
+                        **{key: F(path) for key, path in QUEUE_ROW.items()},
+                        holder_name=_shown_name("owner__"),
+                        drafter_name=_shown_name(f"{ROUND}drafter__"))
 
 
 def queue_rows(task_ids) -> list[dict]:
