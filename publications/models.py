@@ -61,6 +61,12 @@ def _article20_label(number: int) -> str:
 ARTICLE20_ITEMS = [(n, lazy(_article20_label, str)(n)) for n in range(1, 16)]
 
 
+#: kept by the database (see Publication.site_published_at), never saved by Django
+SITE_FIELDS = ("site_published_at", "site_published_on")
+#: what the public column shows: approved (released and not retracted) and on the site
+ON_SITE = models.Q(status=PublicationStatus.APPROVED, site_published_at__isnull=False)
+
+
 class Publication(models.Model):
     agency = models.ForeignKey("agencies.Agency", models.PROTECT, related_name="publications",
                                verbose_name=_("机关"))
@@ -97,6 +103,14 @@ class Publication(models.Model):
     fingerprint = models.CharField(_("内容指纹"), max_length=64, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # When the item went on its agency's public column: the earliest published release on a
+    # site channel of its own agency, its time (or, lacking one, when that row was written)
+    # and its date; NULL while it has none. Kept by a database trigger on releases and
+    # channels (releases/migrations/0008_site_published_trigger.py), whoever writes them, so
+    # the column's pages read an index instead of joining every item to its releases. Not
+    # written by Django (`save` leaves them out); see publicsite.selectors.public_items.
+    site_published_at = models.DateTimeField(_("专栏发布时间"), null=True, editable=False)
+    site_published_on = models.DateField(_("专栏发布日期"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("主动公开信息")
@@ -108,10 +122,30 @@ class Publication(models.Model):
             # agency's end of the index, never another agency's items
             models.Index(fields=["agency", "-updated_at", "-id"],
                          name="publication_agency_recent"),
+            # the public column (publicsite.selectors.public_items): its index, feed and
+            # sitemap, a category's list and an Art. 20 item's list, newest on the site first;
+            # each page reads the first rows of its agency's (and category's or item's) end
+            *[models.Index(fields=["agency", *extra, "-site_published_at", "-id"],
+                           condition=ON_SITE, name=name)
+              for extra, name in (((), "publication_on_site"),
+                                  (("category",), "publication_on_site_category"),
+                                  (("article20_item",), "publication_on_site_item20"))],
         ]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, update_fields=None, **kwargs):
+        """Never writes SITE_FIELDS: the trigger keeps them, and a copy loaded before a
+        release went out must not put back what it read."""
+        if update_fields is None and not self._state.adding:
+            deferred = self.get_deferred_fields()
+            update_fields = [f.attname for f in self._meta.concrete_fields
+                             if not f.primary_key and f.attname not in deferred
+                             and f.attname not in SITE_FIELDS]
+        elif update_fields is not None:
+            update_fields = [f for f in update_fields if f not in SITE_FIELDS]
+        super().save(*args, update_fields=update_fields, **kwargs)
 
 
 def attachment_path(instance, filename):

@@ -5,7 +5,9 @@ release on one of that agency's channels of kind `site` with status
 `published`, and the item itself is `approved` (which is what a released item
 is until it is retracted; requiring it rather than merely "not retracted" also
 keeps out anything a stray row could otherwise expose: drafts, items in review,
-withheld or withdrawn ones). Every page, the feed and the sitemap read through
+withheld or withdrawn ones). The database keeps the first half on the item
+(`Publication.site_published_at`, set by a trigger on releases and channels), so the rule
+is `publications.models.ON_SITE`. Every page, the feed and the sitemap read through
 `public_items`; nothing in this app queries publications any other way except
 `retracted_items`, which only answers "was this public and has it been
 retracted?" for tombstones and 410 pages.
@@ -39,7 +41,7 @@ from django.utils import timezone
 from agencies.models import Agency, Channel, ChannelKind
 from disclosure.models import AnnualReport
 from disclosure.report_services import REPORT_CATEGORY
-from publications.models import Attachment, Category, Publication, PublicationStatus
+from publications.models import ON_SITE, Attachment, Category, Publication, PublicationStatus
 from publications.selectors import abolishes_any
 from releases.models import Release, ReleaseStatus
 
@@ -61,20 +63,15 @@ def _site_releases():
 
 
 def public_items(agency) -> QuerySet[Publication]:
-    """Every item of `agency` on its public site, newest release first.
+    """Every item of `agency` on its public site, newest on the site first.
 
-    Annotated with `site_published_at` / `site_published_on` (from the earliest
-    published site release, should an agency have two site channels).
+    `site_published_at` / `site_published_on` come from its earliest published site
+    release (should an agency have two site channels); the database keeps them on the item
+    (Publication.site_published_at), so a page reads the first rows of the partial index
+    `publication_on_site` instead of every item of the agency with its releases.
     """
-    published = _site_releases().filter(status=ReleaseStatus.PUBLISHED).order_by(
-        "published_at", "pk")
-    return (
-        Publication.objects.filter(agency=agency, status=PublicationStatus.APPROVED)
-        .filter(Exists(published))
-        .annotate(site_published_at=Subquery(published.values("published_at")[:1]),
-                  site_published_on=Subquery(published.values("published_on")[:1]))
-        .order_by(F("site_published_at").desc(nulls_last=True), "-pk")
-    )
+    return (Publication.objects.filter(ON_SITE, agency=agency)
+            .order_by("-site_published_at", "-pk"))
 
 
 def public_annual_reports(agency) -> QuerySet[Publication]:
@@ -87,7 +84,7 @@ def public_annual_reports(agency) -> QuerySet[Publication]:
                       report_version=Subquery(report.values("version")[:1]))
             .order_by(F("report_year").desc(nulls_last=True),
                       F("report_version").desc(nulls_last=True),
-                      F("site_published_at").desc(nulls_last=True), "-pk"))
+                      F("site_published_at").desc(), "-pk"))
 
 
 def retracted_items(agency) -> QuerySet[Publication]:
@@ -123,16 +120,16 @@ def recently_retracted(agency, *, now: dt.datetime | None = None) -> QuerySet[Pu
 
 def category_counts(agency) -> QuerySet[Category]:
     """The agency's whole catalogue, each category with its number of public items."""
-    public = public_items(agency).order_by().values("pk")
+    public = (public_items(agency).filter(category=OuterRef("pk")).order_by()
+              .values("category").annotate(n=Count("pk")).values("n"))
     return (Category.objects.filter(agency=agency)
-            .annotate(public_count=Count("publications", filter=Q(publications__in=public)))
+            .annotate(public_count=Coalesce(Subquery(public), 0))
             .order_by("code"))
 
 
 def article20_counts(agency) -> dict[int, int]:
     """Art. 20 item number -> number of public items under it."""
-    rows = (Publication.objects.filter(pk__in=public_items(agency).order_by().values("pk"),
-                                       article20_item__isnull=False)
+    rows = (public_items(agency).filter(article20_item__isnull=False)
             .order_by().values("article20_item").annotate(n=Count("pk")))
     return {row["article20_item"]: row["n"] for row in rows}
 
@@ -150,7 +147,7 @@ def abolishing_item(agency, document) -> Publication | None:
     by the day it went on the site: from then the column shows the document as 已废止."""
     return (public_items(agency).filter(abolishes=document)
             .order_by(F("site_published_on").asc(nulls_last=True), "pk")
-            .only("pk", "title", "document_number").first())
+            .only("pk", "title", "document_number", "site_published_on").first())
 
 
 def abolished_public_items(agency, item) -> QuerySet[Publication]:

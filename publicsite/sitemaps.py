@@ -13,7 +13,7 @@ class PublicItemSitemap(Sitemap):
         self.agency = agency
 
     def items(self):
-        return selectors.public_items(self.agency).only("pk", "updated_at")
+        return selectors.public_items(self.agency).only("pk", "updated_at", "site_published_at")
 
     def location(self, item):
         return reverse("publicsite:item", args=[self.agency.code, item.pk])

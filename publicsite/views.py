@@ -40,7 +40,7 @@ ARTICLE20_LABELS = dict(ARTICLE20_ITEMS)
 
 # Columns a list needs; the body (up to 200,000 characters) stays in the database.
 LIST_FIELDS = ("id", "title", "document_number", "formed_on", "article20_item",
-               "category__code", "category__name")
+               "site_published_at", "site_published_on", "category__code", "category__name")
 
 
 class PageNotFound(Exception):

@@ -507,13 +507,15 @@ class ServiceMachine(RuleBasedStateMachine):
     def invariants_hold(self):
         """All five, from one read of the rows they are about (this example's items)."""
         pubs = {p["pk"]: p for p in Publication.objects.filter(pk__in=self.items).values(
-            "pk", "status", "round", "fingerprint", "drafter_id")}
+            "pk", "status", "round", "fingerprint", "drafter_id", "agency_id",
+            "site_published_at", "site_published_on")}
         decisions = list(AuditEvent.objects.filter(
             subject_type=ITEM, subject_id__in=self.items, action__in=DECISIONS).values(
             "subject_id", "round", "tier", "actor_id", "fingerprint", "action"))
         releases = list(Release.objects.filter(publication_id__in=self.items).values(
-            "publication_id", "channel_id", "round", "fingerprint", "status", "published_on",
-            "channel__agency_id", "channel__code").order_by("pk"))
+            "pk", "publication_id", "channel_id", "round", "fingerprint", "status",
+            "published_on", "published_at", "updated_at", "channel__agency_id", "channel__code",
+            "channel__kind").order_by("pk"))
         self._check_releases(pubs, decisions, releases)
         self._check_open_tasks(pubs)
         self._check_one_decision_each(decisions)
@@ -548,6 +550,21 @@ class ServiceMachine(RuleBasedStateMachine):
                 assert released[pk] == channels[pk], (item, released[pk], channels[pk])
             else:
                 assert not released[pk], item
+        # and the item's place on its public column, kept by the database's trigger, is
+        # its earliest published release on a site channel of its own agency
+        on_site = defaultdict(list)
+        for r in releases:
+            if (r["status"] == "published" and r["channel__kind"] == "site"
+                    and r["channel__agency_id"] == pubs[r["publication_id"]]["agency_id"]):
+                on_site[r["publication_id"]].append(r)
+        for pk, item in pubs.items():
+            first = min(on_site[pk], key=lambda r: (r["published_at"] is None,
+                                                   r["published_at"] or r["updated_at"],
+                                                   r["pk"]), default=None)
+            expected = ((first["published_at"] or first["updated_at"], first["published_on"])
+                        if first else (None, None))
+            assert (item["site_published_at"], item["site_published_on"]) == expected, (
+                item, on_site[pk])
 
     def _check_open_tasks(self, pubs):
         """2. No open task on an item not in review; an item in review has one open round,
