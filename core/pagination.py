@@ -35,8 +35,10 @@ class IdPageWithCount(Pagination):
         if number < 1:
             raise NotFound(_("无效页码。"))
         start = (number - 1) * size
-        rows = list(queryset.annotate(_total=Window(Count("pk")))
-                    .values_list("pk", "_total")[start:start + size])
+        # past PostgreSQL's bigint OFFSET no page can have rows: asked for, it is an error
+        rows = [] if start > _LARGEST_OFFSET else list(
+            queryset.annotate(_total=Window(Count("pk")))
+            .values_list("pk", "_total")[start:start + size])
         self.total = rows[0][1] if rows else queryset.count()
         if not rows and number > 1:
             raise NotFound(_("无效页码。"))

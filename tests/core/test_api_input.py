@@ -450,6 +450,15 @@ def test_a_non_numeric_id_or_unknown_api_path_is_a_json_404(org, method, path):
     assert_json_error(response, 404)
 
 
+@pytest.mark.parametrize("path", ["/api/v1/tasks/", URL, "/api/v1/releases/"])
+@pytest.mark.parametrize("page", ["0", "-3", "x", "2", "9" * 20, "9" * 400])
+def test_a_page_number_past_the_end_or_beyond_any_integer_is_a_json_404(org, path, page):
+    """The task queue pages by offset in SQL: a number past PostgreSQL's bigint must be
+    the same 404 as page 2 of a short list, not an error from the database."""
+    response = api(org["head_office"]).get(path, {"page": page})
+    assert_json_error(response, 404)
+
+
 @pytest.mark.parametrize("query", ["section=%00", "status=%00", "section=a%00b"])
 def test_a_nul_byte_in_a_query_parameter_is_a_json_400(org, query):
     response = api(org["drafter_office"]).get(f"{URL}?{query}")
