@@ -33,21 +33,26 @@ run: translations
 	trap 'kill $$channels 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver --nostatic $(HOST):$(PORT)
 
-## Tests against real PostgreSQL and Redis (override TEST_DATABASE_URL / TEST_REDIS_URL).
+## Tests against real PostgreSQL and Redis (override TEST_DATABASE_URL / TEST_REDIS_URL):
+## everything directly, except the integration tests (tests/integration: races, real
+## workers, faults), which then run through PgBouncer in transaction pooling mode, as in
+## docker-compose (test-pgbouncer; directly if pgbouncer is not installed, unless
+## REQUIRE_SERVICES=1). `pytest tests/integration` runs them directly.
 test: translations
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(PY) -m pytest $(PYTEST_ARGS)
+		$(PY) -m pytest --ignore=tests/integration $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-pgbouncer
 
-## The integration tests (races, real workers, faults) once more through a PgBouncer in
-## transaction pooling mode: Debian's pgbouncer, started by testsupport/pgbouncer.py on
-## 127.0.0.1:$(PGBOUNCER_PORT) in front of the same PostgreSQL. `.ci/run` calls it after `test`.
+## The integration tests (races, real workers, faults) through a PgBouncer in transaction
+## pooling mode: Debian's pgbouncer, started by testsupport/pgbouncer.py on
+## 127.0.0.1:$(PGBOUNCER_PORT) in front of the same PostgreSQL. `test` ends with it.
 PGBOUNCER_PORT ?= 6432
 test-pgbouncer: translations
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(PY) -m testsupport.pgbouncer --port $(PGBOUNCER_PORT) -- \
 		$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
-## The stateful test of the service layer, long: 100,000 random steps (`make test` runs 5,000).
+## The stateful test of the service layer, long: 100,000 random steps (`make test` runs 2,500).
 soak: translations
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		STATEFUL_STEPS=$${STATEFUL_STEPS:-100000} \

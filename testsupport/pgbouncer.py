@@ -63,6 +63,15 @@ def with_port(url: str, port: int) -> str:
     return urlunsplit(parts._replace(netloc="@".join(netloc)))
 
 
+def _binary() -> str | None:
+    return shutil.which("pgbouncer") or next(
+        (p for p in ("/usr/sbin/pgbouncer",) if os.access(p, os.X_OK)), None)
+
+
+def installed() -> bool:
+    return _binary() is not None
+
+
 class PgBouncer:
     def __init__(self, direct_url: str, port: int = 6432):
         parts = urlsplit(direct_url)
@@ -77,7 +86,7 @@ class PgBouncer:
         return with_port(self.direct_url, self.listen_port)
 
     def start(self):
-        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        binary = _binary() or "pgbouncer"
         if _listening(self.listen_port):  # e.g. the packaged service: not ours, not our config
             raise RuntimeError(f"port {self.listen_port} is taken; choose another with --port")
         users = dict.fromkeys((self.user, *USERS))
@@ -131,6 +140,13 @@ def main(argv=None) -> int:
     direct = os.environ.get("DATABASE_URL", "")
     if not direct.startswith(("postgres://", "postgresql://")) or not command:
         parser.error("needs a PostgreSQL DATABASE_URL and a command to run")
+    if not installed():
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            parser.exit(2, "pgbouncer is not installed (apt-get install pgbouncer), and "
+                           "REQUIRE_SERVICES=1 asks for the run through it\n")
+        print("pgbouncer is not installed (apt-get install pgbouncer): running the command "
+              "directly on PostgreSQL", file=sys.stderr)
+        return subprocess.run(command).returncode
     bouncer = PgBouncer(direct, args.port).start()
     started = time.monotonic()
     try:

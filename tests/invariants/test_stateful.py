@@ -26,7 +26,7 @@ never through the selectors the services use:
 
 Each Hypothesis example runs in a savepoint that is rolled back when it ends (the
 agencies and people are made once, outside it), and the checkpoints it signed are removed,
-so examples do not see each other. `STATEFUL_STEPS` (default 5000) sets how many steps
+so examples do not see each other. `STATEFUL_STEPS` (default 2500) sets how many steps
 run in all; the test checks that at least that many ran. `make soak` runs 100,000.
 """
 
@@ -76,7 +76,7 @@ from workflow.models import OPEN_TASK_STATES, ReviewProcess
 
 pytestmark = pytest.mark.postgres
 
-STEPS = int(os.environ.get("STATEFUL_STEPS", "5000"))
+STEPS = int(os.environ.get("STATEFUL_STEPS", "2500"))
 STEPS_PER_EXAMPLE = 100
 # examples end early now and then (Hypothesis stops one when its choices grow long): about
 # 97 steps of 100 were measured to run; since submit runs the pre-scan (findings to choose
