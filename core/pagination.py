@@ -34,11 +34,7 @@ class IdPageWithCount(Pagination):
             number = 0
         if number < 1:
             raise NotFound(_("无效页码。"))
-        start = (number - 1) * size
-        # past PostgreSQL's bigint OFFSET no page can have rows: asked for, it is an error
-        rows = [] if start > _LARGEST_OFFSET else list(
-            queryset.annotate(_total=Window(Count("pk")))
-            .values_list("pk", "_total")[start:start + size])
+        rows = counted_slice(queryset, ("pk",), start=(number - 1) * size, size=size)
         self.total = rows[0][1] if rows else queryset.count()
         if not rows and number > 1:
             raise NotFound(_("无效页码。"))
@@ -67,6 +63,16 @@ class IdPageWithCount(Pagination):
 _LARGEST_OFFSET = 2**62
 
 
+def counted_slice(queryset, fields, *, start: int, size: int) -> list[tuple]:
+    """Rows `start` to `start + size` of `queryset` as tuples of `fields`, each ending with
+    the queryset's total (COUNT(*) OVER ()): the page and its count in one query. A start
+    no list reaches (past PostgreSQL's bigint OFFSET, which would be an error) has none."""
+    if start > _LARGEST_OFFSET:
+        return []
+    return list(queryset.annotate(_total=Window(Count("pk")))
+                .values_list(*fields, "_total")[start:start + size])
+
+
 class WindowPaginator(DjangoPaginator):
     """Django's paginator for a narrow queryset whose filter is the expensive part (its
     rows: tuples of `fields`, or the values of a single one):
@@ -90,11 +96,8 @@ class WindowPaginator(DjangoPaginator):
         return self._window_page(number)
 
     def _window_page(self, number):
-        start = (number - 1) * self.per_page
-        # a page number no list reaches is past the end (and would overflow OFFSET)
-        rows = [] if start > _LARGEST_OFFSET else list(
-            self.object_list.annotate(_total=Window(Count("pk")))
-            .values_list(*self.fields, "_total")[start:start + self.per_page])
+        rows = counted_slice(self.object_list, self.fields,
+                             start=(number - 1) * self.per_page, size=self.per_page)
         if rows:
             self.__dict__["count"] = rows[0][-1]
             return self._get_page([self._row(row) for row in rows], number, self)

@@ -9,7 +9,7 @@ keep the plain ORM path for the embedded SQLite mode.
 """
 
 from django.db import connections
-from django.db.models.sql import InsertQuery
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 
 def combined_writes(using="default") -> bool:
@@ -67,8 +67,6 @@ def insert_child_sql(obj, *, parent_alias: str, using="default") -> tuple[str, t
 
 def update_sql(queryset, **values) -> tuple[str, tuple]:
     """(sql, params) of `queryset.update(**values)` (fields of the queryset's own table)."""
-    from django.db.models.sql import UpdateQuery
-
     query = queryset.query.chain(UpdateQuery)
     query.add_update_values(values)
     assert not query.related_updates, "only fields of the model's own table"

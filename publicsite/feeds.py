@@ -98,7 +98,7 @@ class PublicItemsFeed(Feed):
         return item_path(item.agency.code, item.pk)
 
     def item_pubdate(self, item):
-        return item.site_published_at or item.updated_at
+        return item.site_published_at  # never NULL on the column (publications.ON_SITE)
 
     def item_updateddate(self, item):
         return self.item_pubdate(item)

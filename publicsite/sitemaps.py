@@ -13,10 +13,10 @@ class PublicItemSitemap(Sitemap):
         self.agency = agency
 
     def items(self):
-        return selectors.public_items(self.agency).only("pk", "updated_at", "site_published_at")
+        return selectors.public_items(self.agency).only("pk", "site_published_at")
 
     def location(self, item):
         return reverse("publicsite:item", args=[self.agency.code, item.pk])
 
     def lastmod(self, item):
-        return item.site_published_at or item.updated_at
+        return item.site_published_at  # never NULL on the column (publications.ON_SITE)
