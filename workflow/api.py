@@ -43,6 +43,20 @@ class TaskSerializer(serializers.Serializer):
         return str(row["status"]).lower()
 
 
+#: TaskSerializer's own field for `created`, so that queue_data renders it the same way
+_CREATED = TaskSerializer().fields["created"]
+
+
+def queue_data(rows) -> list[dict]:
+    """Queue rows as the API answers them, what TaskSerializer describes (and the schema
+    shows), built directly: DRF's serializer costs about an eighth of a 50-row page."""
+    return [{"id": row["id"], "publication": row["publication"],
+             "publication_title": row["title"], "section": row["section"],
+             "round": row["round"], "step": row["flow_task"].name,
+             "status": str(row["status"]).lower(), "owner": row["holder"],
+             "created": _CREATED.to_representation(row["created"])} for row in rows]
+
+
 class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(allow_blank=True, required=False, default="")
 
@@ -106,8 +120,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request, *args, **kwargs):
         task_ids = self.paginate_queryset(self.get_queryset())
-        rows = queue_rows(task_ids)
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+        return self.get_paginated_response(queue_data(queue_rows(task_ids, brief=True)))
 
     def _done(self, task):
         """What a task action answers (TASK_DONE)."""

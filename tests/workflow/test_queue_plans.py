@@ -16,9 +16,11 @@ from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
+from agencies.models import Role
 from publications.models import Publication
-from testsupport.factories import approve_through, submitted_item
+from testsupport.factories import approve_through, make_user, submitted_item
 from workflow import services as review
+from workflow.flows import ReviewFlow
 from workflow.models import ReviewProcess
 from workflow.selectors import (
     actionable_tasks,
@@ -144,3 +146,28 @@ def test_taking_back_reads_only_the_sections_rounds(crowded_platform):
     assert "workflow_open_review_tasks" not in indexes
     assert examined <= own_tasks
     assert taken_back.count() == 2  # the head's and the secrecy reviewer's claims
+
+
+def _joins_rounds_per_task(tasks) -> bool:
+    """Whether the query joins each open task to its round (outside the rounds' ARRAY)."""
+    sql = str(tasks.query)
+    return 'JOIN "workflow_reviewprocess"' in sql.split("ARRAY(")[0]
+
+
+def test_a_one_step_queue_does_not_test_each_tasks_section_again(crowded_platform):
+    """The rounds within a section head's (or covering leader's) reach are their sections'
+    already; only a person with two steps tied to different sections (head of one, leader
+    covering another) needs each task's section tested, and still sees only their own."""
+    org, _own = crowded_platform
+    for username in ("head_office", "leader"):
+        assert not _joins_rounds_per_task(actionable_tasks(user=org[username]))
+    both = make_user(org.agency, "head_and_leader", [Role.SECTION_HEAD, Role.LEADER],
+                     headed=[org.sections["construction"]],
+                     covered=[org.sections["office"]])
+    assert _joins_rounds_per_task(actionable_tasks(user=both))
+    at_head = actionable_tasks(user=both).filter(flow_task=ReviewFlow.section_head_review)
+    at_leader = actionable_tasks(user=both).filter(flow_task=ReviewFlow.leadership_review)
+    # org's open items are all of the office section: none at the head step is theirs;
+    # of the two at the leader's step one is claimed (crowded_platform)
+    assert at_head.count() == 0
+    assert at_leader.count() == 1

@@ -73,3 +73,26 @@ def test_claimed_task_shows_to_its_claimer_only_with_its_status(org):
     assert [(t["publication"], t["status"], t["owner"]) for t in mine] == [
         (publication.pk, "assigned", org["head_office"].username)]
     assert queue(org["head_office_2"])["count"] == 0
+
+
+def test_queue_rows_read_exactly_as_the_documented_task_serializer_renders_them(org):
+    """The list builds its rows directly (workflow.api.queue_data); TaskSerializer is what
+    the schema documents: both give the same JSON, field for field."""
+    from workflow.api import TaskSerializer
+    from workflow.selectors import queue_rows
+
+    multi = make_user(org.agency, "multi", [Role.SECRECY_REVIEWER, Role.LEADER],
+                      covered=[org.sections["office"], org.sections["construction"]])
+    claimed = submitted_item(org, title="已签收 <b>&</b>")
+    approve_through(org, claimed, "head_office")
+    review.claim_task(user=multi, task_id=task_for(multi, claimed).pk)
+    waiting = submitted_item(org, "drafter_construction")
+    approve_through(org, waiting, "head_construction", "secrecy")
+
+    answered = queue(multi)["results"]
+    rows = queue_rows([task["id"] for task in answered])
+    assert answered == TaskSerializer(rows, many=True).data
+    assert {(t["step"], t["status"], t["owner"], t["section"]) for t in answered} == {
+        ("secrecy_review", "assigned", "multi", "office"),
+        ("leadership_review", "new", None, "construction")}
+    assert answered[0]["created"].endswith("+08:00")  # local time, as DRF renders it
