@@ -73,8 +73,8 @@ def _step_filter(user, section_code, *, stand_in=True, standing=None) -> Q | Non
     eligibility = _eligible(user, section_code, stand_in=stand_in, standing=standing)
     if eligibility is None:
         return None
-    rounds, allowed = eligibility
-    return _among(rounds) & allowed
+    rounds, _allowed, within_reach = eligibility
+    return _among(rounds) & within_reach
 
 
 def _eligible(user, section_code, *, stand_in=True, standing=None):
@@ -96,8 +96,9 @@ def _eligibility(user, section_code, *, stand_in=True):
     """Which steps of which sections' open rounds this person reviews (STEP_ROLE and
     STEP_SECTION_TIE, as `permissions.step_refusal` checks them one at a time), and with
     `stand_in` the ones they review as a colleague's substitute (`permissions.standing`):
-    (the rounds within their reach, the condition on those rounds' open tasks), or None
-    when the person reviews no step.
+    (the rounds within their reach, the condition on open tasks, the same condition for
+    the open tasks of the rounds within reach only), or None when the person reviews no
+    step.
 
     `_step_filter` starts from the rounds within the person's reach (`_among`): the open
     rounds of their agency, of the sections they head or cover unless a step of theirs
@@ -106,6 +107,7 @@ def _eligibility(user, section_code, *, stand_in=True):
     whatever the size of the platform.
     """
     allowed, reach = Q(pk__in=[]), Q(pk__in=[])
+    within_reach = None
     every_section = False
     today = timezone.localdate()
     steps = [step for step, role in STEP_ROLE.items() if user.has_role(role)]
@@ -117,13 +119,12 @@ def _eligibility(user, section_code, *, stand_in=True):
             every_section = True
             continue
         sections = getattr(user, tie).values("pk")
-        if len(steps) == 1 and not stand_in:
-            # the rounds within reach are those sections' already: no second test of
-            # every task's section (two joins and a semi-join per open task)
-            allowed |= Q(flow_task=node)
-        else:
-            allowed |= Q(flow_task=node, **{f"{ROUND}section_id__in": sections})
+        allowed |= Q(flow_task=node, **{f"{ROUND}section_id__in": sections})
         reach |= Q(section_id__in=sections)
+        if len(steps) == 1 and not stand_in:
+            # among the rounds within reach, those sections' already: no second test of
+            # every task's section (two joins and a semi-join per open task)
+            within_reach = Q(flow_task=node)
         if stand_in:
             # rounds an absent colleague could act on at this step, as one EXISTS on the
             # person's substitutions in force (an index on substitute and dates); within
@@ -138,7 +139,7 @@ def _eligibility(user, section_code, *, stand_in=True):
     rounds = _agency_rounds(user, section_code=section_code)
     if not every_section:
         rounds = rounds.filter(reach)
-    return rounds, allowed
+    return rounds, allowed, allowed if within_reach is None else within_reach
 
 
 def stand_ins_of(user, step, day):
@@ -366,9 +367,10 @@ def people_who_may_act(*, publication, step):
     step's role, the step's tie to the item's section (STEP_SECTION_TIE), and not having
     acted in this round already (one decision per person per round).
     """
-    acted = Task.objects.filter(process__reviewprocess__publication_id=publication.pk,
-                                process__reviewprocess__round=publication.round,
-                                owner_id=OuterRef("pk"), status=STATUS.DONE)
+    this_round = ReviewProcess.objects.filter(publication_id=publication.pk,
+                                              round=publication.round).values("pk")
+    acted = Task.objects.filter(process_id__in=this_round, owner_id=OuterRef("pk"),
+                                status=STATUS.DONE)
     people = (User.objects
               .filter(agency_id=publication.agency_id, is_active=True)
               .exclude(pk=publication.drafter_id)
@@ -377,14 +379,16 @@ def people_who_may_act(*, publication, step):
     tie = STEP_SECTION_TIE.get(step)
     if not tie:
         return people
-    eligible = people.filter(**{tie: publication.section_id})
+    # the section tie as an EXISTS on the link table: no join that repeats people, so the
+    # one query stays flat (its planning, not its execution, was most of its cost)
+    links = getattr(User, tie).through.objects.filter(section_id=publication.section_id)
+    tied = Exists(links.filter(user_id=OuterRef("pk")))
     # and their substitutes (代理) while they are away: the step's role, not the drafter,
     # not having acted in the round, standing in today for someone eligible
-    stand_ins = people.filter(Exists(
-        Substitution.objects.active_on(timezone.localdate())
-        .filter(substitute_id=OuterRef("pk"), absent__in=eligible.values("pk"))))
-    return User.objects.filter(Q(pk__in=eligible.values("pk"))
-                               | Q(pk__in=stand_ins.values("pk")))
+    stands_in = Exists(Substitution.objects.active_on(timezone.localdate())
+                       .filter(substitute_id=OuterRef("pk"),
+                               absent__in=people.filter(tied).values("pk")))
+    return people.filter(tied | stands_in)
 
 
 def urges_of(*, task):
@@ -397,9 +401,12 @@ def urges_of(*, task):
 
 def open_tasks(*, publication):
     """The unfinished tasks of the item's open round (`publication` may be an OuterRef)."""
-    return Task.objects.filter(process__reviewprocess__publication=publication,
-                               process__reviewprocess__outcome=RoundOutcome.OPEN,
-                               status__in=OPEN_TASK_STATES)
+    if isinstance(publication, OuterRef):  # one query further in: the round's subquery
+        publication = OuterRef(publication)
+    open_round = ReviewProcess.objects.filter(publication=publication,
+                                              outcome=RoundOutcome.OPEN).values("pk")
+    # the round as a subquery, not a join through viewflow's process table
+    return Task.objects.filter(process_id__in=open_round, status__in=OPEN_TASK_STATES)
 
 
 def open_task_of(*, publication, step):
