@@ -254,6 +254,9 @@ def _load_task(user, task_id):
                             "process__reviewprocess__publication__category")
             .annotate(user_acted=Exists(acted),
                       **section_ties(user, OuterRef("process__reviewprocess__section_id")))
+            # a decision does not read the round's copy of what was submitted (tens of
+            # kilobytes of JSON with a long item): the round's fingerprint stands for it
+            .defer("process__data")
             .get(pk=task_id))
     review_process = task.process.reviewprocess
     publication = review_process.publication
