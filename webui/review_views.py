@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -46,10 +46,10 @@ from workflow.selectors import (
     as_queue_rows,
     decided_tasks,
     in_queue_order,
+    may_take_back,
     next_task_for,
     queue_rows,
     stands_in_today,
-    tasks_claimed_by_others,
     tasks_held_by_colleagues,
     tasks_in_order,
     with_review_context,
@@ -159,9 +159,9 @@ def done(request):
 
 def _held_rows(user, now, *, standing=None) -> list[dict]:
     """What colleagues hold (who, since when); the ones the person may take back say so."""
-    may_take_back = tasks_claimed_by_others(user=user).filter(pk=OuterRef("pk"))
+    take_back = ExpressionWrapper(may_take_back(user), output_field=BooleanField())
     rows = as_queue_rows(tasks_held_by_colleagues(user=user, standing=standing)
-                         .annotate(can_take_back=Exists(may_take_back)), "can_take_back")
+                         .annotate(can_take_back=take_back), "can_take_back")
     return [{"task_id": row["id"], "title": row["title"], "section": row["section_name"],
              "step": step_title(row["flow_task"].name),
              "holder": row["holder_name"], "claimed_at": row["assigned"],

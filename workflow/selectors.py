@@ -268,18 +268,34 @@ def tasks_claimed_by_others(*, user):
     (`permissions.take_back_refusal` as a filter), oldest first. Narrow rows."""
     if not user.is_authenticated or user.agency_id is None:
         return Task.objects.none()
+    in_sections = _take_back_sections(user)
+    if in_sections is None:
+        return Task.objects.none()
+    return (Task.objects.filter(status__in=OPEN_TASK_STATES)
+            .filter(_among(_agency_rounds(user).filter(in_sections)), status=STATUS.ASSIGNED)
+            .exclude(owner_id=user.pk).order_by("created", "pk"))
+
+
+def _take_back_sections(user, prefix="") -> Q | None:
+    """The rounds (`prefix`: seen from their tasks) of the sections the person heads, as a
+    section head, or covers, as a leader: whose claims they may take back. None when they
+    hold neither role."""
     sections = [getattr(user, tie).values("pk")
                 for role, tie in ((Role.SECTION_HEAD, "headed_sections"),
                                   (Role.LEADER, "covered_sections"))
                 if user.has_role(role)]
     if not sections:
-        return Task.objects.none()
+        return None
     in_sections = Q(pk__in=[])
     for section_ids in sections:
-        in_sections |= Q(section_id__in=section_ids)
-    return (Task.objects.filter(status__in=OPEN_TASK_STATES)
-            .filter(_among(_agency_rounds(user).filter(in_sections)), status=STATUS.ASSIGNED)
-            .exclude(owner_id=user.pk).order_by("created", "pk"))
+        in_sections |= Q(**{f"{prefix}section_id__in": section_ids})
+    return in_sections
+
+
+def may_take_back(user) -> Q:
+    """Among the tasks of `tasks_held_by_colleagues`, those the person may take back
+    (`tasks_claimed_by_others`): the same rows, told by their round's section alone."""
+    return _take_back_sections(user, prefix=ROUND) or Q(pk__in=[])
 
 
 def tasks_held_by_colleagues(*, user, standing=None):
@@ -288,7 +304,9 @@ def tasks_held_by_colleagues(*, user, standing=None):
     may take back (`tasks_claimed_by_others`), the earliest claim first. Narrow rows."""
     if not user.is_authenticated or user.agency_id is None:
         return Task.objects.none()
-    shown = Q(pk__in=tasks_claimed_by_others(user=user).values("pk"))
+    # what they may take back: of these rows (open, claimed by a colleague, of the agency's
+    # rounds they did not draft), those of their sections (tasks_claimed_by_others)
+    shown = may_take_back(user)
     eligibility = _eligible(user, None, standing=standing)
     if eligibility is not None:
         shown |= eligibility[1]  # (the rounds of both are within the agency's, below)
