@@ -23,15 +23,15 @@ from .models import Notification, NotificationSettings
 from .tasks import send_notification_emails
 
 
-def notify_task_queued(*, publication, step: str, people) -> list[int]:
-    """A task of `step` entered the queue of `people`.
+def notify_task_queued(*, publication, step: str, task_id: int, people) -> list[int]:
+    """The task `task_id` of `step` entered the queue of `people`.
 
-    `people`: a queryset of the persons who may claim it, annotated with `open_task`, the
-    task's id (the caller's rules decide who they are; `workflow` passes everyone who may
-    act, less the actor). Their SELECT feeds the insert: one statement.
+    `people`: a queryset of the persons who may claim it (the caller's rules decide who
+    they are; `workflow` passes everyone who may act, less the actor). Their SELECT feeds
+    the insert: one statement.
     """
-    ids = insert_notices(people, recipient_id=F("pk"), task_id=F("open_task"),
-                         **_facts(publication, K.TASK_QUEUED, step=step))
+    ids = insert_notices(people, recipient_id=F("pk"),
+                         **_facts(publication, K.TASK_QUEUED, step=step, task_id=task_id))
     email_on_commit(ids)
     return ids
 

@@ -126,6 +126,7 @@ class ReviewActivation(ViewActivation):
         task.owner_permission = flow_task.calc_owner_permission(activation)
         task.owner_permission_obj = flow_task.calc_owner_permission_obj(activation)
         insert_task(task, after=prev_activation.task)
+        prev_activation.process.opened_task = task
         return activation
 
     def prepare_revived_task(self, task):

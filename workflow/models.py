@@ -68,6 +68,11 @@ class ReviewProcess(Process):
                          name="open_rounds_by_section"),
         ]
 
+    #: the review task this instance's round opened last (not a field): set by
+    #: `flows.ReviewActivation.create`, so the notice of who may claim it names it without
+    #: a query to find it
+    opened_task = None
+
     @property
     def submitted(self) -> dict | None:
         """{"title", "body"} as submitted in this round (workflow.services.submit_publication

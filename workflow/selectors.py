@@ -378,16 +378,18 @@ def tasks_in_order(task_ids):
     return [by_id[pk] for pk in task_ids if pk in by_id]
 
 
-def people_who_may_act(*, publication, step):
+def people_who_may_act(*, publication, step, round_id=None):
     """Everyone who may claim `step` of the item's current round, as one query.
 
     `permissions.refusal` as a filter: the item's agency, active, not its drafter, the
     step's role, the step's tie to the item's section (STEP_SECTION_TIE), and not having
-    acted in this round already (one decision per person per round).
+    acted in this round already (one decision per person per round). `round_id`, the
+    current round's id if the caller has it, spares the query a subquery to find it.
     """
-    this_round = ReviewProcess.objects.filter(publication_id=publication.pk,
-                                              round=publication.round).values("pk")
-    acted = Task.objects.filter(process_id__in=this_round, owner_id=OuterRef("pk"),
+    if round_id is None:
+        round_id = Subquery(ReviewProcess.objects.filter(
+            publication_id=publication.pk, round=publication.round).values("pk"))
+    acted = Task.objects.filter(process_id=round_id, owner_id=OuterRef("pk"),
                                 status=STATUS.DONE)
     people = (User.objects
               .filter(agency_id=publication.agency_id, is_active=True)
@@ -425,11 +427,6 @@ def open_tasks(*, publication):
                                               outcome=RoundOutcome.OPEN).values("pk")
     # the round as a subquery, not a join through viewflow's process table
     return Task.objects.filter(process_id__in=open_round, status__in=OPEN_TASK_STATES)
-
-
-def open_task_of(*, publication, step):
-    """The item's open task at `step`, if its round waits there (at most one row)."""
-    return open_tasks(publication=publication).filter(flow_task=getattr(ReviewFlow, step))
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ from .permissions import (
     take_back_refusal,
     urge_refusal,
 )
-from .selectors import open_task_of, people_who_may_act, urges_of
+from .selectors import people_who_may_act, urges_of
 
 
 def _publication_for_drafter(user, publication_id, *, lock: bool) -> Publication:
@@ -116,22 +116,24 @@ def submit_publication(*, user, publication_id: int) -> ReviewProcess:
         # worker after commit, as for every scan. Its event is recorded with the submit.
         scan_if_missing(publication.pk, locked=publication, events=events)
         record(agency_id=publication.agency_id, events=events)
-        _tell_reviewers(publication, SECTION_HEAD_REVIEW, actor=user)
+        _tell_reviewers(publication, process.opened_task, actor=user)
     return process
 
 
-def _tell_reviewers(publication, step, *, actor, besides=None) -> None:
-    """Notify everyone who may claim the item's open task at `step`, but the actor (and
-    `besides`, told otherwise): who they are is `people_who_may_act`, the rules the engine
-    checks when they claim."""
-    people = people_who_may_act(publication=publication, step=step)  # never the drafter
+def _tell_reviewers(publication, task, *, actor, besides=None) -> None:
+    """Notify everyone who may claim `task`, open in the item's current round, but the
+    actor (and `besides`, told otherwise): who they are is `people_who_may_act`, the rules
+    the engine checks when they claim. The task and its round are named as values: the
+    caller has them (the task it opened or freed), so the one INSERT ... SELECT has no
+    subquery to find them."""
+    step = task.flow_task.name
+    people = people_who_may_act(publication=publication, step=step,
+                                round_id=task.process_id)  # never the drafter
     if actor is not None and actor.pk != publication.drafter_id:
         people = people.exclude(pk=actor.pk)
     if besides is not None:
         people = people.exclude(pk=besides.pk)
-    open_task = open_task_of(publication=publication, step=step).values("pk")[:1]
-    people = people.annotate(open_task=Subquery(open_task)).filter(open_task__isnull=False)
-    notify_task_queued(publication=publication, step=step, people=people)
+    notify_task_queued(publication=publication, step=step, task_id=task.pk, people=people)
 
 
 def withdraw_publication(*, user, publication_id: int) -> Publication:
@@ -367,7 +369,7 @@ def take_back_claim(*, user, task_id: int, claim: bool = False):
             events.append(_task_event(AuditAction.CLAIM, task, review_process, publication,
                                       user, data=on_behalf))
         else:
-            _tell_reviewers(publication, step, actor=user, besides=holder)
+            _tell_reviewers(publication, task, actor=user, besides=holder)
         notify_claim_taken_back(publication=publication, task_id=task.pk, step=step,
                                 holder=holder, actor=user)
         record(agency_id=publication.agency_id, events=events)
@@ -478,7 +480,7 @@ def _release(claimed, *, actor, keep, reason) -> list[int]:
             if keep(holder, step, review_process, task):
                 continue
             _unassign(task)
-            _tell_reviewers(publication, step, actor=actor, besides=holder)
+            _tell_reviewers(publication, task, actor=actor, besides=holder)
             record(agency_id=publication.agency_id, events=[_task_event(
                 AuditAction.CLAIM_RELEASED, task, review_process, publication, actor,
                 data={**_holder_data(holder), "reason": reason(holder)})])
@@ -681,7 +683,7 @@ def _approve(activation, task, review_process, publication, user, comment, on_be
         transaction.on_commit(
             lambda: scan_on_entering_secrecy_review.delay(publication.pk), robust=True)
     if step != LEADERSHIP_REVIEW:
-        _tell_reviewers(publication, REVIEW_STEPS[REVIEW_STEPS.index(step) + 1], actor=user)
+        _tell_reviewers(publication, review_process.opened_task, actor=user)
         return events
     approval = approval_of(review_process=review_process, publication=publication)
     releases = create_releases_for_approval(approval=approval)
