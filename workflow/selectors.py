@@ -307,12 +307,16 @@ def tasks_held_by_colleagues(*, user, standing=None):
     # what they may take back: of these rows (open, claimed by a colleague, of the agency's
     # rounds they did not draft), those of their sections (tasks_claimed_by_others)
     shown = may_take_back(user)
+    rounds = _agency_rounds(user)
     eligibility = _eligible(user, None, standing=standing)
     if eligibility is not None:
-        shown |= eligibility[1]  # (the rounds of both are within the agency's, below)
-    # both are tasks of the agency's open rounds: looked up from those
+        # looked up from the rounds within their reach: the sections they head or cover
+        # are among those (a head reviews the sections they head, a leader those they
+        # cover), so no round they may take back from is left out
+        rounds, allowed, _within_reach = eligibility
+        shown |= allowed
     return (Task.objects.filter(status__in=OPEN_TASK_STATES)
-            .filter(_among(_agency_rounds(user)), status=STATUS.ASSIGNED)
+            .filter(_among(rounds), status=STATUS.ASSIGNED)
             .exclude(owner_id=user.pk).filter(shown).order_by("assigned", "pk"))
 
 

@@ -148,6 +148,28 @@ def test_taking_back_reads_only_the_sections_rounds(crowded_platform):
     assert taken_back.count() == 2  # the head's and the secrecy reviewer's claims
 
 
+def test_what_colleagues_hold_is_read_from_the_sections_the_person_reviews(crowded_platform):
+    """A section head's list of what colleagues hold is looked up from the rounds of the
+    sections they head: another section's claimed tasks, however many, are not read."""
+    org, _own = crowded_platform
+    office_tasks = Task.objects.filter(process__reviewprocess__agency=org.agency).count()
+    template = submitted_item(org, "drafter_construction")
+    clone_round(template, 400)
+    Task.objects.filter(status=STATUS.NEW, process__reviewprocess__section__code="construction"
+                        ).update(status=STATUS.ASSIGNED, owner=org["head_construction"],
+                                 assigned=timezone.now())
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    held = tasks_held_by_colleagues(user=org["head_office"])
+    examined, _indexes = task_rows_examined(held)
+    assert examined <= office_tasks, (examined, office_tasks)
+    assert held.count() == HELD["head_office"]
+    # the construction head holds every claimed task of their section themselves: nothing
+    # held by a colleague there; the secrecy reviewer's step covers every section
+    assert tasks_held_by_colleagues(user=org["head_construction"]).count() == 0
+    assert tasks_held_by_colleagues(user=org["secrecy"]).count() == HELD["secrecy"]
+
+
 def _joins_rounds_per_task(tasks) -> bool:
     """Whether the query joins each open task to its round (outside the rounds' ARRAY)."""
     sql = str(tasks.query)
