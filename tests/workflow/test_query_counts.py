@@ -37,6 +37,19 @@ def test_task_queue_query_count_is_the_same_for_5_and_500_open_tasks(org):
         assert queue_queries(org[username])[0] <= small
 
 
+def test_an_empty_queue_is_one_query_and_not_counted_again(org):
+    """An empty first page has a total of 0: no COUNT(*) after it. With tasks, the page
+    (and its total) and then its rows."""
+    empty, count = queue_queries(org["head_office"])
+    assert count == 0
+    submitted_item(org)
+    one, count = queue_queries(org["head_office"])
+    assert count == 1
+    assert empty == one - 1
+    response = api(org["head_office"]).get("/api/v1/tasks/?page=2")
+    assert response.status_code == 404
+
+
 def count(fn):
     with CaptureQueriesContext(connection) as ctx:
         fn()
