@@ -307,9 +307,10 @@ def tasks_held_by_colleagues(*, user, standing=None):
     # what they may take back: of these rows (open, claimed by a colleague, of the agency's
     # rounds they did not draft), those of their sections (tasks_claimed_by_others)
     shown = may_take_back(user)
-    rounds = _agency_rounds(user)
     eligibility = _eligible(user, None, standing=standing)
-    if eligibility is not None:
+    if eligibility is None:
+        rounds = _agency_rounds(user)
+    else:
         # looked up from the rounds within their reach: the sections they head or cover
         # are among those (a head reviews the sections they head, a leader those they
         # cover), so no round they may take back from is left out
